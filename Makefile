@@ -1,0 +1,88 @@
+# Makefile - builds the gantools library, tools and tests; see README.md.
+# Targets: all check demo bench install uninstall clean fuzz.
+include config.mk
+
+B ?= build
+SAN ?= 0
+ifeq ($(SAN),1)
+  B := build-san
+  CFLAGS += $(SANFLAGS) -O1
+  LDFLAGS += $(SANFLAGS)
+else
+  HAVE_NATIVE := $(shell echo 'int main(void){return 0;}' | $(CC) $(NATIVE) -x c - -o /dev/null 2>/dev/null && echo y)
+  ifeq ($(HAVE_NATIVE),y)
+    CFLAGS += $(NATIVE)
+  endif
+endif
+
+NVCC := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+
+LIB_SRC   := $(sort $(wildcard libcommon/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
+TOOL_SRC  := $(sort $(wildcard tools/gan-*.c))
+TOOLS     := $(TOOL_SRC:tools/%.c=$(B)/bin/%)
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+MAN       := $(sort $(wildcard man/*.[0-9]))
+PRESETS   := $(sort $(wildcard models/*.model))
+
+.PHONY: all deps check check-fast test-unit test-bats demo bench install uninstall clean fuzz
+all: $(TOOLS) $(TESTS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# gan-plot draws with cairo.
+$(B)/obj/tools/gan-plot.o $(B)/obj/libcommon/plot.o: CFLAGS += $(CAIRO_CFLAGS)
+
+$(B)/libcommon.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/bin/%: $(B)/obj/tools/%.o $(B)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(B)/libcommon.a $(LDLIBS) $(if $(filter gan-plot,$*),$(CAIRO_LIBS)) -o $@
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(B)/libcommon.a $(LDLIBS) $(CAIRO_LIBS) -o $@
+
+deps:
+	@sh scripts/install-deps.sh
+
+test-unit: $(TESTS)
+	@sh tests/run-unit.sh $(B)/tests
+
+test-bats: $(TOOLS)
+	@GAN_BIN=$(CURDIR)/$(B)/bin bats --print-output-on-failure tests/*.bats
+
+# The whole suite: unit tests and bats on the optimised build, then again
+# on the ASan+UBSan build. Prints one closing line with the totals.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SAN=1 all
+	@sh tests/run-all.sh $(CURDIR)/build $(CURDIR)/build-san
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+bench: all
+	@sh bench/run.sh $(B)/bin
+
+install: $(TOOLS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/models
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	for m in $(MAN); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	$(if $(PRESETS),install -m 644 $(PRESETS) $(DESTDIR)$(DATADIR)/models)
+
+uninstall:
+	rm -f $(TOOLS:$(B)/bin/%=$(DESTDIR)$(BINDIR)/%)
+	for m in $(MAN); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(TOOL_SRC:%.c=$(B)/obj/%.d) $(TEST_SRC:%.c=$(B)/obj/%.d)

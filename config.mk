@@ -1,0 +1,23 @@
+# config.mk - build settings for gantools; override on the command line
+# (make CC=clang PREFIX=$HOME/.local).
+VERSION  = 0.1.0
+PREFIX   = /usr/local
+DESTDIR  =
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man
+DATADIR  = $(PREFIX)/share/gantools
+
+CC       = cc
+OPT      = -O2
+# -march=native only where the compiler accepts it (checked in the Makefile).
+NATIVE   = -march=native
+WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter
+CPPFLAGS = -D_GNU_SOURCE -DGAN_VERSION=\"$(VERSION)\" -DGAN_DATADIR=\"$(DATADIR)\" \
+           -I/usr/include/x86_64-linux-gnu/openblas-pthread -Ilibcommon
+CFLAGS   = -std=c11 -g $(OPT) $(WARN) -pthread
+LDLIBS   = -lopenblas -ljansson -lpng16 -lz -lm -pthread
+CAIRO_CFLAGS = $$(pkg-config --cflags cairo 2>/dev/null)
+CAIRO_LIBS   = $$(pkg-config --libs cairo 2>/dev/null)
+
+# Sanitizer build used by `make check` (build-san/).
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -1,0 +1,28 @@
+/* batchnorm.h - batch normalisation over (n, c, hw) tensors: BatchNorm1d is
+ * hw = 1, BatchNorm2d hw = H*W. PyTorch semantics: biased variance to
+ * normalise, unbiased variance (n*hw/(n*hw-1)) into the running estimate. */
+#ifndef GAN_BATCHNORM_H
+#define GAN_BATCHNORM_H
+
+typedef struct {
+	int n, c, hw;
+	float eps;        /* 1e-5 */
+	float momentum;   /* 0.1: run = (1 - m) run + m batch */
+} BnShape;
+
+/* Train mode: out = gamma (x - mean) rstd + beta with batch statistics;
+ * saves mean, rstd (c) for backward; updates run_mean, run_var (c) unless NULL.
+ * Needs n*hw > 1. */
+void batchnorm_forward_train(float *out, float *mean, float *rstd,
+			     float *run_mean, float *run_var, const float *in,
+			     const float *gamma, const float *beta, const BnShape *s);
+/* Eval mode: running statistics. */
+void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
+			    const float *beta, const float *run_mean,
+			    const float *run_var, const BnShape *s);
+/* Accumulates dgamma, dbeta (NULL to skip); overwrites din (may not alias dout). */
+void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			const float *in, const float *mean, const float *rstd,
+			const float *gamma, const BnShape *s);
+
+#endif

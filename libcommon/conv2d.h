@@ -1,0 +1,36 @@
+/* conv2d.h - 2-D convolution and transposed convolution (im2col + gemm),
+ * PyTorch semantics and weight layouts, square kernels, no groups/dilation. */
+#ifndef GAN_CONV2D_H
+#define GAN_CONV2D_H
+
+#include <stddef.h>
+
+typedef struct {
+	int n;            /* batch */
+	int cin, h, w;    /* input per example */
+	int cout, oh, ow; /* output per example (filled by conv2d_shape/convt2d_shape) */
+	int k, stride, pad;
+} ConvShape;
+
+/* Fills oh, ow: conv2d oh = (h + 2p - k) / s + 1; convt2d oh = (h - 1) s - 2p + k.
+ * Return -1 when the output would be empty. */
+int conv2d_shape(ConvShape *s);
+int convt2d_shape(ConvShape *s);
+/* Floats of workspace the functions below need (for any n <= s->n). */
+size_t conv2d_workspace(const ConvShape *s);
+size_t convt2d_workspace(const ConvShape *s);
+
+/* out (n, cout, oh, ow) = conv(in (n, cin, h, w), w (cout, cin, k, k)) + b (cout) or NULL. */
+void conv2d_forward(float *out, const float *in, const float *w, const float *b,
+		    const ConvShape *s, float *ws);
+/* Accumulates dw, db (NULL to skip); overwrites din (NULL to skip). */
+void conv2d_backward(float *din, float *dw, float *db, const float *dout,
+		     const float *in, const float *w, const ConvShape *s, float *ws);
+
+/* Transposed: out (n, cout, oh, ow) from in (n, cin, h, w); w (cin, cout, k, k). */
+void convt2d_forward(float *out, const float *in, const float *w, const float *b,
+		     const ConvShape *s, float *ws);
+void convt2d_backward(float *din, float *dw, float *db, const float *dout,
+		      const float *in, const float *w, const ConvShape *s, float *ws);
+
+#endif

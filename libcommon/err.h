@@ -1,0 +1,39 @@
+/* err.h - error values passed up from the library to the tools.
+ * Library code never prints or exits: it fills an Err and returns -1; a tool
+ * prints "prog: message" on stderr and exits with the code (DESIGN.md). */
+#ifndef GAN_ERR_H
+#define GAN_ERR_H
+
+#include <stdarg.h>
+
+enum {
+	EXIT_BAD = 1,        /* bad input or usage */
+	EXIT_SYS = 2,        /* internal or system failure (I/O, memory) */
+	EXIT_NONFINITE = 3,  /* training produced a non-finite loss or weight */
+	EXIT_PIPE = 141,     /* reader of stdout went away (as 128 + SIGPIPE) */
+};
+
+typedef struct {
+	int code;            /* one of the EXIT_* values; 0 = no error */
+	char msg[512];       /* "file: what is wrong", without the program name */
+} Err;
+
+/* Sets e (if not NULL) and returns -1, so callers can `return err_set(...)`. */
+int err_set(Err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Same, appending ": strerror(errno)" and picking EXIT_PIPE for EPIPE. */
+int err_sys(Err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Tool side: prints "prog: msg" on stderr (nothing for EXIT_PIPE) and exits. */
+_Noreturn void die_err(const char *prog, const Err *e);
+_Noreturn void die(const char *prog, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Checked allocation for tools and set-up code (never inside training loops):
+ * on failure prints "prog: out of memory (N bytes)" and exits EXIT_SYS. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+#endif

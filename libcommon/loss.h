@@ -1,0 +1,19 @@
+/* loss.h - GAN losses against a constant target (1 real, 0 fake). */
+#ifndef GAN_LOSS_H
+#define GAN_LOSS_H
+
+typedef enum {
+	LOSS_BCE_LOGITS,  /* nn.BCEWithLogitsLoss on raw logits */
+	LOSS_BCE,         /* nn.BCELoss on probabilities, log clamped at -100 */
+} LossKind;
+
+/* Returns sum_i l(x_i, y) in double; if dx != NULL writes
+ * dx[i] = scale * dl/dx_i (scale = 1 for sum, 1/n for mean reduction). */
+double loss_bce(LossKind k, float *dx, const float *x, float y, int n, float scale);
+/* Mean-squared error against per-element targets: sum_i (x_i - y_i)^2;
+ * dx[i] = scale * 2 (x_i - y_i). (gan-intro's D pre-training.) */
+double loss_mse(float *dx, const float *x, const float *y, int n, float scale);
+/* D's probability for an output: sigmoid(x) for logits, x for BCE. */
+float loss_prob(LossKind k, float x);
+
+#endif

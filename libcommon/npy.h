@@ -1,0 +1,30 @@
+/* npy.h - NumPy .npy records, one at a time, from files and pipes.
+ * A stream is records back to back (`cat a.npy b.npy`). Version 1.0 is
+ * written; 1.0, 2.0 and 3.0 are read. Every header is validated strictly. */
+#ifndef GAN_NPY_H
+#define GAN_NPY_H
+
+#include <stdio.h>
+#include "tensor.h"
+
+#define NPY_MAX_HEADER 10000
+
+/* Reads the next record from f into t (allocating its data).
+ * name is the file name used in messages ("-" or "<stdin>" for stdin).
+ * Returns 1 on a record, 0 at a clean end of stream (EOF exactly at a record
+ * boundary), -1 on error (truncation, bad magic, bad header, ...) with e set.
+ * Messages look like "x.npy: record 2: header: expected 'descr' key". */
+int npy_read(FILE *f, const char *name, int index, Tensor *t, Err *e);
+
+/* Reads only the header of the next record (shape and dtype, data NULL);
+ * the data is read afterwards by npy_read_data in one or more chunks. */
+int npy_read_header(FILE *f, const char *name, int index, Tensor *t, Err *e);
+int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes, Err *e);
+
+/* Writes one format 1.0 record. name is used in messages. 0 or -1. */
+int npy_write(FILE *f, const char *name, const Tensor *t, Err *e);
+/* Writes a record from raw parts (no Tensor needed). */
+int npy_write_raw(FILE *f, const char *name, DType dt, int ndim,
+		  const int64_t *shape, const void *data, Err *e);
+
+#endif

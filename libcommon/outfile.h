@@ -1,0 +1,39 @@
+/* outfile.h - output that is either stdout or a named file written
+ * atomically: a temporary file in the same folder, fsync, rename over the
+ * target, fsync the folder. A killed run never leaves a torn file. */
+#ifndef GAN_OUTFILE_H
+#define GAN_OUTFILE_H
+
+#include <stdio.h>
+#include "err.h"
+
+typedef struct {
+	FILE *f;
+	char *path;       /* target ("-" for stdout) */
+	char *tmp;        /* temporary name, NULL for stdout */
+	int is_stdout;
+} OutFile;
+
+/* path NULL or "-" means stdout. binary != 0 refuses a terminal on stdout
+ * ("refusing to write binary data to a terminal"). 0 or -1 with e. */
+int outfile_open(OutFile *o, const char *path, int binary, Err *e);
+/* Flushes and checks for write errors; for a named file fsyncs, renames over
+ * the target and fsyncs the folder. EPIPE gives e->code EXIT_PIPE. */
+int outfile_commit(OutFile *o, Err *e);
+/* Abandons a named output: closes and unlinks the temporary file. */
+void outfile_abort(OutFile *o);
+
+/* Opens an input: path NULL or "-" is stdin. Refuses a terminal on stdin
+ * when binary. Returns the FILE or NULL with e set. */
+FILE *infile_open(const char *path, int binary, Err *e);
+void infile_close(FILE *f);
+/* Name for messages: "<stdin>" for NULL or "-". */
+const char *infile_name(const char *path);
+
+/* Ignores SIGPIPE so writes fail with EPIPE and are reported, not killed.
+ * Each tool calls it first. */
+void io_init(void);
+/* Final check of stdout: fflush + ferror + fclose; returns 0 or -1 with e. */
+int stdout_close(Err *e);
+
+#endif

@@ -1,0 +1,53 @@
+/* safetensors.h - safetensors checkpoints: u64 LE header length, a JSON
+ * header (parsed with jansson, duplicate keys rejected), raw data.
+ * Readable from pipes: the whole file is read into memory once. */
+#ifndef GAN_SAFETENSORS_H
+#define GAN_SAFETENSORS_H
+
+#include <stdio.h>
+#include "tensor.h"
+
+#define ST_MAX_HEADER (100u << 20)   /* 100 MB, as the reference crate */
+
+typedef struct {
+	char *name;
+	Tensor t;                 /* data points into SafeTensors.blob (borrowed) */
+} StEntry;
+
+typedef struct {
+	int n;                    /* tensors, in file order (sorted by offset) */
+	StEntry *ents;
+	int nmeta;                /* string-only __metadata__ */
+	char **meta_keys, **meta_vals;
+	void *blob;               /* owned: the data section */
+} SafeTensors;
+
+/* Reads and validates a whole safetensors file from f (file or pipe). Checks:
+ * header length bounds, UTF-8 JSON object without duplicate keys, known
+ * dtypes, shapes, byte length = shape x dtype size, offsets contiguous from 0
+ * to the end of the data, string-only metadata, finite F32/F64 values.
+ * 0 or -1 with e ("ckpt: header: tensor 'G.0.weight': ..."). */
+int st_read(FILE *f, const char *name, SafeTensors *st, Err *e);
+void st_free(SafeTensors *st);
+/* Lookups; NULL when absent. */
+const Tensor *st_get(const SafeTensors *st, const char *name);
+const char *st_meta(const SafeTensors *st, const char *key);
+
+/* Writer: collects borrowed tensors and metadata, then writes in the order
+ * added (offsets contiguous). Names and values are copied. */
+typedef struct {
+	int n, cap;
+	char **names;
+	Tensor *ts;               /* borrowed data pointers */
+	int nmeta, metacap;
+	char **meta_keys, **meta_vals;
+} StWriter;
+
+void stw_init(StWriter *w);
+void stw_add(StWriter *w, const char *name, DType dt, int ndim,
+	     const int64_t *shape, const void *data);
+void stw_meta(StWriter *w, const char *key, const char *val);
+int stw_write(StWriter *w, FILE *f, const char *name, Err *e);
+void stw_free(StWriter *w);
+
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# run-all.sh BUILD SANBUILD - the whole of `make check`: unit tests and bats
+# on the optimised build, then both again on the sanitizer build.
+# Ends with one line "check: N passed, N failed".
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+total_p=0 total_f=0
+count() { # $1 = file holding a run's output; adds its unit/bats counts
+	p=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$1")
+	f=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$1")
+	total_p=$((total_p + ${p:-0})); total_f=$((total_f + ${f:-0}))
+}
+bats_count() { # TAP output: ok / not ok lines
+	p=$(grep -c '^ok ' "$1"); f=$(grep -c '^not ok ' "$1")
+	total_p=$((total_p + p)); total_f=$((total_f + f))
+	echo "bats: $p passed, $f failed"
+}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+rc=0
+for b in "$1" "$2"; do
+	echo "== unit tests ($b)"
+	sh tests/run-unit.sh "$b/tests" 2>&1 | tee "$tmp/unit"; count "$tmp/unit"
+	grep -q '^unit: [0-9]* passed, 0 failed$' "$tmp/unit" || rc=1
+	echo "== bats ($b)"
+	GAN_BIN="$b/bin" bats --tap tests/*.bats 2>&1 | tee "$tmp/bats" || rc=1
+	bats_count "$tmp/bats"
+done
+echo "check: $total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ] && [ "$rc" -eq 0 ]

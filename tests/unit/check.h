@@ -1,0 +1,95 @@
+/* check.h - the unit-test harness: CHECK macros, a float comparator and a
+ * central finite-difference gradient checker. Each test file defines
+ * `static void run(void)` and includes this header last-but-one:
+ *     #include "check.h"
+ *     static void run(void) { CHECK(1 + 1 == 2); }
+ *     CHECK_MAIN("test_x")
+ * The binary prints "test_x: N passed, N failed" and exits non-zero on failure. */
+#ifndef GAN_CHECK_H
+#define GAN_CHECK_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct { int passed, failed; } CheckCount;
+static CheckCount check_count;   /* per test binary; tests are single-threaded */
+
+#define CHECK(cond) check_report(!!(cond), #cond, __FILE__, __LINE__)
+#define CHECK_MSG(cond, ...) do { int ok_ = !!(cond); \
+	if (!ok_) { fprintf(stderr, "  "); fprintf(stderr, __VA_ARGS__); fprintf(stderr, "\n"); } \
+	check_report(ok_, #cond, __FILE__, __LINE__); } while (0)
+#define CHECK_STR(a, b) do { const char *a_ = (a), *b_ = (b); \
+	int ok_ = a_ && b_ && strcmp(a_, b_) == 0; \
+	if (!ok_) fprintf(stderr, "  got \"%s\", expected \"%s\"\n", a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
+	check_report(ok_, #a " == " #b, __FILE__, __LINE__); } while (0)
+
+static void check_report(int ok, const char *what, const char *file, int line)
+{
+	if (ok) {
+		check_count.passed++;
+	} else {
+		check_count.failed++;
+		fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what);
+	}
+}
+
+/* Max |a - b| / (atol + rtol |b|) over n elements; <= 1 means close. */
+static double check_close_ratio(const float *a, const float *b, size_t n,
+				double atol, double rtol, double *maxdiff)
+{
+	double worst = 0, md = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = fabs((double)a[i] - (double)b[i]);
+		if (!(d == d)) d = INFINITY;
+		double r = d / (atol + rtol * fabs((double)b[i]));
+		if (r > worst) worst = r;
+		if (d > md) md = d;
+	}
+	if (maxdiff) *maxdiff = md;
+	return worst;
+}
+
+#define CHECK_CLOSE(a, b, n, atol, rtol, label) do { double md_; \
+	double r_ = check_close_ratio((a), (b), (n), (atol), (rtol), &md_); \
+	if (r_ > 1) fprintf(stderr, "  %s: maxdiff %.3g exceeds atol %.1g rtol %.1g\n", (label), md_, (double)(atol), (double)(rtol)); \
+	check_report(r_ <= 1, label, __FILE__, __LINE__); } while (0)
+
+/* Central finite differences in double on a scalar function of a float
+ * vector. f(ctx) returns the scalar loss; x is perturbed in place. Checks the
+ * analytic gradient g (n) against (f(x+h) - f(x-h)) / 2h at up to `max_checks`
+ * evenly spread entries. Returns the worst relative error
+ * |g - fd| / max(1e-3, |g| + |fd|). */
+typedef double (*check_scalar_fn)(void *ctx);
+
+static double check_gradient(check_scalar_fn f, void *ctx, float *x, const float *g,
+			     size_t n, double h, size_t max_checks)
+{
+	double worst = 0;
+	size_t stride = n > max_checks ? n / max_checks : 1;
+	for (size_t i = 0; i < n; i += stride) {
+		float x0 = x[i];
+		x[i] = (float)(x0 + h);
+		double fp = f(ctx);
+		x[i] = (float)(x0 - h);
+		double fm = f(ctx);
+		x[i] = x0;
+		double fd = (fp - fm) / (2 * h);
+		double err = fabs(g[i] - fd) / fmax(1e-3, fabs(g[i]) + fabs(fd));
+		if (err > worst) worst = err;
+	}
+	return worst;
+}
+
+#define CHECK_GRAD(f, ctx, x, g, n, h, tol, label) do { \
+	double e_ = check_gradient((f), (ctx), (x), (g), (n), (h), 64); \
+	if (e_ > (tol)) fprintf(stderr, "  %s: gradient rel. error %.3g > %.1g\n", (label), e_, (double)(tol)); \
+	check_report(e_ <= (tol), label, __FILE__, __LINE__); } while (0)
+
+#define CHECK_MAIN(name) \
+	int main(void) { run(); \
+		printf("%s: %d passed, %d failed\n", name, check_count.passed, check_count.failed); \
+		return check_count.failed ? 1 : 0; }
+
+#endif
