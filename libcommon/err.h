@@ -5,6 +5,7 @@
 #define GAN_ERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum {
 	EXIT_BAD = 1,        /* bad input or usage */
@@ -24,13 +25,15 @@ int err_set(Err *e, int code, const char *fmt, ...)
 /* Same, appending ": strerror(errno)" and picking EXIT_PIPE for EPIPE. */
 int err_sys(Err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Tool side: prints "prog: msg" on stderr (nothing for EXIT_PIPE) and exits. */
+/* Tool side: prints "prog: msg" on stderr (nothing for EXIT_PIPE) and exits
+ * with the code (EXIT_SYS when the code is 0). */
 _Noreturn void die_err(const char *prog, const Err *e);
 _Noreturn void die(const char *prog, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Checked allocation for tools and set-up code (never inside training loops):
- * on failure prints "prog: out of memory (N bytes)" and exits EXIT_SYS. */
+ * on failure prints "gantools: out of memory (N bytes)" and exits EXIT_SYS.
+ * A size of 0 is treated as 1, so the result is never NULL. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -15,6 +15,9 @@ typedef struct {
 void rng_init(Rng *r, uint64_t seed);
 /* One Philox block: 4 x u32 for (seed, ctr). Pure function. */
 void philox4x32(uint64_t seed, uint64_t ctr, uint32_t out[4]);
+/* The bare Philox4x32-10 bijection of Random123: out = philox(ctr, key).
+ * philox4x32(seed, c) is ctr {c lo, c hi, 0, 0}, key {seed lo, seed hi}. */
+void philox4x32_raw(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
 /* Uniform floats in (0, 1): element i of the call comes from block
  * counter + i/4, word i%4; the counter advances by ceil(n/4). */

@@ -25,7 +25,7 @@ static CheckCount check_count;   /* per test binary; tests are single-threaded *
 	if (!ok_) fprintf(stderr, "  got \"%s\", expected \"%s\"\n", a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
 	check_report(ok_, #a " == " #b, __FILE__, __LINE__); } while (0)
 
-static void check_report(int ok, const char *what, const char *file, int line)
+static inline void check_report(int ok, const char *what, const char *file, int line)
 {
 	if (ok) {
 		check_count.passed++;
@@ -36,7 +36,7 @@ static void check_report(int ok, const char *what, const char *file, int line)
 }
 
 /* Max |a - b| / (atol + rtol |b|) over n elements; <= 1 means close. */
-static double check_close_ratio(const float *a, const float *b, size_t n,
+static inline double check_close_ratio(const float *a, const float *b, size_t n,
 				double atol, double rtol, double *maxdiff)
 {
 	double worst = 0, md = 0;
@@ -63,7 +63,7 @@ static double check_close_ratio(const float *a, const float *b, size_t n,
  * |g - fd| / max(1e-3, |g| + |fd|). */
 typedef double (*check_scalar_fn)(void *ctx);
 
-static double check_gradient(check_scalar_fn f, void *ctx, float *x, const float *g,
+static inline double check_gradient(check_scalar_fn f, void *ctx, float *x, const float *g,
 			     size_t n, double h, size_t max_checks)
 {
 	double worst = 0;
