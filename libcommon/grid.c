@@ -1,0 +1,73 @@
+/* grid.c - image grids for gan-plot grid and gan-sample --png. */
+#include "grid.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int grid_parse(const char *s, int *rows, int *cols)
+{
+	char *end;
+	long r = strtol(s, &end, 10);
+	if (end == s || (*end != 'x' && *end != 'X'))
+		return -1;
+	const char *c0 = end + 1;
+	long c = strtol(c0, &end, 10);
+	if (end == c0 || *end || r < 1 || c < 1 || r > 1000 || c > 1000)
+		return -1;
+	*rows = (int)r;
+	*cols = (int)c;
+	return 0;
+}
+
+static uint8_t to_u8(const Tensor *t, size_t i)
+{
+	if (t->dtype == DT_U8)
+		return ((const uint8_t *)t->data)[i];
+	float v = ((const float *)t->data)[i];
+	if (!(v == v))
+		return 0;
+	double p = floor((v + 1.0) * 0.5 * 255.0 + 0.5);
+	return (uint8_t)(p < 0 ? 0 : p > 255 ? 255 : p);
+}
+
+int grid_compose(const Tensor *t, const char *name, const GridOpt *o,
+		 uint8_t **out, int *w, int *h, int *channels, Err *e)
+{
+	char desc[128];
+	if (t->ndim != 4 || (t->dtype != DT_U8 && t->dtype != DT_F32) ||
+	    (t->shape[1] != 1 && t->shape[1] != 3) || t->shape[0] < 1 ||
+	    t->shape[2] < 1 || t->shape[3] < 1 || t->shape[2] > 4096 || t->shape[3] > 4096)
+		return err_set(e, EXIT_BAD, "%s: expected u8 or f32 images N x C x H x W "
+			       "with C = 1 or 3, got %s", name, tensor_describe(t, desc, sizeof desc));
+	int n = t->shape[0] > 1000000 ? 1000000 : (int)t->shape[0];
+	int c = (int)t->shape[1], ih = (int)t->shape[2], iw = (int)t->shape[3];
+	int rows = o->rows, cols = o->cols, s = o->scale < 1 ? 1 : o->scale;
+	if (rows <= 0 || cols <= 0) {
+		cols = (int)ceil(sqrt((double)n));
+		rows = (n + cols - 1) / cols;
+	}
+	int64_t tw = (int64_t)iw * s, th = (int64_t)ih * s;
+	int64_t W = cols * (tw + o->pad) + o->pad, H = rows * (th + o->pad) + o->pad;
+	if (W * H > ((int64_t)1 << 28))
+		return err_set(e, EXIT_BAD, "%s: grid of %lldx%lld pixels is too large",
+			       name, (long long)W, (long long)H);
+	uint8_t *pic = xmalloc((size_t)(W * H * c));
+	memset(pic, o->pad_value, (size_t)(W * H * c));
+	for (int k = 0; k < n && k < rows * cols; k++) {
+		int64_t ox = o->pad + (k % cols) * (tw + o->pad);
+		int64_t oy = o->pad + (k / cols) * (th + o->pad);
+		size_t base = (size_t)k * c * ih * iw;
+		for (int64_t y = 0; y < th; y++)
+			for (int64_t x = 0; x < tw; x++)
+				for (int ch = 0; ch < c; ch++)
+					pic[((oy + y) * W + ox + x) * c + ch] =
+						to_u8(t, base + ((size_t)ch * ih + y / s) * iw + x / s);
+	}
+	*out = pic;
+	*w = (int)W;
+	*h = (int)H;
+	*channels = c;
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* plot.h - charts drawn with cairo: a canvas (PNG or SVG), panels with
+ * axes, "nice" tick labels, a title, a legend, and line, point and step
+ * series. Text uses a real font (DejaVu Sans) through cairo's toy API. */
+#ifndef GAN_PLOT_H
+#define GAN_PLOT_H
+
+#include <stdio.h>
+#include "err.h"
+#include "outfile.h"
+
+typedef struct { double r, g, b; } Color;
+
+/* The palette: blue (real / loss_D), orange (generated / loss_G), then
+ * green, red, purple, brown, pink, grey, olive, cyan (matplotlib's tab10). */
+Color plot_color(int i);
+
+typedef struct {
+	void *surface;          /* cairo_surface_t */
+	void *cr;               /* cairo_t */
+	int w, h, svg;
+	OutFile out;
+} Canvas;
+
+typedef struct {
+	Canvas *c;
+	double px, py, pw, ph;  /* plot area in device units */
+	double x0, x1, y0, y1;  /* data range */
+	int nlegend;
+	const char *legend[16];
+	Color lcolor[16];
+	int lkind[16];          /* 0 line, 1 point, 2 filled box */
+} Panel;
+
+/* Opens a w x h canvas writing to path (NULL/"-" = stdout; SVG when svg).
+ * White background. 0 or -1 with e. */
+int canvas_open(Canvas *c, const char *path, int w, int h, int svg, Err *e);
+/* Renders and writes the file atomically; frees the canvas. */
+int canvas_close(Canvas *c, Err *e);
+/* Frees without writing (error paths). */
+void canvas_abort(Canvas *c);
+/* Draws a title centred at the top of the canvas. */
+void canvas_title(Canvas *c, const char *title);
+
+/* Sets up a panel in the canvas box (bx, by, bw, bh) for the data range;
+ * the range is widened to nice tick values. Draws frame, grid, ticks, tick
+ * labels, axis labels and an optional panel title. */
+void panel_init(Panel *p, Canvas *c, double bx, double by, double bw, double bh,
+		double x0, double x1, double y0, double y1, const char *title,
+		const char *xlabel, const char *ylabel);
+/* Polyline through (x[i], y[i]); non-finite points break the line. */
+void panel_line(Panel *p, const double *x, const double *y, int n, Color col,
+		double width, const char *label);
+/* Filled translucent dots at (xy[2i], xy[2i+1]). */
+void panel_points(Panel *p, const float *xy, int n, Color col, double radius,
+		  double alpha, const char *label);
+/* A step outline (histogram) of bins on [lo, hi] with heights y, filled
+ * translucently. */
+void panel_hist(Panel *p, double lo, double hi, const double *y, int nbins,
+		Color col, const char *label);
+/* Draws the legend box in the panel's top-right corner. */
+void panel_legend(Panel *p);
+
+/* Nice tick spacing for a range and a wished number of ticks. */
+double plot_tick_step(double lo, double hi, int nticks);
+
+#endif
