@@ -4,29 +4,35 @@
 #ifndef GAN_SAFETENSORS_H
 #define GAN_SAFETENSORS_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include "tensor.h"
 
-#define ST_MAX_HEADER (100u << 20)   /* 100 MB, as the reference crate */
+#define ST_MAX_HEADER (100u << 20)           /* 100 MB, as the reference crate */
+#define ST_MAX_DATA   ((uint64_t)16 << 30)   /* 16 GiB of tensor data */
+#define ST_MAX_NAME   1024                   /* bytes in a tensor name */
 
 typedef struct {
 	char *name;
-	Tensor t;                 /* data points into SafeTensors.blob (borrowed) */
+	Tensor t;                 /* data points into SafeTensors.blob (borrowed),
+				   * 64-byte aligned, so usable as float * */
 } StEntry;
 
 typedef struct {
 	int n;                    /* tensors, in file order (sorted by offset) */
 	StEntry *ents;
-	int nmeta;                /* string-only __metadata__ */
+	int nmeta;                /* string-only __metadata__, in header order */
 	char **meta_keys, **meta_vals;
-	void *blob;               /* owned: the data section */
+	void *blob;               /* owned: the tensors, each 64-byte aligned */
 } SafeTensors;
 
-/* Reads and validates a whole safetensors file from f (file or pipe). Checks:
- * header length bounds, UTF-8 JSON object without duplicate keys, known
- * dtypes, shapes, byte length = shape x dtype size, offsets contiguous from 0
- * to the end of the data, string-only metadata, finite F32/F64 values.
- * 0 or -1 with e ("ckpt: header: tensor 'G.0.weight': ..."). */
+/* Reads and validates a whole safetensors file from f (file or pipe); f must
+ * hold nothing after the last tensor. Checks: header length bounds, UTF-8
+ * JSON object without duplicate keys, known dtypes, shapes, byte length =
+ * shape x dtype size, offsets contiguous from 0 to the end of the data,
+ * string-only metadata, finite F16/F32/F64 values. name is used in messages.
+ * 0, or -1 with e ("ck.st: tensor 'G.0.weight': unknown dtype 'BF16'"); the
+ * full list of messages is at the top of safetensors.c. */
 int st_read(FILE *f, const char *name, SafeTensors *st, Err *e);
 void st_free(SafeTensors *st);
 /* Lookups; NULL when absent. */
@@ -34,19 +40,24 @@ const Tensor *st_get(const SafeTensors *st, const char *name);
 const char *st_meta(const SafeTensors *st, const char *key);
 
 /* Writer: collects borrowed tensors and metadata, then writes in the order
- * added (offsets contiguous). Names and values are copied. */
+ * added (offsets contiguous, "__metadata__" first, header padded with spaces
+ * to a multiple of 8). Names and values are copied. stw_add and stw_meta
+ * never fail by themselves: bad names, shapes or a failed allocation are
+ * reported by stw_write. */
 typedef struct {
 	int n, cap;
 	char **names;
 	Tensor *ts;               /* borrowed data pointers */
 	int nmeta, metacap;
 	char **meta_keys, **meta_vals;
+	int oom;                  /* an allocation in stw_add/stw_meta failed */
 } StWriter;
 
 void stw_init(StWriter *w);
 void stw_add(StWriter *w, const char *name, DType dt, int ndim,
 	     const int64_t *shape, const void *data);
 void stw_meta(StWriter *w, const char *key, const char *val);
+/* Writes the checkpoint to f and flushes it. 0 or -1 with e. */
 int stw_write(StWriter *w, FILE *f, const char *name, Err *e);
 void stw_free(StWriter *w);
 
