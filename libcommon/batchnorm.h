@@ -12,7 +12,9 @@ typedef struct {
 
 /* Train mode: out = gamma (x - mean) rstd + beta with batch statistics;
  * saves mean, rstd (c) for backward; updates run_mean, run_var (c) unless NULL.
- * Needs n*hw > 1. */
+ * gamma, beta (c) NULL mean 1, 0 (affine=False), here and below.
+ * Needs n*hw > 1 (PyTorch refuses one value per channel; the running variance
+ * is left alone then). */
 void batchnorm_forward_train(float *out, float *mean, float *rstd,
 			     float *run_mean, float *run_var, const float *in,
 			     const float *gamma, const float *beta, const BnShape *s);
@@ -20,7 +22,8 @@ void batchnorm_forward_train(float *out, float *mean, float *rstd,
 void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
 			    const float *beta, const float *run_mean,
 			    const float *run_var, const BnShape *s);
-/* Accumulates dgamma, dbeta (NULL to skip); overwrites din (may not alias dout). */
+/* Accumulates dgamma, dbeta (NULL to skip); overwrites din (may not alias
+ * dout); mean, rstd as saved by batchnorm_forward_train. */
 void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 			const float *in, const float *mean, const float *rstd,
 			const float *gamma, const BnShape *s);

@@ -8,7 +8,10 @@ typedef enum {
 } LossKind;
 
 /* Returns sum_i l(x_i, y) in double; if dx != NULL writes
- * dx[i] = scale * dl/dx_i (scale = 1 for sum, 1/n for mean reduction). */
+ * dx[i] = scale * dl/dx_i (scale = 1 for sum, 1/n for mean reduction).
+ * Logits: max(x,0) - x y + log1p(exp(-|x|)), dl/dx = sigmoid(x) - y.
+ * Probabilities: dl/dp = (p - y) / max((1 - p) p, 1e-12) as PyTorch; a p
+ * outside [0, 1], or y outside [0, 1], gives NaN (PyTorch raises). */
 double loss_bce(LossKind k, float *dx, const float *x, float y, int n, float scale);
 /* Mean-squared error against per-element targets: sum_i (x_i - y_i)^2;
  * dx[i] = scale * 2 (x_i - y_i). (gan-intro's D pre-training.) */

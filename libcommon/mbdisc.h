@@ -8,7 +8,8 @@
 /* w (k*d, f), b (k*d); act (n, k*d) is saved for backward. */
 void mbdisc_forward(float *out, float *act, const float *in, const float *w,
 		    const float *b, int n, int f, int k, int d);
-/* Accumulates dw, db (NULL to skip); overwrites din (n, f) unless NULL;
+/* Accumulates dw, db (NULL to skip; db is zero up to rounding, since b
+ * shifts all rows alike); overwrites din (n, f) unless NULL;
  * ws holds n*k*d floats. */
 void mbdisc_backward(float *din, float *dw, float *db, const float *dout,
 		     const float *in, const float *act, const float *w,

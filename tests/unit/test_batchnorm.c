@@ -1,0 +1,140 @@
+/* test_batchnorm.c - batch norm against PyTorch 1.13 golden values (train
+ * forward/backward, running statistics, eval) and central finite differences
+ * for the input, gamma and beta in 1d and 2d layouts. */
+#include <stdint.h>
+#include "batchnorm.h"
+#define FIX_BATCHNORM
+#include "../fixtures/layers_misc.h"
+#include "check.h"
+
+#define MAXN 64
+
+/* Uniform in [-1, 1) from a 64-bit LCG; *s is the state. */
+static float frand(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (float)((*s >> 40) / (double)(1 << 24)) * 2.0f - 1.0f;
+}
+
+typedef struct {
+	BnShape s;
+	float x[MAXN], gamma[8], beta[8], r[MAXN];
+} BnCase;
+
+/* sum(r * bn_train(x)), in double. */
+static double bn_loss(void *ctx)
+{
+	BnCase *c = ctx;
+	float out[MAXN], mean[8], rstd[8];
+	batchnorm_forward_train(out, mean, rstd, NULL, NULL, c->x, c->gamma,
+				c->beta, &c->s);
+	double l = 0;
+	for (int i = 0; i < c->s.n * c->s.c * c->s.hw; i++)
+		l += (double)c->r[i] * out[i];
+	return l;
+}
+
+static void check_fd(int n, int ch, int hw, const char *label)
+{
+	BnCase c = { .s = { n, ch, hw, 1e-5f, 0.1f } };
+	uint64_t seed = 42;
+	int tot = n * ch * hw;
+	for (int i = 0; i < tot; i++) {
+		c.x[i] = 2.0f * frand(&seed) + 0.5f;
+		c.r[i] = frand(&seed);
+	}
+	for (int i = 0; i < ch; i++) {
+		c.gamma[i] = 1.0f + frand(&seed);
+		c.beta[i] = frand(&seed);
+	}
+	float out[MAXN], mean[8], rstd[8], din[MAXN], dg[8] = {0}, db[8] = {0};
+	batchnorm_forward_train(out, mean, rstd, NULL, NULL, c.x, c.gamma, c.beta, &c.s);
+	batchnorm_backward(din, dg, db, c.r, c.x, mean, rstd, c.gamma, &c.s);
+	char buf[64];
+	snprintf(buf, sizeof buf, "%s dx", label);
+	CHECK_GRAD(bn_loss, &c, c.x, din, (size_t)tot, 1e-2, 1e-2, buf);
+	snprintf(buf, sizeof buf, "%s dgamma", label);
+	CHECK_GRAD(bn_loss, &c, c.gamma, dg, (size_t)ch, 1e-2, 1e-3, buf);
+	snprintf(buf, sizeof buf, "%s dbeta", label);
+	CHECK_GRAD(bn_loss, &c, c.beta, db, (size_t)ch, 1e-2, 1e-3, buf);
+}
+
+static void check_golden(void)
+{
+	BnShape s = { 2, 3, 4, 1e-5f, 0.1f };
+	float out[24], mean[3], rstd[3], din[24], dg[3] = {0}, db[3] = {0};
+	float rm[3], rv[3], ev[24];
+	memcpy(rm, bn_rm0, sizeof rm);
+	memcpy(rv, bn_rv0, sizeof rv);
+	batchnorm_forward_train(out, mean, rstd, rm, rv, bn_x, bn_gamma, bn_beta, &s);
+	CHECK_CLOSE(out, bn_y, 24, 1e-6, 1e-6, "bn2d train forward vs torch");
+	CHECK_CLOSE(rm, bn_rm1, 3, 1e-6, 1e-6, "bn2d running_mean vs torch");
+	CHECK_CLOSE(rv, bn_rv1, 3, 1e-6, 1e-6, "bn2d running_var vs torch");
+	batchnorm_backward(din, dg, db, bn_dy, bn_x, mean, rstd, bn_gamma, &s);
+	CHECK_CLOSE(din, bn_dx, 24, 1e-6, 1e-5, "bn2d dx vs torch");
+	CHECK_CLOSE(dg, bn_dgamma, 3, 1e-6, 1e-5, "bn2d dgamma vs torch");
+	CHECK_CLOSE(db, bn_dbeta, 3, 1e-6, 1e-5, "bn2d dbeta vs torch");
+	batchnorm_forward_eval(ev, bn_x, bn_gamma, bn_beta, rm, rv, &s);
+	CHECK_CLOSE(ev, bn_y_eval, 24, 1e-6, 1e-6, "bn2d eval forward vs torch");
+	/* Backward accumulates into dgamma / dbeta. */
+	batchnorm_backward(din, dg, db, bn_dy, bn_x, mean, rstd, bn_gamma, &s);
+	float dg2[3], db2[3];
+	for (int i = 0; i < 3; i++) {
+		dg2[i] = 2 * bn_dgamma[i];
+		db2[i] = 2 * bn_dbeta[i];
+	}
+	CHECK_CLOSE(dg, dg2, 3, 1e-6, 1e-5, "bn dgamma accumulates");
+	CHECK_CLOSE(db, db2, 3, 1e-6, 1e-5, "bn dbeta accumulates");
+}
+
+/* 1d running statistics by hand: x = 1, 2, 3, 6 in one channel. */
+static void check_running_1d(void)
+{
+	BnShape s = { 4, 1, 1, 1e-5f, 0.1f };
+	float x[4] = {1, 2, 3, 6}, out[4], mean, rstd, rm = 0.5f, rv = 2.0f;
+	batchnorm_forward_train(out, &mean, &rstd, &rm, &rv, x, NULL, NULL, &s);
+	CHECK(fabsf(mean - 3.0f) < 1e-6f);
+	CHECK(fabsf(rstd - (float)(1 / sqrt(3.5 + 1e-5))) < 1e-6f);
+	CHECK(fabsf(rm - (0.9f * 0.5f + 0.1f * 3.0f)) < 1e-6f);
+	CHECK(fabsf(rv - (0.9f * 2.0f + 0.1f * 14.0f / 3.0f)) < 1e-6f);
+	double s0 = 0, s2 = 0;
+	for (int i = 0; i < 4; i++) {
+		s0 += out[i];
+		s2 += (double)out[i] * out[i];
+	}
+	CHECK(fabs(s0) < 1e-5 && fabs(s2 / 4 - 3.5 / (3.5 + 1e-5)) < 1e-5);
+	/* One value per channel: the running variance is left alone. */
+	BnShape one = { 1, 1, 1, 1e-5f, 0.1f };
+	rv = 2.0f;
+	batchnorm_forward_train(out, &mean, &rstd, &rm, &rv, x, NULL, NULL, &one);
+	CHECK(rv == 2.0f && out[0] == 0.0f);
+}
+
+/* Eval mode by hand: (x - rm) / sqrt(rv + eps) * g + b. */
+static void check_eval(void)
+{
+	BnShape s = { 2, 2, 3, 1e-5f, 0.1f };
+	float x[12], out[12], exp_[12];
+	float g[2] = {1.5f, -0.5f}, b[2] = {0.25f, 1.0f}, rm[2] = {0.3f, -1.0f}, rv[2] = {0.7f, 4.0f};
+	uint64_t seed = 7;
+	for (int i = 0; i < 12; i++)
+		x[i] = 3 * frand(&seed);
+	for (int i = 0; i < 12; i++) {
+		int ch = (i / 3) % 2;
+		exp_[i] = (float)((x[i] - rm[ch]) / sqrt(rv[ch] + 1e-5) * g[ch] + b[ch]);
+	}
+	batchnorm_forward_eval(out, x, g, b, rm, rv, &s);
+	CHECK_CLOSE(out, exp_, 12, 1e-6, 1e-6, "bn eval by hand");
+}
+
+static void run(void)
+{
+	check_golden();
+	check_running_1d();
+	check_eval();
+	check_fd(6, 3, 1, "bn1d");
+	check_fd(3, 2, 5, "bn2d");
+	check_fd(2, 4, 4, "bn2d 4ch");
+}
+
+CHECK_MAIN("test_batchnorm")
