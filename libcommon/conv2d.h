@@ -13,10 +13,14 @@ typedef struct {
 } ConvShape;
 
 /* Fills oh, ow: conv2d oh = (h + 2p - k) / s + 1; convt2d oh = (h - 1) s - 2p + k.
- * Return -1 when the output would be empty. */
+ * Return -1 (oh, ow untouched) when the output would be empty, when a size
+ * (n, cin, h, w, cout, k, stride) is below 1 or pad below 0, or when a
+ * per-example size or GEMM dimension would not fit in an int. */
 int conv2d_shape(ConvShape *s);
 int convt2d_shape(ConvShape *s);
-/* Floats of workspace the functions below need (for any n <= s->n). */
+/* Floats of workspace the functions below need (for any n <= s->n), after
+ * conv2d_shape / convt2d_shape succeeded; may be 0 (then ws may be NULL).
+ * One workspace serves forward and backward; its contents are scratch. */
 size_t conv2d_workspace(const ConvShape *s);
 size_t convt2d_workspace(const ConvShape *s);
 
@@ -27,7 +31,8 @@ void conv2d_forward(float *out, const float *in, const float *w, const float *b,
 void conv2d_backward(float *din, float *dw, float *db, const float *dout,
 		     const float *in, const float *w, const ConvShape *s, float *ws);
 
-/* Transposed: out (n, cout, oh, ow) from in (n, cin, h, w); w (cin, cout, k, k). */
+/* Transposed: out (n, cout, oh, ow) from in (n, cin, h, w); w (cin, cout, k, k),
+ * b (cout) or NULL; no output_padding. Backward as conv2d_backward. */
 void convt2d_forward(float *out, const float *in, const float *w, const float *b,
 		     const ConvShape *s, float *ws);
 void convt2d_backward(float *din, float *dw, float *db, const float *dout,
