@@ -13,11 +13,13 @@
  * name is the file name used in messages ("-" or "<stdin>" for stdin).
  * Returns 1 on a record, 0 at a clean end of stream (EOF exactly at a record
  * boundary), -1 on error (truncation, bad magic, bad header, ...) with e set.
- * Messages look like "x.npy: record 2: header: expected 'descr' key". */
+ * Messages look like "x.npy: record 2: header: missing key 'descr'"; the
+ * full list is at the top of npy.c. t is empty (data NULL) unless 1. */
 int npy_read(FILE *f, const char *name, int index, Tensor *t, Err *e);
 
 /* Reads only the header of the next record (shape and dtype, data NULL);
- * the data is read afterwards by npy_read_data in one or more chunks. */
+ * returns 1, 0 or -1 as npy_read. The data is read afterwards by
+ * npy_read_data in one or more chunks (0, or -1 "truncated data ..."). */
 int npy_read_header(FILE *f, const char *name, int index, Tensor *t, Err *e);
 int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes, Err *e);
 

@@ -15,16 +15,24 @@ typedef struct {
 } OutFile;
 
 /* path NULL or "-" means stdout. binary != 0 refuses a terminal on stdout
- * ("refusing to write binary data to a terminal"). 0 or -1 with e. */
+ * ("refusing to write binary data to a terminal", EXIT_BAD). A named file
+ * is written to "<dir>/.<base>.tmp.XXXXXX" with mode 0666 & ~umask. A
+ * missing folder or a folder as target is EXIT_BAD ("out/x.npy: No such
+ * file or directory", "out: Is a directory"). 0 or -1 with e. */
 int outfile_open(OutFile *o, const char *path, int binary, Err *e);
 /* Flushes and checks for write errors; for a named file fsyncs, renames over
- * the target and fsyncs the folder. EPIPE gives e->code EXIT_PIPE. */
+ * the target and fsyncs the folder. EPIPE gives e->code EXIT_PIPE. stdout
+ * stays open (tools still end with stdout_close). Always releases o: on
+ * failure the temporary file is removed and an old target is untouched. */
 int outfile_commit(OutFile *o, Err *e);
-/* Abandons a named output: closes and unlinks the temporary file. */
+/* Abandons a named output: closes and unlinks the temporary file. Safe on
+ * an OutFile that failed to open, was committed, or was already aborted. */
 void outfile_abort(OutFile *o);
 
 /* Opens an input: path NULL or "-" is stdin. Refuses a terminal on stdin
- * when binary. Returns the FILE or NULL with e set. */
+ * when binary ("refusing to read binary data from a terminal"). A missing
+ * file is "<path>: No such file or directory" (EXIT_BAD). Returns the FILE
+ * or NULL with e set. */
 FILE *infile_open(const char *path, int binary, Err *e);
 void infile_close(FILE *f);
 /* Name for messages: "<stdin>" for NULL or "-". */
@@ -33,7 +41,8 @@ const char *infile_name(const char *path);
 /* Ignores SIGPIPE so writes fail with EPIPE and are reported, not killed.
  * Each tool calls it first. */
 void io_init(void);
-/* Final check of stdout: fflush + ferror + fclose; returns 0 or -1 with e. */
+/* Final check of stdout: fflush + ferror + fclose; returns 0 or -1 with e
+ * ("<stdout>: write error: ..."; EXIT_PIPE when the reader went away). */
 int stdout_close(Err *e);
 
 #endif

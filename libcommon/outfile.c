@@ -1,0 +1,247 @@
+/* outfile.c - outputs written atomically (temporary file in the target's
+ * folder, fsync, rename, fsync the folder) or to stdout, inputs from a file
+ * or stdin, and the SIGPIPE / final stdout checks every tool makes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "outfile.h"
+
+/* "path: strerror(errno)"; a missing, unreadable or misnamed path is the
+ * user's mistake (EXIT_BAD), anything else a system failure. */
+static int path_err(Err *e, const char *path)
+{
+	int saved = errno;
+	int bad = saved == ENOENT || saved == ENOTDIR || saved == EACCES ||
+		  saved == EISDIR || saved == ENAMETOOLONG || saved == ELOOP ||
+		  saved == EROFS;
+	err_sys(e, "%s", path);
+	if (bad && e)
+		e->code = EXIT_BAD;
+	return -1;
+}
+
+/* Folder of path ("." when it has none) and the temporary-file template
+ * "<dir>/.<base>.tmp.XXXXXX"; both malloc'd. */
+static int split_path(const char *path, char **dir, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	*dir = malloc(dlen + 2);
+	*tmp = malloc(strlen(path) + 16);
+	if (!*dir || !*tmp) {
+		free(*dir);
+		free(*tmp);
+		return -1;
+	}
+	if (!slash)
+		strcpy(*dir, ".");
+	else if (dlen == 0)
+		strcpy(*dir, "/");
+	else
+		memcpy(*dir, path, dlen), (*dir)[dlen] = '\0';
+	sprintf(*tmp, "%.*s.%s.tmp.XXXXXX", (int)(slash ? dlen + 1 : 0), path, base);
+	return 0;
+}
+
+static int open_stdout(OutFile *o, int binary, Err *e)
+{
+	if (binary && isatty(STDOUT_FILENO))
+		return err_set(e, EXIT_BAD, "refusing to write binary data to a terminal");
+	o->path = strdup("-");
+	if (!o->path)
+		return err_set(e, EXIT_SYS, "out of memory");
+	o->f = stdout;
+	o->is_stdout = 1;
+	return 0;
+}
+
+int outfile_open(OutFile *o, const char *path, int binary, Err *e)
+{
+	memset(o, 0, sizeof *o);
+	if (!path || strcmp(path, "-") == 0)
+		return open_stdout(o, binary, e);
+	struct stat st;
+	size_t n = strlen(path);
+	if (n == 0 || path[n - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+		return err_set(e, EXIT_BAD, "%s: Is a directory", path);
+	char *dir;
+	if (split_path(path, &dir, &o->tmp) < 0)
+		return err_set(e, EXIT_SYS, "out of memory");
+	free(dir);
+	o->path = strdup(path);
+	if (!o->path) {
+		outfile_abort(o);
+		return err_set(e, EXIT_SYS, "out of memory");
+	}
+	int fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		path_err(e, path);
+		free(o->tmp), o->tmp = NULL;
+		outfile_abort(o);
+		return -1;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	o->f = fdopen(fd, "wb");
+	if (fchmod(fd, 0666 & ~mask) != 0 || !o->f) {
+		err_sys(e, "%s", o->tmp);
+		if (!o->f)
+			close(fd);
+		outfile_abort(o);
+		return -1;
+	}
+	return 0;
+}
+
+/* fsync on a folder; filesystems that cannot do it answer EINVAL. */
+static int sync_dir(const char *dir, Err *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "%s", dir);
+	int rc = fsync(fd);
+	int saved = errno;
+	close(fd);
+	if (rc != 0 && saved != EINVAL) {
+		errno = saved;
+		return err_sys(e, "%s: fsync", dir);
+	}
+	return 0;
+}
+
+/* After a failed fwrite stdio drops the buffer and errno is lost, so a
+ * later fflush succeeds; a pipe or socket whose reader has gone still
+ * answers POLLERR or POLLHUP, which tells EPIPE apart from other errors. */
+static int reader_gone(FILE *f)
+{
+	struct stat st;
+	int fd = fileno(f);
+	if (fd < 0 || fstat(fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return 0;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+/* Flush, check the error flag, and report EPIPE as EXIT_PIPE. */
+static int flush_check(FILE *f, const char *name, Err *e)
+{
+	errno = 0;
+	if (fflush(f) != 0)
+		return err_sys(e, "%s: write error", name);
+	if (!ferror(f))
+		return 0;
+	if (reader_gone(f)) {
+		errno = EPIPE;
+		return err_sys(e, "%s: write error", name);
+	}
+	return err_set(e, EXIT_SYS, "%s: write error", name);
+}
+
+static int commit_named(OutFile *o, Err *e)
+{
+	if (flush_check(o->f, o->path, e) < 0)
+		return -1;
+	if (fsync(fileno(o->f)) != 0)
+		return err_sys(e, "%s: fsync", o->path);
+	FILE *f = o->f;
+	o->f = NULL;
+	if (fclose(f) != 0)
+		return err_sys(e, "%s: write error", o->path);
+	if (rename(o->tmp, o->path) != 0)
+		return path_err(e, o->path);
+	free(o->tmp);
+	o->tmp = NULL;
+	char *dir, *tmpl;
+	if (split_path(o->path, &dir, &tmpl) < 0)
+		return err_set(e, EXIT_SYS, "out of memory");
+	free(tmpl);
+	int rc = sync_dir(dir, e);
+	free(dir);
+	return rc;
+}
+
+int outfile_commit(OutFile *o, Err *e)
+{
+	int rc;
+	if (o->is_stdout) {
+		rc = flush_check(stdout, "<stdout>", e);
+		o->f = NULL;
+	} else if (!o->f) {
+		rc = err_set(e, EXIT_SYS, "outfile_commit: output is not open");
+	} else {
+		rc = commit_named(o, e);
+	}
+	outfile_abort(o);
+	return rc;
+}
+
+void outfile_abort(OutFile *o)
+{
+	if (!o)
+		return;
+	if (o->f && !o->is_stdout)
+		fclose(o->f);
+	if (o->tmp)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	memset(o, 0, sizeof *o);
+}
+
+FILE *infile_open(const char *path, int binary, Err *e)
+{
+	if (!path || strcmp(path, "-") == 0) {
+		if (binary && isatty(STDIN_FILENO)) {
+			err_set(e, EXIT_BAD, "refusing to read binary data from a terminal");
+			return NULL;
+		}
+		return stdin;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		path_err(e, path);
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		err_set(e, EXIT_BAD, "%s: Is a directory", path);
+		return NULL;
+	}
+	return f;
+}
+
+void infile_close(FILE *f)
+{
+	if (f && f != stdin)
+		fclose(f);
+}
+
+const char *infile_name(const char *path)
+{
+	return !path || strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+void io_init(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int stdout_close(Err *e)
+{
+	int rc = flush_check(stdout, "<stdout>", e);
+	errno = 0;
+	if (fclose(stdout) != 0 && rc == 0)
+		rc = err_sys(e, "<stdout>: write error");
+	return rc;
+}
