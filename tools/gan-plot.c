@@ -1,0 +1,372 @@
+/* gan-plot - pictures of GAN runs: loss curves from gan-step logs, 2-D
+ * scatter of real vs generated points, 1-D densities with D's decision
+ * boundary, and image grids. PNG by default, SVG with --svg or a .svg name. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "grid.h"
+#include "npy.h"
+#include "outfile.h"
+#include "plot.h"
+#include "png.h"
+#include "decision.h"
+#include "tsvlog.h"
+
+#define PROG "gan-plot"
+#define USAGE \
+	"usage: gan-plot loss [-o FILE] [--svg] [--title T] [--by step|epoch] LOG.tsv...\n" \
+	"       gan-plot scatter [-o FILE] [--svg] [--title T] REAL.npy FAKE.npy\n" \
+	"       gan-plot density [-o FILE] [--svg] [--title T] [--ckpt CKPT] [--bins N]\n" \
+	"                        [--range LO:HI] REAL.npy FAKE.npy\n" \
+	"       gan-plot grid [-o FILE] [--grid RxC] [--scale K] SAMPLES.npy\n"
+
+struct cmdline {
+	const char *cmd, *out, *title, *by, *ckpt;
+	int svg, bins, have_range, scale, rows, cols;
+	double lo, hi;
+	int nfiles;
+	char **files;
+};
+
+static _Noreturn void usage(void)
+{
+	fputs(USAGE, stderr);
+	exit(EXIT_BAD);
+}
+
+static void parse_args(int argc, char **argv, struct cmdline *cl)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
+		{"svg", no_argument, 0, 's'}, {"title", required_argument, 0, 't'},
+		{"by", required_argument, 0, 'x'}, {"ckpt", required_argument, 0, 'c'},
+		{"bins", required_argument, 0, 'b'}, {"range", required_argument, 0, 'r'},
+		{"grid", required_argument, 0, 'g'}, {"scale", required_argument, 0, 'k'},
+		{"output", required_argument, 0, 'o'}, {0, 0, 0, 0},
+	};
+	memset(cl, 0, sizeof *cl);
+	cl->bins = 50;
+	cl->scale = 1;
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(USAGE, stdout);
+		exit(0);
+	}
+	if (argc >= 2 && !strcmp(argv[1], "--version")) {
+		puts(PROG " (gantools) " GAN_VERSION);
+		exit(0);
+	}
+	if (argc < 2)
+		usage();
+	cl->cmd = argv[1];
+	optind = 2;
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': fputs(USAGE, stdout); exit(0);
+		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
+		case 's': cl->svg = 1; break;
+		case 't': cl->title = optarg; break;
+		case 'x': cl->by = optarg; break;
+		case 'c': cl->ckpt = optarg; break;
+		case 'o': cl->out = optarg; break;
+		case 'b':
+			cl->bins = (int)strtol(optarg, &end, 10);
+			if (*end || cl->bins < 2 || cl->bins > 10000)
+				die(PROG, EXIT_BAD, "--bins: expected an integer from 2 to 10000, got '%s'", optarg);
+			break;
+		case 'r':
+			if (sscanf(optarg, "%lf:%lf", &cl->lo, &cl->hi) != 2 || !(cl->lo < cl->hi) ||
+			    !isfinite(cl->lo) || !isfinite(cl->hi))
+				die(PROG, EXIT_BAD, "--range: expected LO:HI with LO < HI, got '%s'", optarg);
+			cl->have_range = 1;
+			break;
+		case 'g':
+			if (grid_parse(optarg, &cl->rows, &cl->cols) < 0)
+				die(PROG, EXIT_BAD, "--grid: expected RxC such as 5x5, got '%s'", optarg);
+			break;
+		case 'k':
+			cl->scale = (int)strtol(optarg, &end, 10);
+			if (*end || cl->scale < 1 || cl->scale > 32)
+				die(PROG, EXIT_BAD, "--scale: expected an integer from 1 to 32, got '%s'", optarg);
+			break;
+		default: usage();
+		}
+	}
+	cl->files = argv + optind;
+	cl->nfiles = argc - optind;
+	if (cl->out) {
+		size_t n = strlen(cl->out);
+		if (n > 4 && !strcmp(cl->out + n - 4, ".svg"))
+			cl->svg = 1;
+	}
+	if (cl->by && strcmp(cl->by, "step") && strcmp(cl->by, "epoch"))
+		die(PROG, EXIT_BAD, "--by: expected 'step' or 'epoch', got '%s'", cl->by);
+}
+
+/* Reads the first record of an .npy file (or stream). */
+static void read_first(const char *path, Tensor *t)
+{
+	Err e = {0};
+	FILE *f = infile_open(path, 1, &e);
+	if (!f)
+		die_err(PROG, &e);
+	int rc = npy_read(f, infile_name(path), 1, t, &e);
+	if (rc < 0)
+		die_err(PROG, &e);
+	if (rc == 0)
+		die(PROG, EXIT_BAD, "%s: empty stream (no record)", infile_name(path));
+	infile_close(f);
+}
+
+/* Checks for f32 points: N x dim (or N for dim 1) and returns N. */
+static int points_of(const Tensor *t, const char *path, int dim)
+{
+	char d[128];
+	int ok = t->dtype == DT_F32 && t->shape[0] > 0 &&
+		 ((t->ndim == 2 && t->shape[1] == dim) || (dim == 1 && t->ndim == 1));
+	if (!ok)
+		die(PROG, EXIT_BAD, "%s: expected f32 N x %d points, got %s", infile_name(path),
+		    dim, tensor_describe(t, d, sizeof d));
+	if (t->shape[0] > 100000000)
+		die(PROG, EXIT_BAD, "%s: too many points", infile_name(path));
+	return (int)t->shape[0];
+}
+
+static void finish(Canvas *cv)
+{
+	Err e = {0};
+	if (canvas_close(cv, &e) < 0)
+		die_err(PROG, &e);
+}
+
+static void open_canvas(Canvas *cv, const struct cmdline *cl, int w, int h)
+{
+	Err e = {0};
+	if (canvas_open(cv, cl->out, w, h, cl->svg, &e) < 0)
+		die_err(PROG, &e);
+}
+
+/* Range over several logs' columns (finite values only). */
+static void log_range(TsvLog *logs, int n, int col, double *lo, double *hi)
+{
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < logs[k].n; i++) {
+			double v = logs[k].v[i * TSVLOG_COLS + col];
+			if (isfinite(v)) {
+				*lo = fmin(*lo, v);
+				*hi = fmax(*hi, v);
+			}
+		}
+}
+
+static void plot_series(Panel *p, const TsvLog *lg, int xcol, int ycol, Color c, const char *label)
+{
+	double *x = xmalloc(lg->n * sizeof *x), *y = xmalloc(lg->n * sizeof *y);
+	for (int i = 0; i < lg->n; i++) {
+		x[i] = lg->v[i * TSVLOG_COLS + xcol];
+		y[i] = lg->v[i * TSVLOG_COLS + ycol];
+	}
+	panel_line(p, x, y, lg->n, c, 2, label);
+	free(x);
+	free(y);
+}
+
+/* One log: one panel, loss_D and loss_G. Several: two panels (D above, G
+ * below), one colour per run, legend by file name. */
+static void cmd_loss(const struct cmdline *cl)
+{
+	if (cl->nfiles < 1)
+		usage();
+	int n = cl->nfiles;
+	TsvLog *logs = xcalloc(n, sizeof *logs);
+	for (int k = 0; k < n; k++) {
+		Err e = {0};
+		FILE *f = infile_open(cl->files[k], 0, &e);
+		if (!f || tsvlog_read(f, infile_name(cl->files[k]), &logs[k], &e) < 0)
+			die_err(PROG, &e);
+		infile_close(f);
+	}
+	int xcol = LOG_STEP;
+	if (cl->by ? !strcmp(cl->by, "epoch") : logs[0].n > 0 &&
+	    logs[0].v[(logs[0].n - 1) * TSVLOG_COLS + LOG_EPOCH] >= logs[0].n)
+		xcol = LOG_EPOCH;
+	const char *xl = xcol == LOG_EPOCH ? "epoch" : "step";
+	double x0, x1, d0, d1, g0, g1;
+	log_range(logs, n, xcol, &x0, &x1);
+	log_range(logs, n, LOG_LOSS_D, &d0, &d1);
+	log_range(logs, n, LOG_LOSS_G, &g0, &g1);
+	Canvas cv;
+	const char *title = cl->title ? cl->title : "Training losses";
+	if (n == 1) {
+		open_canvas(&cv, cl, 800, 500);
+		canvas_title(&cv, title);
+		Panel p;
+		panel_init(&p, &cv, 0, 30, 800, 470, x0, x1, fmin(d0, g0), fmax(d1, g1), NULL, xl, "loss per example");
+		plot_series(&p, &logs[0], xcol, LOG_LOSS_D, plot_color(0), "loss_D");
+		plot_series(&p, &logs[0], xcol, LOG_LOSS_G, plot_color(1), "loss_G");
+		panel_legend(&p);
+	} else {
+		open_canvas(&cv, cl, 800, 800);
+		canvas_title(&cv, title);
+		Panel pd, pg;
+		panel_init(&pd, &cv, 0, 30, 800, 385, x0, x1, d0, d1, "loss_D", xl, "loss per example");
+		panel_init(&pg, &cv, 0, 415, 800, 385, x0, x1, g0, g1, "loss_G", xl, "loss per example");
+		for (int k = 0; k < n && k < 16; k++) {
+			plot_series(&pd, &logs[k], xcol, LOG_LOSS_D, plot_color(k), cl->files[k]);
+			plot_series(&pg, &logs[k], xcol, LOG_LOSS_G, plot_color(k), cl->files[k]);
+		}
+		panel_legend(&pd);
+		panel_legend(&pg);
+	}
+	finish(&cv);
+	for (int k = 0; k < n; k++)
+		tsvlog_free(&logs[k]);
+	free(logs);
+}
+
+static void minmax(const float *v, size_t n, size_t stride, double *lo, double *hi)
+{
+	for (size_t i = 0; i < n; i++) {
+		double x = v[i * stride];
+		if (isfinite(x)) {
+			*lo = fmin(*lo, x);
+			*hi = fmax(*hi, x);
+		}
+	}
+}
+
+static void cmd_scatter(const struct cmdline *cl)
+{
+	if (cl->nfiles != 2)
+		usage();
+	Tensor r, f;
+	read_first(cl->files[0], &r);
+	read_first(cl->files[1], &f);
+	int nr = points_of(&r, cl->files[0], 2), nf = points_of(&f, cl->files[1], 2);
+	double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+	minmax(r.data, nr, 2, &x0, &x1);
+	minmax(f.data, nf, 2, &x0, &x1);
+	minmax((float *)r.data + 1, nr, 2, &y0, &y1);
+	minmax((float *)f.data + 1, nf, 2, &y0, &y1);
+	Canvas cv;
+	open_canvas(&cv, cl, 700, 650);
+	canvas_title(&cv, cl->title ? cl->title : "Real vs generated");
+	Panel p;
+	panel_init(&p, &cv, 0, 30, 700, 620, x0, x1, y0, y1, NULL, "x1", "x2");
+	panel_points(&p, r.data, nr, plot_color(0), 2.5, 0.5, "real");
+	panel_points(&p, f.data, nf, plot_color(1), 2.5, 0.5, "generated");
+	panel_legend(&p);
+	finish(&cv);
+	tensor_free(&r);
+	tensor_free(&f);
+}
+
+/* Normalised histogram (a density: integrates to 1) of n values. */
+static double *density_of(const float *v, int n, double lo, double hi, int bins)
+{
+	double *h = xcalloc(bins, sizeof *h), w = (hi - lo) / bins;
+	for (int i = 0; i < n; i++) {
+		double b = (v[i] - lo) / w;
+		if (b >= 0 && b < bins)
+			h[(int)b] += 1.0 / (n * w);
+	}
+	return h;
+}
+
+static void cmd_density(const struct cmdline *cl)
+{
+	if (cl->nfiles != 2)
+		usage();
+	Tensor r, f;
+	read_first(cl->files[0], &r);
+	read_first(cl->files[1], &f);
+	int nr = points_of(&r, cl->files[0], 1), nf = points_of(&f, cl->files[1], 1);
+	double lo = INFINITY, hi = -INFINITY;
+	if (cl->have_range) {
+		lo = cl->lo, hi = cl->hi;
+	} else {
+		minmax(r.data, nr, 1, &lo, &hi);
+		minmax(f.data, nf, 1, &lo, &hi);
+		double m = (hi - lo) * 0.1 + 1e-3;
+		lo -= m, hi += m;
+	}
+	double *dr = density_of(r.data, nr, lo, hi, cl->bins);
+	double *df = density_of(f.data, nf, lo, hi, cl->bins);
+	double ymax = 1;
+	for (int i = 0; i < cl->bins; i++)
+		ymax = fmax(ymax, fmax(dr[i], df[i]));
+	Canvas cv;
+	open_canvas(&cv, cl, 800, 500);
+	canvas_title(&cv, cl->title ? cl->title : "1-D densities and decision boundary");
+	Panel p;
+	panel_init(&p, &cv, 0, 30, 800, 470, lo, hi, 0, ymax, NULL, "x", "density / D(x)");
+	panel_hist(&p, lo, hi, dr, cl->bins, plot_color(0), "real data");
+	panel_hist(&p, lo, hi, df, cl->bins, plot_color(1), "generated");
+	if (cl->ckpt) {
+		enum { NPTS = 400 };
+		float xs[NPTS], ds[NPTS];
+		double x[NPTS], y[NPTS];
+		for (int i = 0; i < NPTS; i++)
+			xs[i] = (float)(lo + (hi - lo) * i / (NPTS - 1));
+		Err e = {0};
+		if (decision_boundary(cl->ckpt, xs, NPTS, ds, &e) < 0)
+			die_err(PROG, &e);
+		for (int i = 0; i < NPTS; i++)
+			x[i] = xs[i], y[i] = ds[i];
+		panel_line(&p, x, y, NPTS, plot_color(2), 2, "decision boundary D(x)");
+	}
+	panel_legend(&p);
+	finish(&cv);
+	free(dr);
+	free(df);
+	tensor_free(&r);
+	tensor_free(&f);
+}
+
+static void cmd_grid(const struct cmdline *cl)
+{
+	if (cl->nfiles > 1)
+		usage();
+	if (cl->svg)
+		die(PROG, EXIT_BAD, "grid: SVG output is not supported (pictures are PNG)");
+	const char *path = cl->nfiles ? cl->files[0] : "-";
+	Tensor t;
+	read_first(path, &t);
+	GridOpt o = {cl->rows, cl->cols, 2, cl->scale, 0};
+	uint8_t *pic;
+	int w, h, c;
+	Err e = {0};
+	if (grid_compose(&t, infile_name(path), &o, &pic, &w, &h, &c, &e) < 0 ||
+	    png_write(cl->out, pic, w, h, c, &e) < 0)
+		die_err(PROG, &e);
+	free(pic);
+	tensor_free(&t);
+}
+
+int main(int argc, char **argv)
+{
+	struct cmdline cl;
+	io_init();
+	parse_args(argc, argv, &cl);
+	if (!strcmp(cl.cmd, "loss"))
+		cmd_loss(&cl);
+	else if (!strcmp(cl.cmd, "scatter"))
+		cmd_scatter(&cl);
+	else if (!strcmp(cl.cmd, "density"))
+		cmd_density(&cl);
+	else if (!strcmp(cl.cmd, "grid"))
+		cmd_grid(&cl);
+	else
+		die(PROG, EXIT_BAD, "unknown command '%s' (expected loss, scatter, density or grid)", cl.cmd);
+	Err e = {0};
+	if (stdout_close(&e) < 0)
+		die_err(PROG, &e);
+	return 0;
+}
