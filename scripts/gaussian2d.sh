@@ -1,7 +1,8 @@
 #!/bin/sh
 # gaussian2d.sh - the textbook 2-D Gaussian GAN (d2l.ai "Generative
 # Adversarial Networks"): data -> init -> train -> samples -> pictures.
-# Leaves in DIR: data.npy ckpt.st log.tsv fake.npy loss.png scatter.png fit.txt
+# Leaves in DIR: data.npy ckpt.st log.tsv fake.npy (10000 samples, for fit.txt),
+# fake-1000.npy (as many as the data, for the scatter), loss.png scatter.png fit.txt
 set -eu
 name=gaussian2d default_epochs=20 limit=1000
 . "$(dirname "$0")/common.sh"
@@ -18,6 +19,7 @@ gan-sample "$out/ckpt.st" -n 10000 --seed "$seed" -o "$out/fake.npy"
 gan-eval moments "$out/fake.npy" --ref-mean 1,2 --ref-cov 1.01,1.95,1.95,4.25 | tee "$out/fit.txt"
 step "plots"
 gan-plot loss "$out/log.tsv" --title "gaussian2d: losses" -o "$out/loss.png"
-gan-plot scatter "$out/data.npy" "$out/fake.npy" --title "gaussian2d: real vs generated" \
+gan-sample "$out/ckpt.st" -n 1000 --seed "$seed" -o "$out/fake-1000.npy"
+gan-plot scatter "$out/data.npy" "$out/fake-1000.npy" --title "gaussian2d: real vs generated" \
 	-o "$out/scatter.png"
 step "done: $out/loss.png $out/scatter.png"
