@@ -1,0 +1,258 @@
+/* train.c - the GAN training step in the PyTorch peers' order (D on real,
+ * G forward, D on fake, D update; then the G step as the model says), the
+ * latent noise kinds, gan-intro's D pre-training and the trainer's memory. */
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loss.h"
+#include "optim.h"
+
+uint64_t seed_stream(uint64_t seed, uint64_t stream)
+{
+	uint64_t z = seed ^ (stream * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *e)
+{
+	memset(t, 0, sizeof *t);
+	if (max_batch < 1 || max_batch > 65536)
+		return err_set(e, EXIT_BAD, "batch %d out of range 1..65536", max_batch);
+	t->m = *m;
+	t->max_batch = max_batch;
+	t->seed = seed;
+	if (net_init(&t->g, &m->G, 'G', max_batch, e) || net_init(&t->d, &m->D, 'D', max_batch, e)) {
+		trainer_free(t);
+		return -1;
+	}
+	size_t lat = (size_t)shape_numel(&m->latent), dat = (size_t)shape_numel(&m->data);
+	size_t mb = (size_t)max_batch;
+	t->fixed = calloc((size_t)m->fixed_samples * lat, sizeof(float));
+	t->z = calloc(mb * lat, sizeof(float));
+	t->zg = calloc(mb * lat, sizeof(float));
+	t->xb = calloc(mb * dat, sizeof(float));
+	t->dlog = calloc(mb, sizeof(float));
+	t->dfake = calloc(mb * dat, sizeof(float));
+	if (!t->fixed || !t->z || !t->zg || !t->xb || !t->dlog || !t->dfake) {
+		trainer_free(t);
+		return err_set(e, EXIT_SYS, "out of memory");
+	}
+	Rng r;
+	rng_init(&r, seed_stream(seed, SEED_INIT));
+	net_init_params(&t->g, m, &r);
+	net_init_params(&t->d, m, &r);
+	rng_init(&r, seed_stream(seed, SEED_FIXED));
+	trainer_noise(m, &r, t->fixed, m->fixed_samples);
+	rng_init(&t->noise, seed_stream(seed, SEED_NOISE));
+	t->lr_d = m->lr_d;
+	t->lr_g = m->lr_g;
+	t->batch = m->batch <= max_batch ? m->batch : max_batch;
+	t->d_pretrained = m->d_pretrain == 0;
+	return 0;
+}
+
+void trainer_free(Trainer *t)
+{
+	net_free(&t->g);
+	net_free(&t->d);
+	free(t->fixed);
+	free(t->z);
+	free(t->zg);
+	free(t->xb);
+	free(t->dlog);
+	free(t->dfake);
+	t->fixed = t->z = t->zg = t->xb = t->dlog = t->dfake = NULL;
+}
+
+/* The network a checkpoint name belongs to ("G." or "D."), or NULL. */
+static Net *net_of(Trainer *t, const char *name)
+{
+	if (name[0] == 'G' && name[1] == '.')
+		return &t->g;
+	if (name[0] == 'D' && name[1] == '.')
+		return &t->d;
+	return NULL;
+}
+
+float *trainer_tensor(Trainer *t, const char *name, int64_t *numel)
+{
+	Net *n = net_of(t, name);
+	const NetTensor *nt = n ? net_tensor(n, name) : NULL;
+	if (!nt || nt->is_nbt)
+		return NULL;
+	if (numel)
+		*numel = nt->numel;
+	return net_tensor_data(n, nt);
+}
+
+float *trainer_grad(Trainer *t, const char *name, int64_t *numel)
+{
+	Net *n = net_of(t, name);
+	const NetTensor *nt = n ? net_tensor(n, name) : NULL;
+	if (!nt || nt->is_buf)
+		return NULL;
+	if (numel)
+		*numel = nt->numel;
+	return n->grads + nt->off;
+}
+
+/* z (n, latent): N(0, 1), or linspace(-R, R, n) + U(0, 1) * scale computed
+ * in double as NumPy does. */
+void trainer_noise(const Model *m, Rng *r, float *z, int n)
+{
+	size_t cnt = (size_t)n * (size_t)shape_numel(&m->latent);
+	if (m->noise == NOISE_NORMAL) {
+		rng_normal(r, z, cnt, 0, 1);
+		return;
+	}
+	rng_uniform(r, z, cnt);
+	double lo = -m->noise_range, hi = m->noise_range;
+	double step = n > 1 ? (hi - lo) / (n - 1) : 0;
+	for (int i = 0; i < n; i++) {
+		double lin = i == n - 1 && n > 1 ? hi : lo + i * step;
+		z[i] = (float)(lin + (double)z[i] * m->noise_scale);
+	}
+}
+
+/* One optimizer update of net n with its step counter *tc. */
+static void opt_update(const Model *m, Net *n, float lr0, int64_t *tc)
+{
+	float lr = lr_staircase(lr0, m->decay, m->decay_every, *tc);
+	if (m->opt == OPT_ADAM) {
+		AdamCfg c = { lr, m->beta1, m->beta2, m->eps };
+		adam_step(n->params, n->grads, n->m, n->v, (size_t)n->np, &c, *tc + 1);
+	} else {
+		sgd_step(n->params, n->grads, (size_t)n->np, lr);
+	}
+	(*tc)++;
+}
+
+/* Mean of D's probabilities for its n outputs. */
+static double mean_prob(const Model *m, const float *y, int n)
+{
+	double s = 0;
+	for (int i = 0; i < n; i++)
+		s += loss_prob(m->loss, y[i]);
+	return s / n;
+}
+
+/* Names a non-finite loss in t->bad; -1 if so. */
+static int check_loss(Trainer *t, const char *what, double v)
+{
+	if (isfinite(v))
+		return 0;
+	snprintf(t->bad, sizeof t->bad, "%s is %s", what, isnan(v) ? "nan" : "inf");
+	return -1;
+}
+
+static int check_net(Trainer *t, const Net *n)
+{
+	if (net_finite(n))
+		return 0;
+	snprintf(t->bad, sizeof t->bad, "a weight of %c is not finite", n->prefix);
+	return -1;
+}
+
+/* D step: zero grads, D(real) vs 1, G(z), D(fake) vs 0, update D.
+ * Returns G's output (the fake batch) through *fake. */
+static int d_step(Trainer *t, const float *x, int n, const float *z, const float **fake,
+		  StepStats *st)
+{
+	const Model *m = &t->m;
+	float scale = (m->loss_mean ? 1.0f / (float)n : 1.0f) * (m->d_loss_half ? 0.5f : 1.0f);
+	net_zero_grads(&t->d);
+	const float *y = net_forward(&t->d, x, n, 1);
+	double lr = loss_bce(m->loss, t->dlog, y, 1.0f, n, scale);
+	st->d_x = mean_prob(m, y, n);
+	net_backward(&t->d, t->dlog, NULL, 1);
+	*fake = net_forward(&t->g, z, n, 1);
+	y = net_forward(&t->d, *fake, n, 1);
+	double lf = loss_bce(m->loss, t->dlog, y, 0.0f, n, scale);
+	st->d_g_z = mean_prob(m, y, n);
+	net_backward(&t->d, t->dlog, NULL, 1);
+	double l = m->loss_mean ? lr / n + lf / n : lr + lf;
+	st->loss_d = m->d_loss_half ? l / 2 : l;
+	if (check_loss(t, "loss_D", st->loss_d))
+		return -1;
+	opt_update(m, &t->d, t->lr_d, &t->opt_t_d);
+	return check_net(t, &t->d);
+}
+
+/* G step: the fake batch per g_step, D(fake) vs 1 in train mode, backward
+ * through D (no D grads) and G, update G. */
+static int g_step(Trainer *t, int n, const float *z, const float *z_g, const float *fake,
+		  StepStats *st)
+{
+	const Model *m = &t->m;
+	net_zero_grads(&t->g);
+	if (m->g_step == GSTEP_RECOMPUTE)
+		fake = net_forward(&t->g, z, n, 1);
+	else if (m->g_step == GSTEP_FRESH)
+		fake = net_forward(&t->g, z_g, n, 1);
+	const float *y = net_forward(&t->d, fake, n, 1);
+	float scale = m->loss_mean ? 1.0f / (float)n : 1.0f;
+	double l = loss_bce(m->loss, t->dlog, y, 1.0f, n, scale);
+	st->loss_g = m->loss_mean ? l / n : l;
+	if (check_loss(t, "loss_G", st->loss_g))
+		return -1;
+	net_backward(&t->d, t->dlog, t->dfake, 0);
+	net_backward(&t->g, t->dfake, NULL, 1);
+	opt_update(m, &t->g, t->lr_g, &t->opt_t_g);
+	return check_net(t, &t->g);
+}
+
+int trainer_step_with(Trainer *t, const float *x, int n, const float *z,
+		      const float *z_g, StepStats *st)
+{
+	StepStats s = { 0 };
+	t->bad[0] = 0;
+	if (n < 1 || n > t->max_batch || (t->m.has_bn && n < 2) ||
+	    (t->m.g_step == GSTEP_FRESH && !z_g)) {
+		snprintf(t->bad, sizeof t->bad, "batch of %d is not allowed", n);
+		return -1;
+	}
+	const float *fake;
+	int rc = d_step(t, x, n, z, &fake, &s);
+	if (rc == 0)
+		rc = g_step(t, n, z, z_g, fake, &s);
+	if (st)
+		*st = s;
+	if (rc == 0)
+		t->step++;
+	return rc;
+}
+
+int trainer_pretrain(Trainer *t)
+{
+	const Model *m = &t->m;
+	int b = t->batch;
+	float *x = t->xb, *y = t->dfake;
+	const double c = 1.0 / (m->pre_std * sqrt(2 * M_PI));
+	for (int i = 0; i < m->d_pretrain; i++) {
+		rng_uniform(&t->noise, x, (size_t)b);
+		for (int j = 0; j < b; j++) {
+			double u = m->pre_lo + (double)x[j] * ((double)m->pre_hi - m->pre_lo);
+			double d = (u - m->pre_mean) / m->pre_std;
+			x[j] = (float)u;
+			y[j] = (float)(c * exp(-0.5 * d * d));
+		}
+		net_zero_grads(&t->d);
+		const float *out = net_forward(&t->d, x, b, 1);
+		double l = loss_mse(t->dlog, out, y, b, 1.0f / (float)b);
+		if (check_loss(t, "D pre-training loss", l / b))
+			return -1;
+		net_backward(&t->d, t->dlog, NULL, 1);
+		sgd_step(t->d.params, t->d.grads, (size_t)t->d.np,
+			 lr_staircase(t->lr_d, m->decay, m->decay_every, i));
+		if (check_net(t, &t->d))
+			return -1;
+	}
+	t->d_pretrained = 1;
+	return 0;
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# gan-sample.bats - gan-sample: seeded and fixed noise, interpolation, PNG
+# grids, and error messages.
+
+[ -f "$BATS_TEST_DIRNAME/helper.bash" ] && load helper
+PATH="${GAN_BIN:-$BATS_TEST_DIRNAME/../build/bin}:$PATH"
+PY=/usr/bin/python3
+
+enter() {
+	cd "$BATS_TEST_TMPDIR"
+	gan-init gaussian2d --seed 3 -o ck.st
+}
+
+# Prints the shape of a one-record .npy file.
+npy_shape() { $PY -c 'import numpy, sys; print(numpy.load(sys.argv[1]).shape)' "$1"; }
+
+@test "gan-sample: --help, --version, usage errors" {
+	run gan-sample --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: gan-sample"* ]]
+	run gan-sample --version
+	[ "$status" -eq 0 ]
+	run gan-sample -n 0 ck.st
+	[ "$status" -eq 1 ]
+	run gan-sample --device cuda ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-sample: CUDA support not built" ]
+	run gan-sample --seed 1 --fixed ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-sample: --seed and --fixed exclude each other" ]
+}
+
+@test "gan-sample: f32 record of N x data shape; seeds reproduce" {
+	enter
+	gan-sample ck.st > a.npy
+	[ "$(npy_shape a.npy)" = "(64, 2)" ]
+	gan-sample -n 10 --seed 4 ck.st -o b.npy
+	gan-sample -n 10 --seed 4 < ck.st > c.npy
+	cmp b.npy c.npy
+	[ "$(npy_shape b.npy)" = "(10, 2)" ]
+	gan-sample -n 10 --seed 5 ck.st > d.npy
+	! cmp -s b.npy d.npy
+}
+
+@test "gan-sample: --fixed uses the checkpoint's noise" {
+	enter
+	gan-sample --fixed ck.st > f1.npy
+	gan-sample --fixed -n 5 ck.st > f2.npy
+	[ "$(npy_shape f1.npy)" = "(64, 2)" ]
+	[ "$(npy_shape f2.npy)" = "(5, 2)" ]
+	run gan-sample --fixed -n 65 ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-sample: -n 65: the checkpoint holds 64 fixed noise vectors" ]
+}
+
+@test "gan-sample: --interpolate K is a straight line through G (linear G)" {
+	enter
+	gan-sample --interpolate 5 ck.st > i.npy
+	run $PY -c '
+import numpy as np, sys
+x = np.load(sys.argv[1]); assert x.shape == (5, 2)
+assert np.allclose(x[2], (x[0] + x[4]) / 2, atol=1e-5), x
+print("ok")' i.npy
+	[ "$output" = "ok" ]
+	run gan-sample --interpolate 5 -n 3 ck.st
+	[ "$status" -eq 1 ]
+}
+
+@test "gan-sample: PNG grid of images; points refused" {
+	enter
+	gan-init dcgan-mnist -o m.st
+	gan-sample m.st --png g.png --grid 5x5
+	run $PY -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"\x89PNG\r\n\x1a\n"
+print(*struct.unpack(">II", b[16:24]))' g.png
+	[ "$output" = "152 152" ]
+	run gan-sample ck.st --png p.png
+	[ "$status" -eq 1 ]
+	[[ "$output" == "gan-sample: --png: model gaussian2d makes point data"* ]]
+	gan-sample m.st -n 4 --png g4.png -o s.npy
+	[ "$(npy_shape s.npy)" = "(4, 1, 28, 28)" ]
+}
+
+@test "gan-sample: bad checkpoint" {
+	enter
+	head -c 100 ck.st > cut.st
+	run gan-sample cut.st
+	[ "$status" -eq 1 ]
+	[[ "$output" == "gan-sample: cut.st: "* ]]
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# gan-step.bats - gan-step: training from files and pipes, logs, exact
+# resume (cmp), the non-finite stop, and its error messages.
+
+[ -f "$BATS_TEST_DIRNAME/helper.bash" ] && load helper
+PATH="${GAN_BIN:-$BATS_TEST_DIRNAME/../build/bin}:$PATH"
+
+# A gaussian2d checkpoint and 200 points drawn from another one's G.
+enter() {
+	cd "$BATS_TEST_TMPDIR"
+	gan-init gaussian2d --seed 1 -o ck.st
+	gan-init gaussian2d --seed 9 | gan-sample -n 200 > d.npy
+}
+
+@test "gan-step: --help, --version, usage errors" {
+	run gan-step --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: gan-step"* ]]
+	run gan-step --version
+	[ "$status" -eq 0 ]
+	run gan-step ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: --data FILE is required" ]
+	run gan-step --data d.npy --steps 0 ck.st
+	[ "$status" -eq 1 ]
+	[[ "$output" == "gan-step: --steps: expected an integer in 1.."* ]]
+	run gan-step --data d.npy --steps 2 --epochs 1 ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: --epochs and --steps exclude each other" ]
+	run gan-step --data d.npy --device cuda ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: CUDA support not built" ]
+}
+
+@test "gan-step: a pipe from gan-init to a checkpoint file" {
+	enter
+	gan-init gaussian2d | gan-step --data d.npy --steps 10 2>log > p.st
+	[ -s p.st ]
+	[ "$(head -n 1 log)" = "# step	epoch	loss_D	loss_G	D_x	D_G_z	examples_per_s" ]
+	run gan-sample p.st -n 2
+	[ "$status" -eq 0 ]
+}
+
+@test "gan-step: N steps in one run equal k then N-k steps, byte for byte" {
+	enter
+	gan-step ck.st --data d.npy --steps 40 -o one.st 2>/dev/null
+	gan-step ck.st --data d.npy --steps 17 -o half.st 2>/dev/null
+	gan-step half.st --data d.npy --steps 23 -o two.st 2>/dev/null
+	cmp one.st two.st
+	gan-step ck.st --data d.npy --epochs 2 -o e2.st 2>/dev/null
+	gan-step ck.st --data d.npy --epochs 1 2>/dev/null | gan-step --data d.npy --epochs 1 > e11.st 2>/dev/null
+	cmp e2.st e11.st
+	! cmp -s one.st ck.st
+}
+
+@test "gan-step: log lines per epoch, every K steps, appended to --log" {
+	enter
+	gan-step ck.st --data d.npy --epochs 3 --log train.tsv -o a.st
+	[ "$(grep -c '^#' train.tsv)" -eq 1 ]
+	[ "$(grep -vc '^#' train.tsv)" -eq 3 ]
+	[ "$(tail -n 1 train.tsv | cut -f 1,2)" = "75	3" ]
+	[ "$(tail -n 1 train.tsv | awk -F '\t' '{print NF}')" -eq 7 ]
+	gan-step a.st --data d.npy --steps 10 --log-every 4 --log train.tsv -o b.st
+	[ "$(grep -c '^#' train.tsv)" -eq 1 ]
+	[ "$(grep -vc '^#' train.tsv)" -eq 7 ]
+	[ "$(tail -n 1 train.tsv | cut -f 1,2)" = "85	4" ]
+}
+
+@test "gan-step: a huge learning rate stops with status 3 and writes nothing" {
+	enter
+	cp ck.st old.st
+	run gan-step ck.st --data d.npy --steps 50 --lr-d 3e38 -o ck.st
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"gan-step: step 1: a weight of D is not finite; checkpoint not written" ]]
+	cmp ck.st old.st
+	[ -z "$(ls -A | grep '^\.ck\.st\.tmp')" ]
+}
+
+@test "gan-step: bad checkpoint, wrong data shape, missing data" {
+	enter
+	printf 'not a checkpoint at all' > bad.st
+	run gan-step bad.st --data d.npy
+	[ "$status" -eq 1 ]
+	[[ "$output" == "gan-step: bad.st: "* ]]
+	gan-init dcgan-mnist | gan-sample -n 2 > img.npy
+	run gan-step ck.st --data img.npy
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: img.npy: x has shape 1x28x28 per example, model gaussian2d expects 2" ]
+	run gan-step ck.st --data nothere.npy
+	[ "$status" -eq 1 ]
+	[[ "$output" == "gan-step: nothere.npy: "* ]]
+	run gan-step --data - < d.npy
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: the checkpoint and --data cannot both come from stdin" ]
+}
+
+@test "gan-step: --batch and learning rates persist; mid-epoch batch change refused" {
+	enter
+	gan-step ck.st --data d.npy --steps 3 --batch 16 --lr-g 0.01 -o a.st 2>/dev/null
+	run gan-step a.st --data d.npy --steps 1 --batch 8
+	[ "$status" -eq 1 ]
+	[[ "$output" == "gan-step: --batch 8: the checkpoint is in the middle of an epoch"* ]]
+	gan-step a.st --data d.npy --steps 10 --log l.tsv -o b.st
+	[ "$(tail -n 1 l.tsv | cut -f 1,2)" = "13	1" ]
+}

@@ -1,0 +1,201 @@
+/* gan-sample - draws samples from a checkpoint's generator (eval mode):
+ * seeded noise, the checkpoint's fixed noise, or a linear interpolation
+ * between two latent draws; writes an f32 .npy record or a PNG grid. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt.h"
+#include "err.h"
+#include "grid.h"
+#include "npy.h"
+#include "outfile.h"
+#include "png.h"
+#include "train.h"
+
+#ifndef GAN_VERSION
+#define GAN_VERSION "dev"
+#endif
+
+#define PROG "gan-sample"
+#define USAGE "usage: gan-sample [-n N] [--seed S | --fixed] [--interpolate K]\n" \
+	"                  [--png FILE [--grid RxC]] [--device cpu|cuda] [-o FILE] [CKPT]\n"
+#define HELP \
+	"Draw samples from a checkpoint's generator in eval mode.\n\n" \
+	"  -n, --count N        number of samples (default 64, or the fixed noise count)\n" \
+	"  -s, --seed S         seed of the latent noise (default 0)\n" \
+	"  -f, --fixed          use the checkpoint's fixed noise (noise.fixed)\n" \
+	"  -i, --interpolate K  K points on the straight line (lerp) between two draws\n" \
+	"  -p, --png FILE       write a PNG grid of the images instead of .npy\n" \
+	"  -g, --grid RxC       grid rows x columns (default: square enough)\n" \
+	"      --device D       cpu or cuda\n" \
+	"  -o, --output FILE    write the .npy record to FILE (default stdout)\n"
+
+#define CHUNK 256
+
+struct cmdline {
+	const char *ckpt, *out, *png;
+	int n, fixed, interp, rows, cols;
+	uint64_t seed;
+};
+
+static long long num_arg(const char *opt, const char *s, long long lo, long long hi)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		die(PROG, EXIT_BAD, "%s: expected an integer in %lld..%lld, got '%s'", opt, lo, hi, s);
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct cmdline *cl)
+{
+	enum { O_DEVICE = 256 };
+	static const struct option opts[] = {
+		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
+		{ "count", required_argument, 0, 'n' }, { "seed", required_argument, 0, 's' },
+		{ "fixed", no_argument, 0, 'f' }, { "interpolate", required_argument, 0, 'i' },
+		{ "png", required_argument, 0, 'p' }, { "grid", required_argument, 0, 'g' },
+		{ "device", required_argument, 0, O_DEVICE },
+		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
+	};
+	memset(cl, 0, sizeof *cl);
+	int c, seeded = 0;
+	while ((c = getopt_long(argc, argv, "hVn:s:fi:p:g:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': fputs(USAGE "\n" HELP, stdout); exit(0);
+		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
+		case 'n': cl->n = (int)num_arg("-n", optarg, 1, 1000000); break;
+		case 's':
+			if (optarg[0] == '-')
+				die(PROG, EXIT_BAD, "--seed: expected an integer 0..2^64-1, got '%s'", optarg);
+			cl->seed = (uint64_t)num_arg("--seed", optarg, 0, INT64_MAX);
+			seeded = 1;
+			break;
+		case 'f': cl->fixed = 1; break;
+		case 'i': cl->interp = (int)num_arg("--interpolate", optarg, 2, 1000000); break;
+		case 'p': cl->png = optarg; break;
+		case 'g':
+			if (grid_parse(optarg, &cl->rows, &cl->cols))
+				die(PROG, EXIT_BAD, "--grid: expected RxC like 5x5, got '%s'", optarg);
+			break;
+		case O_DEVICE:
+			if (strcmp(optarg, "cuda") == 0)
+				die(PROG, EXIT_BAD, "CUDA support not built");
+			if (strcmp(optarg, "cpu") != 0)
+				die(PROG, EXIT_BAD, "--device: expected cpu or cuda, got '%s'", optarg);
+			break;
+		case 'o': cl->out = optarg; break;
+		default: fputs(USAGE, stderr); exit(EXIT_BAD);
+		}
+	}
+	if (argc - optind > 1) {
+		fputs(USAGE, stderr);
+		exit(EXIT_BAD);
+	}
+	if (seeded && cl->fixed)
+		die(PROG, EXIT_BAD, "--seed and --fixed exclude each other");
+	if (cl->interp && cl->n)
+		die(PROG, EXIT_BAD, "--interpolate K gives K samples; leave out -n");
+	if ((cl->rows || cl->cols) && !cl->png)
+		die(PROG, EXIT_BAD, "--grid needs --png FILE");
+	cl->ckpt = optind < argc ? argv[optind] : "-";
+}
+
+/* z (n, lat): the latent vectors the options ask for. */
+static float *make_latent(Trainer *t, const struct cmdline *cl, int n)
+{
+	size_t lat = (size_t)shape_numel(&t->m.latent);
+	float *z = xmalloc((size_t)n * lat * sizeof(float));
+	float ends[2 * 4096];
+	const float *src = t->fixed;
+	Rng r;
+	rng_init(&r, seed_stream(cl->seed, SEED_SAMPLE));
+	if (!cl->interp) {
+		if (cl->fixed)
+			memcpy(z, t->fixed, (size_t)n * lat * sizeof(float));
+		else
+			trainer_noise(&t->m, &r, z, n);
+		return z;
+	}
+	if (lat > 4096)
+		die(PROG, EXIT_BAD, "--interpolate: latent too large");
+	if (!cl->fixed) {
+		trainer_noise(&t->m, &r, ends, 2);
+		src = ends;
+	}
+	for (int i = 0; i < n; i++) {
+		float a = (float)i / (float)(n - 1);
+		for (size_t k = 0; k < lat; k++)
+			z[(size_t)i * lat + k] = src[k] + a * (src[lat + k] - src[k]);
+	}
+	return z;
+}
+
+/* Writes the samples (n, data shape) as a PNG grid. */
+static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int n)
+{
+	const Shape3 *s = &t->m.data;
+	Err e = { 0 };
+	if (s->ndim != 3 || (s->c != 1 && s->c != 3))
+		die(PROG, EXIT_BAD, "--png: model %s makes %s data, not 1- or 3-channel images",
+		    t->m.name, s->ndim == 1 ? "point" : "other");
+	Tensor img = { .dtype = DT_F32, .ndim = 4, .shape = { n, s->c, s->h, s->w },
+		       .data = x, .borrowed = 1 };
+	GridOpt go = { .rows = cl->rows, .cols = cl->cols, .pad = 2, .scale = 1, .pad_value = 0 };
+	uint8_t *pix;
+	int w, h, ch;
+	if (grid_compose(&img, "samples", &go, &pix, &w, &h, &ch, &e) ||
+	    png_write(cl->png, pix, w, h, ch, &e))
+		die_err(PROG, &e);
+	free(pix);
+}
+
+int main(int argc, char **argv)
+{
+	struct cmdline cl;
+	Err e = { 0 };
+	io_init();
+	parse_args(argc, argv, &cl);
+	Trainer t;
+	FILE *f = infile_open(cl.ckpt, 1, &e);
+	if (!f || ckpt_read(&t, f, infile_name(cl.ckpt), CHUNK, &e))
+		die_err(PROG, &e);
+	infile_close(f);
+	int n = cl.interp ? cl.interp : cl.n ? cl.n : cl.fixed ? t.m.fixed_samples : 64;
+	if (cl.fixed && !cl.interp && n > t.m.fixed_samples)
+		die(PROG, EXIT_BAD, "-n %d: the checkpoint holds %d fixed noise vectors", n,
+		    t.m.fixed_samples);
+	if (cl.fixed && cl.interp && t.m.fixed_samples < 2)
+		die(PROG, EXIT_BAD, "--interpolate --fixed needs 2 fixed noise vectors");
+	float *z = make_latent(&t, &cl, n);
+	size_t lat = (size_t)shape_numel(&t.m.latent), dat = (size_t)shape_numel(&t.m.data);
+	float *x = xmalloc((size_t)n * dat * sizeof(float));
+	for (int i = 0; i < n; i += CHUNK) {
+		int b = n - i < CHUNK ? n - i : CHUNK;
+		const float *y = net_forward(&t.g, z + (size_t)i * lat, b, 0);
+		memcpy(x + (size_t)i * dat, y, (size_t)b * dat * sizeof(float));
+	}
+	if (cl.png)
+		write_png(&t, &cl, x, n);
+	if (!cl.png || cl.out) {
+		OutFile o;
+		int64_t shape[4] = { n, t.m.data.c, t.m.data.h, t.m.data.w };
+		if (outfile_open(&o, cl.out, 1, &e))
+			die_err(PROG, &e);
+		if (npy_write_raw(o.f, o.is_stdout ? "<stdout>" : o.path, DT_F32,
+				  1 + t.m.data.ndim, shape, x, &e)) {
+			outfile_abort(&o);
+			die_err(PROG, &e);
+		}
+		if (outfile_commit(&o, &e))
+			die_err(PROG, &e);
+	}
+	free(x);
+	free(z);
+	trainer_free(&t);
+	return 0;
+}

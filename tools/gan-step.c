@@ -1,0 +1,243 @@
+/* gan-step - reads a checkpoint and a data set, runs N more epochs or steps
+ * of alternating D/G updates, logs TSV lines and writes the new checkpoint.
+ * Resuming continues exactly: the checkpoint holds the whole state. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt.h"
+#include "err.h"
+#include "gemm.h"
+#include "npy.h"
+#include "outfile.h"
+#include "train.h"
+
+#ifndef GAN_VERSION
+#define GAN_VERSION "dev"
+#endif
+
+#define PROG "gan-step"
+#define USAGE "usage: gan-step --data FILE [--epochs N | --steps N] [--batch B] [--lr-d X]\n" \
+	"                [--lr-g X] [--threads T] [--log FILE] [--log-every K]\n" \
+	"                [--device cpu|cuda] [-o FILE] [CKPT]\n"
+#define HELP \
+	"Train a GAN checkpoint on a data set; writes the new checkpoint.\n\n" \
+	"  -d, --data FILE    .npy stream: x (u8 NxCxHxW or f32 NxD), optional y\n" \
+	"  -e, --epochs N     N more epochs (default: the model's epochs)\n" \
+	"  -n, --steps N      N more D/G steps, across epoch boundaries\n" \
+	"  -b, --batch B      batch size from now on\n" \
+	"      --lr-d X       D learning rate from now on\n" \
+	"      --lr-g X       G learning rate from now on\n" \
+	"  -t, --threads T    BLAS threads\n" \
+	"  -l, --log FILE     append TSV log lines to FILE (default stderr)\n" \
+	"      --log-every K  a log line every K steps (default: every epoch)\n" \
+	"      --device D     cpu or cuda\n" \
+	"  -o, --output FILE  write the checkpoint to FILE atomically (default stdout)\n"
+
+#define LOG_HEADER "# step\tepoch\tloss_D\tloss_G\tD_x\tD_G_z\texamples_per_s\n"
+
+struct cmdline {
+	const char *ckpt, *data, *out, *log;
+	int64_t epochs, steps, log_every;
+	int batch, threads;
+	float lr_d, lr_g;         /* < 0: keep */
+};
+
+/* Strict integer in [lo, hi] for option `opt`. */
+static int64_t num_arg(const char *opt, const char *s, int64_t lo, int64_t hi)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		die(PROG, EXIT_BAD, "%s: expected an integer in %lld..%lld, got '%s'", opt,
+		    (long long)lo, (long long)hi, s);
+	return v;
+}
+
+static float lr_arg(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v < 0 || v > 3e38)
+		die(PROG, EXIT_BAD, "%s: expected a learning rate >= 0, got '%s'", opt, s);
+	return (float)v;
+}
+
+static void parse_args(int argc, char **argv, struct cmdline *cl)
+{
+	enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE };
+	static const struct option opts[] = {
+		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
+		{ "data", required_argument, 0, 'd' }, { "epochs", required_argument, 0, 'e' },
+		{ "steps", required_argument, 0, 'n' }, { "batch", required_argument, 0, 'b' },
+		{ "lr-d", required_argument, 0, O_LRD }, { "lr-g", required_argument, 0, O_LRG },
+		{ "threads", required_argument, 0, 't' }, { "log", required_argument, 0, 'l' },
+		{ "log-every", required_argument, 0, O_EVERY },
+		{ "device", required_argument, 0, O_DEVICE },
+		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
+	};
+	memset(cl, 0, sizeof *cl);
+	cl->lr_d = cl->lr_g = -1;
+	int c;
+	while ((c = getopt_long(argc, argv, "hVd:e:n:b:t:l:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': fputs(USAGE "\n" HELP, stdout); exit(0);
+		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
+		case 'd': cl->data = optarg; break;
+		case 'e': cl->epochs = num_arg("--epochs", optarg, 1, 1000000); break;
+		case 'n': cl->steps = num_arg("--steps", optarg, 1, INT64_MAX / 4); break;
+		case 'b': cl->batch = (int)num_arg("--batch", optarg, 1, 65536); break;
+		case O_LRD: cl->lr_d = lr_arg("--lr-d", optarg); break;
+		case O_LRG: cl->lr_g = lr_arg("--lr-g", optarg); break;
+		case 't': cl->threads = (int)num_arg("--threads", optarg, 1, 1024); break;
+		case 'l': cl->log = optarg; break;
+		case O_EVERY: cl->log_every = num_arg("--log-every", optarg, 1, INT64_MAX / 4); break;
+		case O_DEVICE:
+			if (strcmp(optarg, "cuda") == 0)
+				die(PROG, EXIT_BAD, "CUDA support not built");
+			if (strcmp(optarg, "cpu") != 0)
+				die(PROG, EXIT_BAD, "--device: expected cpu or cuda, got '%s'", optarg);
+			break;
+		case 'o': cl->out = optarg; break;
+		default: fputs(USAGE, stderr); exit(EXIT_BAD);
+		}
+	}
+	if (argc - optind > 1) {
+		fputs(USAGE, stderr);
+		exit(EXIT_BAD);
+	}
+	cl->ckpt = optind < argc ? argv[optind] : "-";
+	if (!cl->data)
+		die(PROG, EXIT_BAD, "--data FILE is required");
+	if (cl->epochs && cl->steps)
+		die(PROG, EXIT_BAD, "--epochs and --steps exclude each other");
+	if (strcmp(cl->ckpt, "-") == 0 && strcmp(cl->data, "-") == 0)
+		die(PROG, EXIT_BAD, "the checkpoint and --data cannot both come from stdin");
+}
+
+/* Logging and progress context. */
+typedef struct {
+	FILE *log;
+	int progress;             /* stderr is a terminal */
+} Ui;
+
+static void on_log(void *ctx, const LogLine *l)
+{
+	Ui *u = ctx;
+	if (u->progress && u->log == stderr)
+		fputs("\r\033[K", stderr);
+	fprintf(u->log, "%lld\t%lld\t%.6f\t%.6f\t%.6f\t%.6f\t%.1f\n", (long long)l->step,
+		(long long)l->epoch, l->loss_d, l->loss_g, l->d_x, l->d_g_z, l->ex_per_s);
+	fflush(u->log);
+}
+
+static void on_progress(void *ctx, int64_t done, int64_t total)
+{
+	Ui *u = ctx;
+	int64_t every = total / 200 + 1;
+	if (!u->progress || (done % every && done != total))
+		return;
+	fprintf(stderr, "\r" PROG ": step %lld/%lld (%.0f%%)", (long long)done,
+		(long long)total, 100.0 * (double)done / (double)total);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+/* Reads the first record (x) of the data stream. */
+static void read_data(const char *path, Tensor *x)
+{
+	Err e = { 0 };
+	FILE *f = infile_open(path, 1, &e);
+	if (!f)
+		die_err(PROG, &e);
+	int rc = npy_read(f, infile_name(path), 0, x, &e);
+	infile_close(f);
+	if (rc < 0)
+		die_err(PROG, &e);
+	if (rc == 0)
+		die(PROG, EXIT_BAD, "%s: empty stream (expected an x record)", infile_name(path));
+}
+
+/* Opens the log: --log FILE appended (header when empty), or stderr. */
+static FILE *open_log(const char *path)
+{
+	if (!path) {
+		fputs(LOG_HEADER, stderr);
+		return stderr;
+	}
+	FILE *f = fopen(path, "a");
+	if (!f)
+		die(PROG, EXIT_SYS, "%s: %s", path, strerror(errno));
+	if (ftell(f) == 0)
+		fputs(LOG_HEADER, f);
+	fflush(f);
+	return f;
+}
+
+/* Applies --batch, --lr-d, --lr-g to the loaded trainer. */
+static void apply_opts(Trainer *t, const struct cmdline *cl)
+{
+	if (cl->batch && cl->batch != t->batch && t->epoch_step > 0)
+		die(PROG, EXIT_BAD, "--batch %d: the checkpoint is in the middle of an epoch "
+		    "(batch %d, %lld batches done); finish the epoch first", cl->batch, t->batch,
+		    (long long)t->epoch_step);
+	if (cl->batch)
+		t->batch = cl->batch;
+	if (cl->lr_d >= 0)
+		t->lr_d = cl->lr_d;
+	if (cl->lr_g >= 0)
+		t->lr_g = cl->lr_g;
+}
+
+int main(int argc, char **argv)
+{
+	struct cmdline cl;
+	Err e = { 0 };
+	io_init();
+	parse_args(argc, argv, &cl);
+	if (cl.threads)
+		gemm_set_threads(cl.threads);
+	Trainer t;
+	FILE *f = infile_open(cl.ckpt, 1, &e);
+	if (!f || ckpt_read(&t, f, infile_name(cl.ckpt), cl.batch, &e))
+		die_err(PROG, &e);
+	infile_close(f);
+	apply_opts(&t, &cl);
+	Tensor x;
+	Dataset d;
+	read_data(cl.data, &x);
+	if (trainer_check_data(&t, &x, infile_name(cl.data), &d, &e))
+		die_err(PROG, &e);
+	OutFile o;
+	if (outfile_open(&o, cl.out, 1, &e))
+		die_err(PROG, &e);
+	Ui ui = { open_log(cl.log), isatty(STDERR_FILENO) };
+	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
+		       .log_every = cl.log_every, .log = on_log, .progress = on_progress,
+		       .ctx = &ui };
+	int rc = trainer_run(&t, &d, &ro, &e);
+	if (rc && e.code == EXIT_NONFINITE) {
+		outfile_abort(&o);
+		die(PROG, EXIT_NONFINITE, "%s; checkpoint not written", e.msg);
+	}
+	if (rc == 0)
+		rc = ckpt_write(&t, o.f, o.is_stdout ? "<stdout>" : o.path, &e);
+	if (rc)
+		outfile_abort(&o);
+	else
+		rc = outfile_commit(&o, &e);
+	if (ui.log != stderr && fclose(ui.log) != 0 && rc == 0)
+		rc = err_sys(&e, "%s", cl.log);
+	trainer_free(&t);
+	tensor_free(&x);
+	if (rc)
+		die_err(PROG, &e);
+	return 0;
+}
