@@ -85,4 +85,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
+# Fuzzing: make fuzz (libFuzzer, clang) and make fuzz-replay (corpus replay).
+-include fuzz/fuzz.mk
+
 -include $(LIB_OBJ:.o=.d) $(TOOL_SRC:%.c=$(B)/obj/%.d) $(TEST_SRC:%.c=$(B)/obj/%.d)

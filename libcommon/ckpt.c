@@ -83,9 +83,9 @@ int ckpt_write(const Trainer *t, FILE *f, const char *name, Err *e)
 	stw_meta(&w, "rng", buf);
 	meta_i64(&w, "opt_t_G", t->opt_t_g);
 	meta_i64(&w, "opt_t_D", t->opt_t_d);
-	snprintf(buf, sizeof buf, "%.9g", (double)t->lr_d);
+	snprintf(buf, sizeof buf, "%.17g", t->lr_d);
 	stw_meta(&w, "lr_d", buf);
-	snprintf(buf, sizeof buf, "%.9g", (double)t->lr_g);
+	snprintf(buf, sizeof buf, "%.17g", t->lr_g);
 	stw_meta(&w, "lr_g", buf);
 	meta_i64(&w, "batch", t->batch);
 	meta_i64(&w, "d_pretrained", t->d_pretrained);
@@ -186,7 +186,7 @@ static int meta_int(const SafeTensors *st, const char *file, const char *key, in
 	return 0;
 }
 
-static int meta_float(const SafeTensors *st, const char *file, const char *key, float *out,
+static int meta_double(const SafeTensors *st, const char *file, const char *key, double *out,
 		      Err *e)
 {
 	const char *s = st_meta(st, key);
@@ -194,7 +194,7 @@ static int meta_float(const SafeTensors *st, const char *file, const char *key, 
 		return err_set(e, EXIT_BAD, "%s: metadata '%s' missing", file, key);
 	char *end;
 	errno = 0;
-	float v = strtof(s, &end);
+	double v = strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(v) || v < 0)
 		return err_set(e, EXIT_BAD, "%s: metadata '%s': '%s' is not a learning rate",
 			       file, key, s);
@@ -247,7 +247,7 @@ static int load_state(Trainer *t, const SafeTensors *st, const char *file, Err *
 			return -1;
 	t->step = v[0], t->epoch = v[1], t->epoch_step = v[2];
 	t->opt_t_g = v[3], t->opt_t_d = v[4], t->d_pretrained = (int)v[5];
-	if (meta_float(st, file, "lr_d", &t->lr_d, e) || meta_float(st, file, "lr_g", &t->lr_g, e))
+	if (meta_double(st, file, "lr_d", &t->lr_d, e) || meta_double(st, file, "lr_g", &t->lr_g, e))
 		return -1;
 	const char *r = st_meta(st, "rng");
 	if (!r || rng_parse(&t->noise, r) != 0)

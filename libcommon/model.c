@@ -71,8 +71,8 @@ static int parse_int(Parse *p, const char *s, const char *what, long lo, long hi
 }
 
 /* Strict finite float in [lo, hi]. */
-static int parse_float(Parse *p, const char *s, const char *what, double lo, double hi,
-		       float *out)
+static int parse_double(Parse *p, const char *s, const char *what, double lo, double hi,
+			double *out)
 {
 	char *end;
 	errno = 0;
@@ -80,6 +80,16 @@ static int parse_float(Parse *p, const char *s, const char *what, double lo, dou
 	if (!*s || *end || errno || !isfinite(v) || v < lo || v > hi)
 		return perr(p, "bad number '%s' for %s (expected a number in %g..%g)",
 			    s, what, lo, hi);
+	*out = v;
+	return 0;
+}
+
+static int parse_float(Parse *p, const char *s, const char *what, double lo, double hi,
+		       float *out)
+{
+	double v;
+	if (parse_double(p, s, what, lo, hi, &v))
+		return -1;
 	*out = (float)v;
 	return 0;
 }
@@ -244,12 +254,12 @@ static int key_model(Parse *p, Model *m, const char *key, char **w, int nw)
 static int key_opt(Parse *p, Model *m, const char *key, char **w, int nw)
 {
 	static const char *const names[] = { "lr_d", "lr_g", "beta1", "beta2", "eps" };
-	float *dst[] = { &m->lr_d, &m->lr_g, &m->beta1, &m->beta2, &m->eps };
+	double *dst[] = { &m->lr_d, &m->lr_g, &m->beta1, &m->beta2, &m->eps };
 	static const double lo[] = { 0, 0, 0, 0, 0 }, hi[] = { 10, 10, 0.999999, 0.999999, 1 };
 	int i = word_index(key, names, 5);
 	if (i >= 0)
 		return want_words(p, key, nw, 1, 1) ||
-		       parse_float(p, w[0], key, lo[i], hi[i], dst[i]);
+		       parse_double(p, w[0], key, lo[i], hi[i], dst[i]);
 	if (strcmp(key, "decay") == 0) {
 		if (nw != 3 || strcmp(w[1], "every") != 0)
 			return perr(p, "decay: expected 'RATE every STEPS' (e.g. 0.95 every 150)");
@@ -575,10 +585,10 @@ static void model_defaults(Model *m)
 	m->loss_mean = 1;
 	m->g_step = GSTEP_RECOMPUTE;
 	m->opt = OPT_ADAM;
-	m->lr_d = m->lr_g = 2e-4f;
-	m->beta1 = 0.9f;
-	m->beta2 = 0.999f;
-	m->eps = 1e-8f;
+	m->lr_d = m->lr_g = 2e-4;
+	m->beta1 = 0.9;
+	m->beta2 = 0.999;
+	m->eps = 1e-8;
 	m->decay = 1;
 	m->batch = 64;
 	m->epochs = 1;

@@ -62,7 +62,8 @@ typedef struct {
 	int d_loss_half;          /* 1: (real + fake) / 2, 0: real + fake */
 	GStepKind g_step;
 	OptKind opt;
-	float lr_d, lr_g, beta1, beta2, eps, decay;
+	double lr_d, lr_g, beta1, beta2, eps;  /* doubles, as Python floats */
+	float decay;
 	int decay_every;          /* 0: no decay */
 	int batch, epochs, fixed_samples;
 	int d_pretrain;           /* steps of MSE pre-training of D (gan-intro) */

@@ -121,14 +121,14 @@ void trainer_noise(const Model *m, Rng *r, float *z, int n)
 }
 
 /* One optimizer update of net n with its step counter *tc. */
-static void opt_update(const Model *m, Net *n, float lr0, int64_t *tc)
+static void opt_update(const Model *m, Net *n, double lr0, int64_t *tc)
 {
-	float lr = lr_staircase(lr0, m->decay, m->decay_every, *tc);
+	double lr = m->decay_every > 0 ? lr_staircase((float)lr0, m->decay, m->decay_every, *tc) : lr0;
 	if (m->opt == OPT_ADAM) {
 		AdamCfg c = { lr, m->beta1, m->beta2, m->eps };
 		adam_step(n->params, n->grads, n->m, n->v, (size_t)n->np, &c, *tc + 1);
 	} else {
-		sgd_step(n->params, n->grads, (size_t)n->np, lr);
+		sgd_step(n->params, n->grads, (size_t)n->np, (float)lr);
 	}
 	(*tc)++;
 }
@@ -249,7 +249,7 @@ int trainer_pretrain(Trainer *t)
 			return -1;
 		net_backward(&t->d, t->dlog, NULL, 1);
 		sgd_step(t->d.params, t->d.grads, (size_t)t->d.np,
-			 lr_staircase(t->lr_d, m->decay, m->decay_every, i));
+			 lr_staircase((float)t->lr_d, m->decay, m->decay_every, i));
 		if (check_net(t, &t->d))
 			return -1;
 	}

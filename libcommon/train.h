@@ -23,7 +23,7 @@ typedef struct {
 	Rng noise;                /* latent noise stream ("rng" in checkpoints) */
 	int64_t step, epoch, epoch_step;  /* steps done; epochs done; batches done in this epoch */
 	int64_t opt_t_g, opt_t_d; /* optimizer steps done */
-	float lr_d, lr_g;
+	double lr_d, lr_g;
 	int batch;
 	int d_pretrained;
 	float *fixed;             /* fixed_samples x latent */

@@ -45,7 +45,7 @@ struct cmdline {
 	const char *ckpt, *data, *out, *log;
 	int64_t epochs, steps, log_every;
 	int batch, threads;
-	float lr_d, lr_g;         /* < 0: keep */
+	double lr_d, lr_g;        /* < 0: keep */
 };
 
 /* Strict integer in [lo, hi] for option `opt`. */
@@ -60,14 +60,14 @@ static int64_t num_arg(const char *opt, const char *s, int64_t lo, int64_t hi)
 	return v;
 }
 
-static float lr_arg(const char *opt, const char *s)
+static double lr_arg(const char *opt, const char *s)
 {
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(v) || v < 0 || v > 3e38)
 		die(PROG, EXIT_BAD, "%s: expected a learning rate >= 0, got '%s'", opt, s);
-	return (float)v;
+	return v;
 }
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)

@@ -19,19 +19,19 @@ static void presets(void)
 	CHECK(model_load_preset(&m, "gaussian2d", &e) == 0);
 	CHECK_STR(m.name, "gaussian2d");
 	CHECK(m.batch == 8 && m.epochs == 20 && m.G.n == 1 && m.D.n == 5);
-	CHECK(m.lr_d == 0.05f && m.lr_g == 0.005f && m.beta1 == 0.9f && m.opt == OPT_ADAM);
+	CHECK(m.lr_d == 0.05 && m.lr_g == 0.005 && m.beta1 == 0.9 && m.opt == OPT_ADAM);
 	CHECK(m.loss == LOSS_BCE_LOGITS && !m.loss_mean && m.d_loss_half);
 	CHECK(m.init == INIT_NORMAL && m.init_std == 0.02f && m.g_step == GSTEP_RECOMPUTE);
 
 	CHECK(model_load_preset(&m, "gaussian1d", &e) == 0);
-	CHECK(m.opt == OPT_SGD && m.lr_d == 0.03f && m.decay == 0.95f && m.decay_every == 150);
+	CHECK(m.opt == OPT_SGD && m.lr_d == 0.03 && m.decay == 0.95f && m.decay_every == 150);
 	CHECK(m.batch == 12 && m.d_pretrain == 1000 && m.noise == NOISE_LINSPACE);
 	CHECK(m.noise_range == 8 && m.g_step == GSTEP_FRESH && m.loss == LOSS_BCE && m.loss_mean);
 	CHECK(m.pre_mean == 4 && m.pre_std == 0.5f && m.pre_lo == -5 && m.pre_hi == 5);
 	CHECK(m.init == INIT_GANINTRO && m.init_std == 1 && m.D.n == 8 && m.G.n == 3);
 
 	CHECK(model_load_preset(&m, "gaussian1d-mbd", &e) == 0);
-	CHECK(m.lr_d == 0.005f && m.lr_g == 0.005f);
+	CHECK(m.lr_d == 0.005 && m.lr_g == 0.005);
 	CHECK(m.D.l[4].kind == LAYER_MBDISC && m.D.l[4].out.c == 13);
 	CHECK(m.D.l[4].init == INIT_GANINTRO && m.D.l[4].init_std == 0.02f);
 
@@ -40,12 +40,12 @@ static void presets(void)
 	CHECK(m.G.l[3].kind == LAYER_UNFLATTEN && m.G.l[4].kind == LAYER_CONVT2D);
 	CHECK(m.G.l[8].out.ndim == 3 && m.G.l[8].out.c == 1 && m.G.l[8].out.h == 28);
 	CHECK(m.D.l[6].kind == LAYER_LINEAR && m.D.l[6].a == 6272);
-	CHECK(m.beta1 == 0.5f && m.lr_d == 2e-4f && m.loss == LOSS_BCE && !m.d_loss_half);
+	CHECK(m.beta1 == 0.5 && m.lr_d == 2e-4 && m.loss == LOSS_BCE && !m.d_loss_half);
 
 	CHECK(model_load_preset(&m, "dcgan64", &e) == 0);
 	CHECK(m.G.n == 14 && m.D.n == 13 && m.batch == 256 && m.latent.ndim == 3);
 	CHECK(m.G.l[0].out.h == 4 && m.G.l[12].out.h == 64 && !m.G.l[12].bias);
-	CHECK(m.D.l[12].out.c == 1 && m.D.l[12].out.h == 1 && m.lr_g == 0.005f);
+	CHECK(m.D.l[12].out.c == 1 && m.D.l[12].out.h == 1 && m.lr_g == 0.005);
 
 	CHECK(model_load_preset(&m, "nosuch", &e) == -1);
 	CHECK_STR(e.msg, "nosuch: no such model file or preset");
