@@ -228,6 +228,22 @@ int trainer_step_with(Trainer *t, const float *x, int n, const float *z,
 	return rc;
 }
 
+/* MSE of D's probability against y (b values): sum of squares, and its
+ * gradient / b with respect to D's raw output into dout. A logit output goes
+ * through the sigmoid first (chain rule s (1 - s)). */
+static double pretrain_loss(const Model *m, const float *out, const float *y, float *dout, int b)
+{
+	if (m->loss != LOSS_BCE_LOGITS)
+		return loss_mse(dout, out, y, b, 1.0f / (float)b);
+	double l = 0;
+	for (int j = 0; j < b; j++) {
+		float s = loss_prob(m->loss, out[j]), d = s - y[j];
+		l += (double)d * d;
+		dout[j] = 2.0f * d * s * (1.0f - s) / (float)b;
+	}
+	return l;
+}
+
 int trainer_pretrain(Trainer *t)
 {
 	const Model *m = &t->m;
@@ -244,7 +260,7 @@ int trainer_pretrain(Trainer *t)
 		}
 		net_zero_grads(&t->d);
 		const float *out = net_forward(&t->d, x, b, 1);
-		double l = loss_mse(t->dlog, out, y, b, 1.0f / (float)b);
+		double l = pretrain_loss(m, out, y, t->dlog, b);
 		if (check_loss(t, "D pre-training loss", l / b))
 			return -1;
 		net_backward(&t->d, t->dlog, NULL, 1);

@@ -8,11 +8,11 @@ export PATH
 GAN_MODELS=${GAN_MODELS:-$root/models}
 export GAN_MODELS
 
-epochs=$default_epochs seed=1 out="" device=cpu threads=2
+epochs=$default_epochs seed=1 seed_given="" out="" device=cpu threads=2
 while getopts e:s:o:d:t:n:h opt; do
 	case $opt in
 	e) epochs=$OPTARG ;;
-	s) seed=$OPTARG ;;
+	s) seed=$OPTARG seed_given=1 ;;
 	o) out=$OPTARG ;;
 	d) device=$OPTARG ;;
 	t) threads=$OPTARG ;;

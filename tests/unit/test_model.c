@@ -26,9 +26,9 @@ static void presets(void)
 	CHECK(model_load_preset(&m, "gaussian1d", &e) == 0);
 	CHECK(m.opt == OPT_SGD && m.lr_d == 0.03 && m.decay == 0.95f && m.decay_every == 150);
 	CHECK(m.batch == 12 && m.d_pretrain == 1000 && m.noise == NOISE_LINSPACE);
-	CHECK(m.noise_range == 8 && m.g_step == GSTEP_FRESH && m.loss == LOSS_BCE && m.loss_mean);
+	CHECK(m.noise_range == 8 && m.g_step == GSTEP_FRESH && m.loss == LOSS_BCE_LOGITS && m.loss_mean);
 	CHECK(m.pre_mean == 4 && m.pre_std == 0.5f && m.pre_lo == -5 && m.pre_hi == 5);
-	CHECK(m.init == INIT_GANINTRO && m.init_std == 1 && m.D.n == 8 && m.G.n == 3);
+	CHECK(m.init == INIT_GANINTRO && m.init_std == 1 && m.D.n == 7 && m.G.n == 3);
 
 	CHECK(model_load_preset(&m, "gaussian1d-mbd", &e) == 0);
 	CHECK(m.lr_d == 0.005 && m.lr_g == 0.005);
