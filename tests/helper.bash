@@ -1,0 +1,96 @@
+# helper.bash - shared by the bats tests (`load helper`): puts the built tools
+# on PATH, gives each test its own scratch folder, and makes small inputs
+# (PNG, IDX, .npy, safetensors) with /usr/bin/python3 and printf only.
+# Defines no setup(), so a test file keeps its own.
+
+GAN_BIN=${GAN_BIN:-$BATS_TEST_DIRNAME/../build/bin}
+PATH="$GAN_BIN:$PATH"
+PY=/usr/bin/python3
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+
+# scratch: enter this test's own empty folder.
+scratch() { cd "$BATS_TEST_TMPDIR" || return 1; }
+
+# py CODE [ARG...]: runs Python code with numpy imported as np.
+py() {
+	local code=$1
+	shift
+	"$PY" -c "import sys, numpy as np
+$code" "$@"
+}
+
+# make_png FILE W H [MODE [SEED]]: a PNG of W x H pixels with seeded random
+# values; MODE is RGBA (default), RGB, L (grey) or LA. Every fourth RGBA/LA
+# pixel is fully transparent, so compositing on white shows.
+make_png() {
+	"$PY" - "$@" <<'PY'
+import struct, sys, zlib
+import numpy as np
+path, w, h = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+mode = sys.argv[4] if len(sys.argv) > 4 else "RGBA"
+seed = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+ch, ctype = {"L": (1, 0), "LA": (2, 4), "RGB": (3, 2), "RGBA": (4, 6)}[mode]
+a = np.random.default_rng(seed).integers(0, 256, size=(h, w, ch), dtype=np.uint8)
+if mode in ("RGBA", "LA"):
+    a.reshape(-1, ch)[::4, -1] = 0
+    a.reshape(-1, ch)[1::4, -1] = 255
+np.save(path + ".src.npy", a)
+raw = b"".join(b"\0" + a[y].tobytes() for y in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, ctype, 0, 0, 0))
+png += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+open(path, "wb").write(png)
+PY
+}
+
+# make_idx FILE N [H W]: u8 IDX images N x H x W (labels N when H is absent),
+# value of image i everywhere = (i * 7 + pixel) % 256; labels i % 10.
+make_idx() {
+	"$PY" - "$@" <<'PY'
+import struct, sys
+import numpy as np
+path, n = sys.argv[1], int(sys.argv[2])
+if len(sys.argv) > 3:
+    h, w = int(sys.argv[3]), int(sys.argv[4])
+    a = (np.arange(n)[:, None, None] * 7 + np.arange(h * w).reshape(h, w)) % 256
+    a = a.astype(np.uint8)
+else:
+    a = (np.arange(n) % 10).astype(np.uint8)
+hdr = b"\0\0\x08" + bytes([a.ndim]) + b"".join(struct.pack(">I", d) for d in a.shape)
+open(path, "wb").write(hdr + a.tobytes())
+PY
+}
+
+# npy_header DESCR FORTRAN SHAPE: a version 1.0 .npy preamble + header
+# for hand-made records, e.g. npy_header "'<f4'" False "(2,)".
+npy_header() {
+	"$PY" - "$@" <<'PY'
+import struct, sys
+d = "{'descr': %s, 'fortran_order': %s, 'shape': %s, }" % tuple(sys.argv[1:4])
+d += " " * (63 - (10 + len(d)) % 64) + "\n"
+sys.stdout.buffer.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(d)) + d.encode())
+PY
+}
+
+# make_st FILE HEADER-JSON [DATA-BYTES]: a safetensors file with exactly
+# this header text and this many zero data bytes (default: none).
+make_st() {
+	"$PY" - "$@" <<'PY'
+import struct, sys
+h = sys.argv[2].encode()
+n = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + b"\0" * n)
+PY
+}
+
+# records FILE: "dtype shape" per record of a .npy stream, read by numpy.
+records() {
+	py '
+import types
+b = open(sys.argv[1], "rb") if sys.argv[1] != "-" else sys.stdin.buffer
+f = types.SimpleNamespace(read=b.read)   # chunked reads: pipes work too
+while b.peek(1):
+    a = np.lib.format.read_array(f)
+    print(a.dtype, "x".join(map(str, a.shape)))' "$1"
+}

@@ -1,0 +1,243 @@
+/* gan-info - prints what a tensor file holds: each record of a .npy stream
+ * with its summary statistics, or a safetensors checkpoint's tensors and
+ * metadata. The format is told by magic, so pipes work too. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "npy.h"
+#include "outfile.h"
+#include "safetensors.h"
+#include "sniff.h"
+#include "tensor.h"
+#include "tstats.h"
+
+#define PROG "gan-info"
+#define USAGE "usage: gan-info [--stats] [FILE ...]"
+#define CHUNK (1u << 20)
+
+struct cmdline {
+	int stats;
+	int nfiles;
+	char **files;
+};
+
+static void parse_args(struct cmdline *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	memset(c, 0, sizeof *c);
+	opterr = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 's': c->stats = 1; break;
+		case 'h': puts(USAGE); exit(0);
+		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
+		default:
+			fprintf(stderr, PROG ": %s: unknown option\n%s\n", argv[optind - 1], USAGE);
+			exit(EXIT_BAD);
+		}
+	}
+	c->nfiles = argc - optind;
+	c->files = argv + optind;
+}
+
+/* " min 0 max 255" etc. appended to a record or tensor line. */
+static void print_stats(const TStats *s, DType dt, int full)
+{
+	if (s->n > 0) {
+		if (dtype_is_float(dt)) {
+			printf(" min %.6g mean %.6g max %.6g", s->min, s->mean, s->max);
+			if (full)
+				printf(" std %.6g", tstats_std(s));
+		} else {
+			printf(" min %.17g max %.17g", s->min, s->max);
+			if (full)
+				printf(" mean %.6g std %.6g", s->mean, tstats_std(s));
+		}
+	}
+	if (s->nonfinite > 0)
+		printf(" nonfinite %" PRId64, s->nonfinite);
+}
+
+/* Streams one record's data through the statistics in chunks. */
+static int npy_record_stats(FILE *f, const char *name, int index, const Tensor *t,
+			    TStats *s, void *buf, Err *e)
+{
+	int64_t left = tensor_nbytes(t, e);
+	if (left < 0)
+		return -1;
+	size_t es = dtype_size(t->dtype);
+	size_t step = CHUNK - CHUNK % es;
+	tstats_init(s);
+	while (left > 0) {
+		size_t k = (uint64_t)left < step ? (size_t)left : step;
+		if (npy_read_data(f, name, index, buf, k, e) != 0)
+			return -1;
+		tstats_add(s, t->dtype, buf, k / es);
+		left -= (int64_t)k;
+	}
+	return 0;
+}
+
+static int info_npy(FILE *f, const char *name, int full, Err *e)
+{
+	static const char *const rec_names[] = { "x ", "y " };
+	void *buf = xmalloc(CHUNK);
+	int rc = 0;
+	for (int index = 1;; index++) {
+		Tensor t = { 0 };
+		rc = npy_read_header(f, name, index, &t, e);
+		if (rc <= 0)
+			break;
+		TStats s;
+		rc = npy_record_stats(f, name, index, &t, &s, buf, e);
+		if (rc != 0)
+			break;
+		char desc[200];
+		printf("record %d: %s%s", index, index <= 2 ? rec_names[index - 1] : "",
+		       tensor_describe(&t, desc, sizeof desc));
+		print_stats(&s, t.dtype, full);
+		putchar('\n');
+		if (ferror(stdout))
+			break;    /* reported by stdout_close */
+	}
+	free(buf);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Trainable parameters: G.* and D.* tensors other than batch-norm
+ * statistics; for a file with no such names, every element. */
+static int64_t count_params(const SafeTensors *st)
+{
+	int64_t model = 0, all = 0;
+	int any = 0;
+	for (int i = 0; i < st->n; i++) {
+		const char *nm = st->ents[i].name;
+		int64_t k = tensor_numel(&st->ents[i].t);
+		all += k;
+		if (strncmp(nm, "G.", 2) != 0 && strncmp(nm, "D.", 2) != 0)
+			continue;
+		any = 1;
+		if (!strstr(nm, ".running_") && !strstr(nm, ".num_batches_tracked"))
+			model += k;
+	}
+	return any ? model : all;
+}
+
+static int cmp_idx_key(const void *a, const void *b, void *keys)
+{
+	char **k = keys;
+	return strcmp(k[*(const int *)a], k[*(const int *)b]);
+}
+
+/* "  key=value", continuation lines of a multi-line value indented more. */
+static void print_meta(const SafeTensors *st)
+{
+	int *order = xmalloc((size_t)(st->nmeta ? st->nmeta : 1) * sizeof *order);
+	for (int i = 0; i < st->nmeta; i++)
+		order[i] = i;
+	qsort_r(order, (size_t)st->nmeta, sizeof *order, cmp_idx_key, st->meta_keys);
+	printf("metadata:\n");
+	for (int i = 0; i < st->nmeta; i++) {
+		const char *v = st->meta_vals[order[i]];
+		printf("  %s=", st->meta_keys[order[i]]);
+		for (const char *p = v; *p; p++) {
+			putchar(*p);
+			if (*p == '\n' && p[1])
+				fputs("    ", stdout);
+		}
+		if (!*v || v[strlen(v) - 1] != '\n')
+			putchar('\n');
+	}
+	free(order);
+}
+
+static int info_safetensors(FILE *f, const char *name, int full, Err *e)
+{
+	SafeTensors st;
+	if (st_read(f, name, &st, e) != 0)
+		return -1;
+	printf("tensors: %d, parameters: %" PRId64 "\n", st.n, count_params(&st));
+	for (int i = 0; i < st.n; i++) {
+		const Tensor *t = &st.ents[i].t;
+		printf("%s %s ", st.ents[i].name, dtype_st(t->dtype));
+		if (t->ndim == 0)
+			printf("scalar");
+		for (int d = 0; d < t->ndim; d++)
+			printf("%s%" PRId64, d ? "x" : "", t->shape[d]);
+		if (full) {
+			TStats s;
+			tstats_init(&s);
+			tstats_add(&s, t->dtype, t->data, (size_t)tensor_numel(t));
+			if (s.n > 0)
+				printf(" mean %.6g std %.6g", s.mean, tstats_std(&s));
+		}
+		putchar('\n');
+	}
+	if (st.nmeta > 0)
+		print_meta(&st);
+	st_free(&st);
+	return 0;
+}
+
+/* One input; 0, or -1 with e. */
+static int info_file(const char *path, int full, Err *e)
+{
+	const char *name = infile_name(path);
+	FILE *in = infile_open(path, 1, e);
+	if (!in)
+		return -1;
+	FileFormat fmt;
+	FILE *f = sniff_open(in, name, &fmt, e);
+	int rc = -1;
+	if (!f)
+		;
+	else if (fmt == FMT_NPY)
+		rc = info_npy(f, name, full, e);
+	else if (fmt == FMT_SAFETENSORS)
+		rc = info_safetensors(f, name, full, e);
+	else if (fmt == FMT_EMPTY)
+		err_set(e, EXIT_BAD, "%s: empty file", name);
+	else
+		err_set(e, EXIT_BAD, "%s: not a .npy stream or a safetensors file", name);
+	if (f)
+		fclose(f);
+	infile_close(in);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	io_init();
+	struct cmdline c;
+	parse_args(&c, argc, argv);
+	char *stdin_only[] = { "-" };
+	char **files = c.nfiles ? c.files : stdin_only;
+	int n = c.nfiles ? c.nfiles : 1, status = 0;
+	for (int i = 0; i < n && !ferror(stdout); i++) {
+		Err e = { 0 };
+		if (n > 1)
+			printf("%s%s:\n", i ? "\n" : "", infile_name(files[i]));
+		if (info_file(files[i], c.stats, &e) != 0) {
+			if (e.code == EXIT_PIPE)
+				die_err(PROG, &e);
+			fflush(stdout);
+			fprintf(stderr, PROG ": %s\n", e.msg);
+			if (e.code > status)
+				status = e.code;
+		}
+	}
+	Err e = { 0 };
+	if (stdout_close(&e) != 0)
+		die_err(PROG, &e);
+	return status;
+}
