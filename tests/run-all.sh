@@ -19,6 +19,7 @@ bats_count() { # TAP output: ok / not ok lines
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
 rc=0
 for b in "$1" "$2"; do
 	echo "== unit tests ($b)"
