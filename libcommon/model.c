@@ -753,8 +753,11 @@ int model_load_preset(Model *m, const char *preset, Err *e)
 	if (k > 0) {
 		exe[k] = 0;
 		char *slash = strrchr(exe, '/');
-		if (slash) {
-			strcpy(slash, "/../../models");
+		/* The build tree (build/bin/../../models), then an installed tree
+		 * moved as a whole (PREFIX/bin/../share/gantools/models). */
+		static const char *const rel[] = { "/../../models", "/../share/gantools/models" };
+		for (int i = 0; slash && i < 2; i++) {
+			strcpy(slash, rel[i]);
 			if (try_dir(m, exe, preset, &rc, e))
 				return rc;
 		}
