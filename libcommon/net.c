@@ -3,6 +3,8 @@
  * forward/backward over the layers of libcommon without allocating. */
 #include "net.h"
 
+#include "memcheck.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,10 +132,33 @@ static size_t layer_setup(Layer *L, int max_batch)
 }
 
 /* Allocates activations, saved values, scratch and workspace. */
-static int alloc_buffers(Net *n, Err *e)
+/* Bytes alloc_buffers will allocate for n's layers at n->max_batch. */
+static size_t buffer_bytes(Net *n)
+{
+	size_t ws = 1, act = 1, total = 0, mb = (size_t)n->max_batch;
+	for (int i = 0; i < n->nl; i++) {
+		Layer *L = &n->l[i];
+		size_t w = layer_setup(L, n->max_batch);
+		ws = w > ws ? w : ws;
+		size_t a = (size_t)(L->in_n > L->out_n ? L->in_n : L->out_n);
+		act = a > act ? a : act;
+		if (!is_reshape(L))
+			total += mb * (size_t)L->out_n;
+		if (L->spec.kind == LAYER_MBDISC)
+			total += mb * L->spec.b * L->spec.c;
+	}
+	return (total + ws + 2 * act * mb) * sizeof(float);
+}
+
+static int alloc_buffers(Net *n, size_t *planned, Err *e)
 {
 	size_t ws = 1, act = 1;
 	int bad = 0;
+	char what[64];
+	snprintf(what, sizeof what, "training at batch %d", n->max_batch);
+	*planned += buffer_bytes(n) + (size_t)n->np * 4 * sizeof(float);
+	if (mem_check(*planned, what, "use a smaller --batch", e))
+		return -1;
 	for (int i = 0; i < n->nl; i++) {
 		Layer *L = &n->l[i];
 		size_t w = layer_setup(L, n->max_batch);
@@ -160,7 +185,7 @@ static int alloc_buffers(Net *n, Err *e)
 	return 0;
 }
 
-int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, Err *e)
+int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *planned, Err *e)
 {
 	memset(n, 0, sizeof *n);
 	n->prefix = prefix;
@@ -188,7 +213,7 @@ int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, Err *e)
 		net_free(n);
 		return err_set(e, EXIT_SYS, "out of memory for network %c", prefix);
 	}
-	if (alloc_buffers(n, e)) {
+	if (alloc_buffers(n, planned, e)) {
 		net_free(n);
 		return -1;
 	}

@@ -55,8 +55,11 @@ typedef struct {
 	int batch;                 /* batch of the last forward */
 } Net;
 
-/* Allocates everything for batches up to max_batch. 0 or -1 with e. */
-int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, Err *e);
+/* Allocates everything for batches up to max_batch. *planned holds the bytes
+ * the caller has planned already (other networks, batches); net_init adds its
+ * own and refuses, before allocating, a total that exceeds the available
+ * memory (memcheck.h). 0 or -1 with e. */
+int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *planned, Err *e);
 void net_free(Net *n);
 /* Initialises parameters and buffers per the model's init (and per-layer
  * overrides), drawing from r in state_dict order. */

@@ -48,6 +48,8 @@
 #include <string.h>
 #include "npy.h"
 
+#include "memcheck.h"
+
 static const char npy_magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
 enum { KEY_DESCR, KEY_FORTRAN, KEY_SHAPE, KEY_COUNT };
@@ -382,6 +384,9 @@ int npy_read(FILE *f, const char *name, int index, Tensor *t, Err *e)
 		return rc;
 	}
 	Err ae;
+	int64_t bytes = tensor_nbytes(&h, NULL);
+	if (bytes > 0 && mem_check((size_t)bytes, "the data", NULL, &ae) < 0)
+		return fail(&c, ae.code, "%s", ae.msg);
 	if (tensor_alloc(t, h.dtype, h.ndim, h.shape, &ae) < 0)
 		return fail(&c, ae.code, "%s", ae.msg);
 	if (npy_read_data(f, name, index, t->data, (size_t)tensor_nbytes(t, NULL), e) < 0) {

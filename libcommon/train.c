@@ -27,12 +27,14 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 	t->m = *m;
 	t->max_batch = max_batch;
 	t->seed = seed;
-	if (net_init(&t->g, &m->G, 'G', max_batch, e) || net_init(&t->d, &m->D, 'D', max_batch, e)) {
+	size_t lat = (size_t)shape_numel(&m->latent), dat = (size_t)shape_numel(&m->data);
+	size_t mb = (size_t)max_batch;
+	size_t planned = ((size_t)m->fixed_samples * lat + mb * (2 * lat + 2 * dat + 1)) * sizeof(float);
+	if (net_init(&t->g, &m->G, 'G', max_batch, &planned, e) ||
+	    net_init(&t->d, &m->D, 'D', max_batch, &planned, e)) {
 		trainer_free(t);
 		return -1;
 	}
-	size_t lat = (size_t)shape_numel(&m->latent), dat = (size_t)shape_numel(&m->data);
-	size_t mb = (size_t)max_batch;
 	t->fixed = calloc((size_t)m->fixed_samples * lat, sizeof(float));
 	t->z = calloc(mb * lat, sizeof(float));
 	t->zg = calloc(mb * lat, sizeof(float));

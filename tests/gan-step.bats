@@ -103,3 +103,15 @@ enter() {
 	gan-step a.st --data d.npy --steps 10 --log l.tsv -o b.st
 	[ "$(tail -n 1 l.tsv | cut -f 1,2)" = "13	1" ]
 }
+
+@test "gan-step: plans that do not fit in memory are refused before any work" {
+	gan-init dcgan-mnist --seed 1 -o m.st
+	/usr/bin/python3 -c "import numpy as np; np.save('img.npy', np.zeros((70, 1, 28, 28), 'u1'))"
+	GAN_MEM_LIMIT=50000000 run gan-step m.st --data img.npy --batch 64 --steps 1 -o out.st
+	[ "$status" -eq 1 ]
+	[[ "$output" == "gan-step: training at batch 64 needs "*" MiB of memory but 47.7 MiB is available; use a smaller --batch" ]]
+	[ ! -e out.st ]
+	GAN_MEM_LIMIT=10000 run gan-plot grid img.npy -o g.png
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-plot: img.npy: record 1: the data needs 54 KiB of memory but 10 KiB is available" ]
+}
