@@ -62,6 +62,7 @@ test-bats: $(TOOLS)
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 all
+	@$(MAKE) --no-print-directory gpu-check
 	@sh tests/run-all.sh $(CURDIR)/build $(CURDIR)/build-san
 
 demo: deps
@@ -87,5 +88,8 @@ clean:
 
 # Fuzzing: make fuzz (libFuzzer, clang) and make fuzz-replay (corpus replay).
 -include fuzz/fuzz.mk
+# GPU: built only where nvcc, cuBLAS and cuDNN are found (cuda/cuda.mk);
+# make gpu-check runs the GPU-vs-CPU operation tests, or says it skipped.
+-include cuda/cuda.mk
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_SRC:%.c=$(B)/obj/%.d) $(TEST_SRC:%.c=$(B)/obj/%.d)
