@@ -1,30 +1,100 @@
 /* activation.c - element-wise activations (ReLU, LeakyReLU, tanh, sigmoid,
  * softplus) and their derivatives, with PyTorch's CPU semantics: ReLU and
- * LeakyReLU have derivative 0 / alpha at x <= 0; softplus has threshold 20. */
+ * LeakyReLU have derivative 0 / alpha at x <= 0; softplus has threshold 20.
+ * One branch-free loop per kind, chunks split over the threads (par.h). */
 #include <math.h>
+
 #include "activation.h"
+#include "par.h"
 
 #define SOFTPLUS_THRESHOLD 20.0f
+/* Elements per chunk handed to a thread. */
+#define CHUNK 65536
 
 static float sigmoidf(float x)
 {
 	return 1.0f / (1.0f + expf(-x));
 }
 
+/* out (n) = f(in (n)) on one chunk; out may alias in. */
+static void fwd_chunk(ActKind k, float alpha, float *out, const float *in, size_t n)
+{
+	switch (k) {
+	case ACT_RELU:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++)
+			out[i] = in[i] > 0 ? in[i] : 0.0f;
+		break;
+	case ACT_LEAKY_RELU:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++) {
+			float x = in[i], y = x * alpha;
+			out[i] = x > 0 ? x : y;
+		}
+		break;
+	case ACT_TANH:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++)
+			out[i] = tanhf(in[i]);
+		break;
+	case ACT_SIGMOID:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++)
+			out[i] = sigmoidf(in[i]);
+		break;
+	case ACT_SOFTPLUS:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++)
+			out[i] = in[i] > SOFTPLUS_THRESHOLD ? in[i] : log1pf(expf(in[i]));
+		break;
+	}
+}
+
+/* din (n) = dout (n) * f'(x) on one chunk; din may alias dout. */
+static void bwd_chunk(ActKind k, float alpha, float *din, const float *dout,
+		      const float *in, const float *out, size_t n)
+{
+	switch (k) {
+	case ACT_RELU:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++)
+			din[i] = in[i] > 0 ? dout[i] : 0.0f;
+		break;
+	case ACT_LEAKY_RELU:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++) {
+			float g = dout[i], ga = g * alpha;
+			din[i] = in[i] > 0 ? g : ga;
+		}
+		break;
+	case ACT_TANH:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++)
+			din[i] = dout[i] * (1.0f - out[i] * out[i]);
+		break;
+	case ACT_SIGMOID:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++)
+			din[i] = dout[i] * (1.0f - out[i]) * out[i];
+		break;
+	case ACT_SOFTPLUS:
+		PAR_SIMD
+		for (size_t i = 0; i < n; i++) {
+			float z = expf(in[i]);
+			din[i] = in[i] > SOFTPLUS_THRESHOLD ? dout[i] : dout[i] * z / (z + 1.0f);
+		}
+		break;
+	}
+}
+
 /* out (n) = f(in (n)); out may alias in. */
 void act_forward(ActKind k, float alpha, float *out, const float *in, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		float x = in[i];
-		switch (k) {
-		case ACT_RELU: out[i] = x > 0 ? x : 0.0f; break;
-		case ACT_LEAKY_RELU: out[i] = x > 0 ? x : x * alpha; break;
-		case ACT_TANH: out[i] = tanhf(x); break;
-		case ACT_SIGMOID: out[i] = sigmoidf(x); break;
-		case ACT_SOFTPLUS:
-			out[i] = x > SOFTPLUS_THRESHOLD ? x : log1pf(expf(x));
-			break;
-		}
+	long chunks = (long)((n + CHUNK - 1) / CHUNK);
+	PAR_FOR(chunks > 1 && n >= 4 * PAR_GRAIN)
+	for (long c = 0; c < chunks; c++) {
+		size_t lo = (size_t)c * CHUNK, len = n - lo < CHUNK ? n - lo : CHUNK;
+		fwd_chunk(k, alpha, out + lo, in + lo, len);
 	}
 }
 
@@ -33,18 +103,10 @@ void act_forward(ActKind k, float alpha, float *out, const float *in, size_t n)
 void act_backward(ActKind k, float alpha, float *din, const float *dout,
 		  const float *in, const float *out, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		float g = dout[i], x = in[i], y = out[i];
-		switch (k) {
-		case ACT_RELU: din[i] = x > 0 ? g : 0.0f; break;
-		case ACT_LEAKY_RELU: din[i] = x > 0 ? g : g * alpha; break;
-		case ACT_TANH: din[i] = g * (1.0f - y * y); break;
-		case ACT_SIGMOID: din[i] = g * (1.0f - y) * y; break;
-		case ACT_SOFTPLUS: {
-			float z = expf(x);
-			din[i] = x > SOFTPLUS_THRESHOLD ? g : g * z / (z + 1.0f);
-			break;
-		}
-		}
+	long chunks = (long)((n + CHUNK - 1) / CHUNK);
+	PAR_FOR(chunks > 1 && n >= 4 * PAR_GRAIN)
+	for (long c = 0; c < chunks; c++) {
+		size_t lo = (size_t)c * CHUNK, len = n - lo < CHUNK ? n - lo : CHUNK;
+		bwd_chunk(k, alpha, din + lo, dout + lo, in + lo, out + lo, len);
 	}
 }

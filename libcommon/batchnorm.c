@@ -1,9 +1,41 @@
 /* batchnorm.c - batch normalisation forward (train and eval) and backward on
  * (n, c, hw) tensors, PyTorch semantics. Per-channel sums are taken in double
- * with two passes (mean, then squared deviations) for accuracy. */
+ * with two passes (mean, then squared deviations) for accuracy; channels are
+ * split over the threads (par.h), sums run in 8 independent lanes. */
 #include <math.h>
 #include <stddef.h>
+
 #include "batchnorm.h"
+#include "par.h"
+
+/* Lanes of the unrolled double sums, and channels per block of BatchNorm1d. */
+#define LANES 8
+#define CBLOCK 64
+
+/* Sum of p[j] (a == 0) or of (p[j] - a)^2 (sq) over j < len, in double. */
+static double sum_seg(const float *p, size_t len, double a, int sq)
+{
+	double acc[LANES] = { 0 };
+	size_t j = 0;
+	if (sq)
+		for (; j + LANES <= len; j += LANES)
+			for (int l = 0; l < LANES; l++) {
+				double d = p[j + l] - a;
+				acc[l] += d * d;
+			}
+	else
+		for (; j + LANES <= len; j += LANES)
+			for (int l = 0; l < LANES; l++)
+				acc[l] += p[j + l];
+	for (; j < len; j++) {
+		double d = p[j] - a;
+		acc[0] += sq ? d * d : p[j];
+	}
+	double t = 0;
+	for (int l = 0; l < LANES; l++)
+		t += acc[l];
+	return t;
+}
 
 /* Mean and biased variance of channel ch of in (n, c, hw), in double. */
 static void channel_stats(const float *in, const BnShape *s, int ch,
@@ -11,21 +43,37 @@ static void channel_stats(const float *in, const BnShape *s, int ch,
 {
 	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw;
 	double sum = 0, sq = 0, cnt = (double)s->n * (double)s->hw;
-	for (int i = 0; i < s->n; i++) {
-		const float *p = in + (size_t)i * cs + (size_t)ch * hw;
-		for (size_t j = 0; j < hw; j++)
-			sum += p[j];
-	}
+	for (int i = 0; i < s->n; i++)
+		sum += sum_seg(in + (size_t)i * cs + (size_t)ch * hw, hw, 0, 0);
 	double mu = sum / cnt;
-	for (int i = 0; i < s->n; i++) {
-		const float *p = in + (size_t)i * cs + (size_t)ch * hw;
-		for (size_t j = 0; j < hw; j++) {
-			double d = p[j] - mu;
-			sq += d * d;
-		}
-	}
+	for (int i = 0; i < s->n; i++)
+		sq += sum_seg(in + (size_t)i * cs + (size_t)ch * hw, hw, mu, 1);
 	*mean = mu;
 	*var = sq / cnt;
+}
+
+/* BatchNorm1d (hw = 1): mean and biased variance of channels [c0, c0 + cb)
+ * of in (n, c), cb <= CBLOCK, summed over n in order. */
+static void column_stats(const float *in, const BnShape *s, int c0, int cb,
+			 double *mean, double *var)
+{
+	double sum[CBLOCK] = { 0 }, sq[CBLOCK] = { 0 }, cnt = (double)s->n;
+	for (int i = 0; i < s->n; i++) {
+		const float *p = in + (size_t)i * s->c + c0;
+		for (int j = 0; j < cb; j++)
+			sum[j] += p[j];
+	}
+	for (int j = 0; j < cb; j++)
+		mean[j] = sum[j] / cnt;
+	for (int i = 0; i < s->n; i++) {
+		const float *p = in + (size_t)i * s->c + c0;
+		for (int j = 0; j < cb; j++) {
+			double d = p[j] - mean[j];
+			sq[j] += d * d;
+		}
+	}
+	for (int j = 0; j < cb; j++)
+		var[j] = sq[j] / cnt;
 }
 
 /* out[:, ch, :] = in[:, ch, :] * a + b for one channel of (n, c, hw). */
@@ -35,8 +83,46 @@ static void channel_affine(float *out, const float *in, const BnShape *s, int ch
 	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw;
 	for (int i = 0; i < s->n; i++) {
 		size_t o = (size_t)i * cs + (size_t)ch * hw;
+		PAR_SIMD
 		for (size_t j = 0; j < hw; j++)
 			out[o + j] = in[o + j] * a + b;
+	}
+}
+
+/* Scale a and shift b of channel ch from its statistics; running update. */
+static void channel_finish(float *mean, float *rstd, float *run_mean, float *run_var,
+			   const float *gamma, const float *beta, const BnShape *s,
+			   int ch, double mu, double var, float *a, float *b)
+{
+	double cnt = (double)s->n * (double)s->hw, m = s->momentum;
+	double inv = 1.0 / sqrt(var + (double)s->eps);
+	mean[ch] = (float)mu;
+	rstd[ch] = (float)inv;
+	double g = gamma ? gamma[ch] : 1.0, be = beta ? beta[ch] : 0.0;
+	*a = (float)(inv * g);
+	*b = (float)(be - mu * *a);
+	if (run_mean)
+		run_mean[ch] = (float)((1 - m) * run_mean[ch] + m * mu);
+	if (run_var && cnt > 1)
+		run_var[ch] = (float)((1 - m) * run_var[ch] + m * var * cnt / (cnt - 1));
+}
+
+/* BatchNorm1d forward of channels [c0, c0 + cb) (see below). */
+static void columns_forward(float *out, float *mean, float *rstd, float *run_mean,
+			    float *run_var, const float *in, const float *gamma,
+			    const float *beta, const BnShape *s, int c0, int cb)
+{
+	double mu[CBLOCK], var[CBLOCK];
+	float a[CBLOCK], b[CBLOCK];
+	column_stats(in, s, c0, cb, mu, var);
+	for (int j = 0; j < cb; j++)
+		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, c0 + j,
+			       mu[j], var[j], &a[j], &b[j]);
+	for (int i = 0; i < s->n; i++) {
+		size_t o = (size_t)i * s->c + c0;
+		PAR_SIMD
+		for (int j = 0; j < cb; j++)
+			out[o + j] = in[o + j] * a[j] + b[j];
 	}
 }
 
@@ -47,22 +133,25 @@ void batchnorm_forward_train(float *out, float *mean, float *rstd,
 			     float *run_mean, float *run_var, const float *in,
 			     const float *gamma, const float *beta, const BnShape *s)
 {
-	double cnt = (double)s->n * (double)s->hw;
-	double m = s->momentum;
+	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
+	if (s->hw == 1) {
+		int blocks = (s->c + CBLOCK - 1) / CBLOCK;
+		PAR_FOR(big && blocks > 1)
+		for (int bl = 0; bl < blocks; bl++) {
+			int c0 = bl * CBLOCK, cb = s->c - c0 < CBLOCK ? s->c - c0 : CBLOCK;
+			columns_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta,
+					s, c0, cb);
+		}
+		return;
+	}
+	PAR_FOR(big && s->c > 1)
 	for (int ch = 0; ch < s->c; ch++) {
 		double mu, var;
+		float a, b;
 		channel_stats(in, s, ch, &mu, &var);
-		double inv = 1.0 / sqrt(var + (double)s->eps);
-		mean[ch] = (float)mu;
-		rstd[ch] = (float)inv;
-		double g = gamma ? gamma[ch] : 1.0, b = beta ? beta[ch] : 0.0;
-		float a = (float)(inv * g);
-		channel_affine(out, in, s, ch, a, (float)(b - mu * a));
-		if (run_mean)
-			run_mean[ch] = (float)((1 - m) * run_mean[ch] + m * mu);
-		if (run_var && cnt > 1)
-			run_var[ch] = (float)((1 - m) * run_var[ch]
-					      + m * var * cnt / (cnt - 1));
+		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, ch, mu, var,
+			       &a, &b);
+		channel_affine(out, in, s, ch, a, b);
 	}
 }
 
@@ -71,11 +160,99 @@ void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
 			    const float *beta, const float *run_mean,
 			    const float *run_var, const BnShape *s)
 {
+	PAR_FOR((size_t)s->n * s->c * s->hw >= PAR_GRAIN && s->c > 1)
 	for (int ch = 0; ch < s->c; ch++) {
 		double inv = 1.0 / sqrt((double)run_var[ch] + (double)s->eps);
 		double g = gamma ? gamma[ch] : 1.0, b = beta ? beta[ch] : 0.0;
 		float a = (float)(inv * g);
 		channel_affine(out, in, s, ch, a, (float)(b - run_mean[ch] * (double)a));
+	}
+}
+
+/* Sums of g[j] and g[j] * (x[j] - mu) r over j < len, in double. */
+static void grad_sums(const float *g, const float *x, size_t len, double mu, double r,
+		      double *sg, double *sgx)
+{
+	double a[LANES] = { 0 }, b[LANES] = { 0 };
+	size_t j = 0;
+	for (; j + LANES <= len; j += LANES)
+		for (int l = 0; l < LANES; l++) {
+			a[l] += g[j + l];
+			b[l] += g[j + l] * ((x[j + l] - mu) * r);
+		}
+	for (; j < len; j++) {
+		a[0] += g[j];
+		b[0] += g[j] * ((x[j] - mu) * r);
+	}
+	for (int l = 0; l < LANES; l++) {
+		*sg += a[l];
+		*sgx += b[l];
+	}
+}
+
+/* din[j] = k (dout[j] - mg - (x[j] - mu) r mgx) for j < len. */
+static void grad_apply(float *din, const float *dout, const float *x, size_t len,
+		       double mu, double r, double k, double mg, double mgx)
+{
+	PAR_SIMD
+	for (size_t j = 0; j < len; j++) {
+		double xh = (x[j] - mu) * r;
+		din[j] = (float)(k * (dout[j] - mg - xh * mgx));
+	}
+}
+
+/* Backward of one channel ch of (n, c, hw) (see batchnorm_backward). */
+static void channel_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			     const float *in, const float *mean, const float *rstd,
+			     const float *gamma, const BnShape *s, int ch)
+{
+	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw;
+	double cnt = (double)s->n * (double)s->hw;
+	double mu = mean[ch], r = rstd[ch], sg = 0, sgx = 0;
+	for (int i = 0; i < s->n; i++) {
+		size_t o = (size_t)i * cs + (size_t)ch * hw;
+		grad_sums(dout + o, in + o, hw, mu, r, &sg, &sgx);
+	}
+	if (dbeta)
+		dbeta[ch] += (float)sg;
+	if (dgamma)
+		dgamma[ch] += (float)sgx;
+	double k = (gamma ? gamma[ch] : 1.0) * r;
+	for (int i = 0; i < s->n; i++) {
+		size_t o = (size_t)i * cs + (size_t)ch * hw;
+		grad_apply(din + o, dout + o, in + o, hw, mu, r, k, sg / cnt, sgx / cnt);
+	}
+}
+
+/* BatchNorm1d backward of channels [c0, c0 + cb), summed over n in order. */
+static void columns_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			     const float *in, const float *mean, const float *rstd,
+			     const float *gamma, const BnShape *s, int c0, int cb)
+{
+	double sg[CBLOCK] = { 0 }, sgx[CBLOCK] = { 0 }, k[CBLOCK], cnt = (double)s->n;
+	for (int i = 0; i < s->n; i++) {
+		size_t o = (size_t)i * s->c + c0;
+		for (int j = 0; j < cb; j++)
+			sg[j] += dout[o + j];
+		for (int j = 0; j < cb; j++)
+			sgx[j] += dout[o + j] * ((in[o + j] - (double)mean[c0 + j]) * rstd[c0 + j]);
+	}
+	for (int j = 0; j < cb; j++) {
+		if (dbeta)
+			dbeta[c0 + j] += (float)sg[j];
+		if (dgamma)
+			dgamma[c0 + j] += (float)sgx[j];
+		k[j] = (gamma ? gamma[c0 + j] : 1.0) * rstd[c0 + j];
+		sg[j] /= cnt;
+		sgx[j] /= cnt;
+	}
+	for (int i = 0; i < s->n; i++) {
+		size_t o = (size_t)i * s->c + c0;
+		PAR_SIMD
+		for (int j = 0; j < cb; j++) {
+			double xh = (in[o + j] - (double)mean[c0 + j]) * rstd[c0 + j];
+			din[o + j] = (float)(k[j] * (dout[o + j] - sg[j] - xh * sgx[j]));
+		}
 	}
 }
 
@@ -87,29 +264,18 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 			const float *in, const float *mean, const float *rstd,
 			const float *gamma, const BnShape *s)
 {
-	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw;
-	double cnt = (double)s->n * (double)s->hw;
-	for (int ch = 0; ch < s->c; ch++) {
-		double mu = mean[ch], r = rstd[ch], sg = 0, sgx = 0;
-		for (int i = 0; i < s->n; i++) {
-			size_t o = (size_t)i * cs + (size_t)ch * hw;
-			for (size_t j = 0; j < hw; j++) {
-				sg += dout[o + j];
-				sgx += dout[o + j] * ((in[o + j] - mu) * r);
-			}
+	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
+	if (s->hw == 1) {
+		int blocks = (s->c + CBLOCK - 1) / CBLOCK;
+		PAR_FOR(big && blocks > 1)
+		for (int bl = 0; bl < blocks; bl++) {
+			int c0 = bl * CBLOCK, cb = s->c - c0 < CBLOCK ? s->c - c0 : CBLOCK;
+			columns_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s,
+					 c0, cb);
 		}
-		if (dbeta)
-			dbeta[ch] += (float)sg;
-		if (dgamma)
-			dgamma[ch] += (float)sgx;
-		double k = (gamma ? gamma[ch] : 1.0) * r;
-		double mg = sg / cnt, mgx = sgx / cnt;
-		for (int i = 0; i < s->n; i++) {
-			size_t o = (size_t)i * cs + (size_t)ch * hw;
-			for (size_t j = 0; j < hw; j++) {
-				double xh = (in[o + j] - mu) * r;
-				din[o + j] = (float)(k * (dout[o + j] - mg - xh * mgx));
-			}
-		}
+		return;
 	}
+	PAR_FOR(big && s->c > 1)
+	for (int ch = 0; ch < s->c; ch++)
+		channel_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, ch);
 }

@@ -1,15 +1,26 @@
 /* conv2d.c - 2-D convolution and transposed convolution on the CPU, PyTorch
  * semantics and weight layouts: im2col / col2im around one large GEMM per
- * block of examples, all scratch memory in the caller's workspace. */
+ * block of examples, all scratch memory in the caller's workspace. Within a
+ * block the threads (par.h) take slots of examples through im2col, the GEMM
+ * on the slot's columns and col2im; weight gradients, which need every
+ * column, are cut into pieces of the product between two such phases. */
 #include <limits.h>
 #include <string.h>
 
 #include "conv2d.h"
 #include "gemm.h"
 #include "linear.h"
+#include "par.h"
 
-/* Examples are grouped so that one GEMM sees about this many columns. */
-#define COL_TARGET 2048
+/* Examples are grouped so that one GEMM sees about this many columns ... */
+#define COL_TARGET 8192
+/* ... while the workspace stays under this many floats (one example a block
+ * at the least). */
+#define WS_CAP (16u << 20)
+/* Threads take a block's examples in this many slots each (one thread: the
+ * whole block in one GEMM), and weight gradients in this many pieces each. */
+#define SLOTS_PER_THREAD 2
+#define DW_PIECES_PER_THREAD 4
 
 /* The image side of an im2col: c channels of h x w, a k x k kernel moved
  * with stride s and zero padding p over an oh x ow grid of positions. */
@@ -17,11 +28,17 @@ typedef struct {
 	int c, h, w, k, s, p, oh, ow;
 } Geom;
 
-/* Examples per block for a shape whose GEMM has `cols` columns per example. */
-static int block_n(int n, int cols)
+/* Examples per block for n examples whose GEMMs have `cols` columns and
+ * `rows` workspace rows (col plus the regrouped block) per example. */
+static int block_n(int n, int cols, size_t rows)
 {
-	int nb = cols >= COL_TARGET ? 1 : COL_TARGET / cols;
-	return nb < n ? nb : n;
+	size_t nb = cols >= COL_TARGET ? 1 : (size_t)(COL_TARGET / cols);
+	size_t cap = WS_CAP / (rows * (size_t)cols);
+	if (nb > cap)
+		nb = cap;
+	if (nb < 1)
+		nb = 1;
+	return nb < (size_t)n ? (int)nb : n;
 }
 
 /* Range [x0, x1) of output positions ox in [0, ow) with 0 <= ox*s + off < w. */
@@ -36,84 +53,136 @@ static void valid_range(int off, int s, int w, int ow, int *x0, int *x1)
 	*x1 = hi;
 }
 
+/* Valid ranges of every kernel column kj < RANGE_MAX, filled once per call;
+ * wider kernels compute theirs per row. */
+#define RANGE_MAX 16
+typedef struct {
+	int x0[RANGE_MAX], x1[RANGE_MAX];
+} Ranges;
+
+static void ranges_init(Ranges *r, const Geom *g)
+{
+	for (int kj = 0; kj < g->k && kj < RANGE_MAX; kj++)
+		valid_range(kj - g->p, g->s, g->w, g->ow, &r->x0[kj], &r->x1[kj]);
+}
+
+static void range_of(const Ranges *r, const Geom *g, int kj, int *x0, int *x1)
+{
+	if (kj < RANGE_MAX) {
+		*x0 = r->x0[kj];
+		*x1 = r->x1[kj];
+	} else {
+		valid_range(kj - g->p, g->s, g->w, g->ow, x0, x1);
+	}
+}
+
+/* dst[0, x0) = 0, dst[x0, x1) = src[x * s], dst[x1, ow) = 0. */
+static void row_gather(float *restrict dst, const float *restrict src, int s,
+		       int x0, int x1, int ow)
+{
+	for (int ox = 0; ox < x0; ox++)
+		dst[ox] = 0;
+	if (s == 1)
+		memcpy(dst + x0, src + x0, sizeof(float) * (size_t)(x1 - x0));
+	else if (s == 2)
+		PAR_SIMD
+		for (int ox = x0; ox < x1; ox++)
+			dst[ox] = src[2 * ox];
+	else
+		for (int ox = x0; ox < x1; ox++)
+			dst[ox] = src[ox * s];
+	for (int ox = x1; ox < ow; ox++)
+		dst[ox] = 0;
+}
+
 /* img (c, h, w) -> col (c*k*k, oh*ow) with row stride ldc; row (ci, ki, kj),
  * column (oy, ox) holds img[ci][oy*s - p + ki][ox*s - p + kj] or 0. */
 static void im2col(float *col, size_t ldc, const float *img, const Geom *g)
 {
+	Ranges r;
+	ranges_init(&r, g);
 	for (int c = 0; c < g->c; c++)
-	for (int ki = 0; ki < g->k; ki++)
-	for (int kj = 0; kj < g->k; kj++) {
-		float *row = col + (size_t)((c * g->k + ki) * g->k + kj) * ldc;
-		int off = kj - g->p, x0, x1;
-		valid_range(off, g->s, g->w, g->ow, &x0, &x1);
+	for (int ki = 0; ki < g->k; ki++) {
+		float *rows = col + (size_t)(c * g->k + ki) * g->k * ldc;
 		for (int oy = 0; oy < g->oh; oy++) {
-			float *dst = row + (size_t)oy * g->ow;
 			int iy = oy * g->s - g->p + ki;
 			if (iy < 0 || iy >= g->h) {
-				memset(dst, 0, sizeof(float) * g->ow);
+				for (int kj = 0; kj < g->k; kj++)
+					memset(rows + kj * ldc + (size_t)oy * g->ow, 0,
+					       sizeof(float) * (size_t)g->ow);
 				continue;
 			}
-			const float *src = img + ((size_t)c * g->h + iy) * g->w + off;
-			for (int ox = 0; ox < x0; ox++)
-				dst[ox] = 0;
-			if (g->s == 1)
-				memcpy(dst + x0, src + x0, sizeof(float) * (x1 - x0));
-			else
-				for (int ox = x0; ox < x1; ox++)
-					dst[ox] = src[ox * g->s];
-			for (int ox = x1; ox < g->ow; ox++)
-				dst[ox] = 0;
+			const float *src = img + ((size_t)c * g->h + iy) * g->w - g->p;
+			for (int kj = 0; kj < g->k; kj++) {
+				int x0, x1;
+				range_of(&r, g, kj, &x0, &x1);
+				row_gather(rows + kj * ldc + (size_t)oy * g->ow, src + kj,
+					   g->s, x0, x1, g->ow);
+			}
 		}
 	}
+}
+
+/* dst[x * s] += src[x] for x in [x0, x1). */
+static void row_scatter(float *restrict dst, const float *restrict src, int s, int x0, int x1)
+{
+	if (s == 1)
+		PAR_SIMD
+		for (int ox = x0; ox < x1; ox++)
+			dst[ox] += src[ox];
+	else if (s == 2)
+		PAR_SIMD
+		for (int ox = x0; ox < x1; ox++)
+			dst[2 * ox] += src[ox];
+	else
+		for (int ox = x0; ox < x1; ox++)
+			dst[ox * s] += src[ox];
 }
 
 /* The adjoint of im2col: img (c, h, w) = sum of col (c*k*k, oh*ow, row
  * stride ldc) entries scattered back to the pixels they were read from. */
 static void col2im(float *img, const float *col, size_t ldc, const Geom *g)
 {
-	memset(img, 0, sizeof(float) * g->c * g->h * g->w);
+	Ranges r;
+	ranges_init(&r, g);
+	memset(img, 0, sizeof(float) * (size_t)g->c * g->h * g->w);
 	for (int c = 0; c < g->c; c++)
-	for (int ki = 0; ki < g->k; ki++)
-	for (int kj = 0; kj < g->k; kj++) {
-		const float *row = col + (size_t)((c * g->k + ki) * g->k + kj) * ldc;
-		int off = kj - g->p, x0, x1;
-		valid_range(off, g->s, g->w, g->ow, &x0, &x1);
+	for (int ki = 0; ki < g->k; ki++) {
+		const float *rows = col + (size_t)(c * g->k + ki) * g->k * ldc;
 		for (int oy = 0; oy < g->oh; oy++) {
 			int iy = oy * g->s - g->p + ki;
 			if (iy < 0 || iy >= g->h)
 				continue;
-			const float *src = row + (size_t)oy * g->ow;
-			float *dst = img + ((size_t)c * g->h + iy) * g->w + off;
-			if (g->s == 1)
-				for (int ox = x0; ox < x1; ox++)
-					dst[ox] += src[ox];
-			else
-				for (int ox = x0; ox < x1; ox++)
-					dst[ox * g->s] += src[ox];
+			float *dst = img + ((size_t)c * g->h + iy) * g->w - g->p;
+			for (int kj = 0; kj < g->k; kj++) {
+				int x0, x1;
+				range_of(&r, g, kj, &x0, &x1);
+				row_scatter(dst + kj, rows + kj * ldc + (size_t)oy * g->ow,
+					    g->s, x0, x1);
+			}
 		}
 	}
 }
 
-/* src (m, c, hw) -> dst (c, m*hw): examples side by side in each row. */
-static void gather(float *dst, const float *src, int m, int c, int hw)
+/* src (m, c, hw) -> dst (c, ld): example e at columns [e*hw, (e+1)*hw). */
+static void gather(float *dst, size_t ld, const float *src, int m, int c, int hw)
 {
-	size_t ld = (size_t)m * hw;
 	for (int e = 0; e < m; e++)
 		for (int ci = 0; ci < c; ci++)
 			memcpy(dst + ci * ld + (size_t)e * hw,
-			       src + ((size_t)e * c + ci) * hw, sizeof(float) * hw);
+			       src + ((size_t)e * c + ci) * hw, sizeof(float) * (size_t)hw);
 }
 
-/* src (c, m*hw) -> dst (m, c, hw), adding bias (c) unless NULL. */
-static void scatter(float *dst, const float *src, int m, int c, int hw,
+/* src (c, ld) -> dst (m, c, hw), adding bias (c) unless NULL. */
+static void scatter(float *dst, const float *src, size_t ld, int m, int c, int hw,
 		    const float *bias)
 {
-	size_t ld = (size_t)m * hw;
 	for (int e = 0; e < m; e++)
 		for (int ci = 0; ci < c; ci++) {
-			float *d = dst + ((size_t)e * c + ci) * hw;
-			const float *s = src + ci * ld + (size_t)e * hw;
+			float *restrict d = dst + ((size_t)e * c + ci) * hw;
+			const float *restrict s = src + ci * ld + (size_t)e * hw;
 			float b = bias ? bias[ci] : 0.0f;
+			PAR_SIMD
 			for (int i = 0; i < hw; i++)
 				d[i] = s[i] + b;
 		}
@@ -122,22 +191,29 @@ static void scatter(float *dst, const float *src, int m, int c, int hw,
 /* out (c, hw) += b (c) broadcast over hw. */
 static void add_bias(float *out, const float *b, int c, int hw)
 {
-	for (int ci = 0; ci < c; ci++)
+	for (int ci = 0; ci < c; ci++) {
+		float *restrict o = out + (size_t)ci * hw;
+		PAR_SIMD
 		for (int i = 0; i < hw; i++)
-			out[(size_t)ci * hw + i] += b[ci];
+			o[i] += b[ci];
+	}
 }
 
-/* db (c) += sums of dout (n, c, hw) over n and hw. */
+/* db (c) += sums of dout (n, c, hw) over n and hw; channels split over threads. */
 static void bias_grad(float *db, const float *dout, int n, int c, int hw)
 {
-	for (int e = 0; e < n; e++)
-		for (int ci = 0; ci < c; ci++) {
+	PAR_FOR((size_t)n * c * hw >= PAR_GRAIN)
+	for (int ci = 0; ci < c; ci++) {
+		float acc = 0;
+		for (int e = 0; e < n; e++) {
 			const float *d = dout + ((size_t)e * c + ci) * hw;
-			float acc = 0;
+			float part = 0;
 			for (int i = 0; i < hw; i++)
-				acc += d[i];
-			db[ci] += acc;
+				part += d[i];
+			acc += part;
 		}
+		db[ci] += acc;
+	}
 }
 
 /* Common checks: sizes >= 1, pad >= 0, and every per-example size and
@@ -205,8 +281,8 @@ size_t conv2d_workspace(const ConvShape *s)
 	int ohw = s->oh * s->ow;
 	if (ohw < 1 || s->n < 1 || conv_dense(s))
 		return 0;
-	size_t cols = (size_t)block_n(s->n, ohw) * ohw;
-	return ((size_t)s->cin * s->k * s->k + s->cout) * cols;
+	size_t rows = (size_t)s->cin * s->k * s->k + s->cout;
+	return rows * (size_t)block_n(s->n, ohw, rows) * ohw;
 }
 
 /* Workspace: col (cout*k*k, nb*h*w) and a block of inputs (cin, nb*h*w);
@@ -216,8 +292,8 @@ size_t convt2d_workspace(const ConvShape *s)
 	int hw = s->h * s->w;
 	if (hw < 1 || s->n < 1 || convt_dense(s))
 		return 0;
-	size_t cols = (size_t)block_n(s->n, hw) * hw;
-	return ((size_t)s->cout * s->k * s->k + s->cin) * cols;
+	size_t rows = (size_t)s->cout * s->k * s->k + s->cin;
+	return rows * (size_t)block_n(s->n, hw, rows) * hw;
 }
 
 /* conv2d: the input (cin, h, w) is the image, the output grid the columns. */
@@ -232,6 +308,40 @@ static Geom convt_geom(const ConvShape *s)
 	return (Geom){ s->cout, s->oh, s->ow, s->k, s->stride, s->pad, s->h, s->w };
 }
 
+/* One block of m examples starting at e0 (GEMM column count ld = m * cols),
+ * cut into slots of `per` examples that nt threads take one at a time; lo,
+ * hi are the examples of the slot at hand. */
+typedef struct {
+	int e0, m, ld, per, slots, lo, hi;
+} Block;
+
+static Block block_at(int e0, int n, int nb, int cols, int nt)
+{
+	Block b = { .e0 = e0, .m = n - e0 < nb ? n - e0 : nb };
+	b.ld = b.m * cols;
+	int slots = nt > 1 ? SLOTS_PER_THREAD * nt : 1;
+	b.per = (b.m + slots - 1) / slots;
+	b.slots = (b.m + b.per - 1) / b.per;
+	return b;
+}
+
+static void block_slot(Block *b, int sl)
+{
+	b->lo = sl * b->per;
+	b->hi = b->lo + b->per < b->m ? b->lo + b->per : b->m;
+}
+
+/* dw (r x c) += a (r x k) . b (c x k)^T, in pieces shared by the threads of
+ * the enclosing region (all of which must call it). */
+static void dw_shared(int r, int c, int k, const float *a, const float *b, int ld,
+		      float *dw)
+{
+	int pieces = par_count() > 1 ? DW_PIECES_PER_THREAD * par_count() : 1;
+	PAR_SHARE
+	for (int j = 0; j < pieces; j++)
+		gemm_share(j, pieces, 0, 1, r, c, k, 1.0f, a, ld, b, ld, 1.0f, dw, c);
+}
+
 /* in (n, cin, h, w), w (cout, cin, k, k), b (cout) or NULL -> out (n, cout, oh, ow).
  * Per block of nb examples: col (cin*k*k, nb*oh*ow) = im2col(in);
  * tmp (cout, nb*oh*ow) = w . col; out = tmp regrouped per example + b.
@@ -241,19 +351,27 @@ void conv2d_forward(float *out, const float *in, const float *w, const float *b,
 {
 	Geom g = conv_geom(s);
 	int ohw = s->oh * s->ow, ckk = s->cin * s->k * s->k;
-	int nb = block_n(s->n, ohw);
+	int nb = block_n(s->n, ohw, (size_t)ckk + s->cout);
 	size_t isz = (size_t)s->cin * s->h * s->w, osz = (size_t)s->cout * ohw;
 	if (conv_dense(s)) {
 		linear_forward(out, in, w, b, s->n, ckk, s->cout);
 		return;
 	}
 	float *col = ws, *tmp = ws + (size_t)ckk * nb * ohw;
+	PAR_REGION(1)
 	for (int e0 = 0; e0 < s->n; e0 += nb) {
-		int m = s->n - e0 < nb ? s->n - e0 : nb, ld = m * ohw;
-		for (int e = 0; e < m; e++)
-			im2col(col + (size_t)e * ohw, ld, in + (e0 + e) * isz, &g);
-		gemm(0, 0, s->cout, ld, ckk, 1.0f, w, ckk, col, ld, 0.0f, tmp, ld);
-		scatter(out + e0 * osz, tmp, m, s->cout, ohw, b);
+		Block k = block_at(e0, s->n, nb, ohw, par_count());
+		PAR_SHARE
+		for (int sl = 0; sl < k.slots; sl++) {
+			block_slot(&k, sl);
+			size_t c0 = (size_t)k.lo * ohw;
+			for (int e = k.lo; e < k.hi; e++)
+				im2col(col + (size_t)e * ohw, k.ld, in + (e0 + e) * isz, &g);
+			gemm_serial(0, 0, s->cout, (k.hi - k.lo) * ohw, ckk, 1.0f, w, ckk,
+				    col + c0, k.ld, 0.0f, tmp + c0, k.ld);
+			scatter(out + (e0 + k.lo) * osz, tmp + c0, k.ld, k.hi - k.lo,
+				s->cout, ohw, b);
+		}
 	}
 }
 
@@ -265,7 +383,7 @@ void conv2d_backward(float *din, float *dw, float *db, const float *dout,
 {
 	Geom g = conv_geom(s);
 	int ohw = s->oh * s->ow, ckk = s->cin * s->k * s->k;
-	int nb = block_n(s->n, ohw);
+	int nb = block_n(s->n, ohw, (size_t)ckk + s->cout);
 	size_t isz = (size_t)s->cin * s->h * s->w, osz = (size_t)s->cout * ohw;
 	if (conv_dense(s)) {
 		linear_backward(din, dw, db, dout, in, w, s->n, ckk, s->cout);
@@ -276,50 +394,76 @@ void conv2d_backward(float *din, float *dw, float *db, const float *dout,
 		bias_grad(db, dout, s->n, s->cout, ohw);
 	if (!dw && !din)
 		return;
+	PAR_REGION(1)
 	for (int e0 = 0; e0 < s->n; e0 += nb) {
-		int m = s->n - e0 < nb ? s->n - e0 : nb, ld = m * ohw;
-		gather(tmp, dout + e0 * osz, m, s->cout, ohw);
-		if (dw) {
-			for (int e = 0; e < m; e++)
-				im2col(col + (size_t)e * ohw, ld, in + (e0 + e) * isz, &g);
-			gemm(0, 1, s->cout, ckk, ld, 1.0f, tmp, ld, col, ld, 1.0f, dw, ckk);
+		Block k = block_at(e0, s->n, nb, ohw, par_count());
+		PAR_SHARE
+		for (int sl = 0; sl < k.slots; sl++) {
+			block_slot(&k, sl);
+			gather(tmp + (size_t)k.lo * ohw, k.ld, dout + (e0 + k.lo) * osz,
+			       k.hi - k.lo, s->cout, ohw);
+			for (int e = k.lo; dw && e < k.hi; e++)
+				im2col(col + (size_t)e * ohw, k.ld, in + (e0 + e) * isz, &g);
 		}
-		if (din) {
-			gemm(1, 0, ckk, ld, s->cout, 1.0f, w, ckk, tmp, ld, 0.0f, col, ld);
-			for (int e = 0; e < m; e++)
-				col2im(din + (e0 + e) * isz, col + (size_t)e * ohw, ld, &g);
+		if (dw)
+			dw_shared(s->cout, ckk, k.ld, tmp, col, k.ld, dw);
+		PAR_SHARE
+		for (int sl = 0; sl < (din ? k.slots : 0); sl++) {
+			block_slot(&k, sl);
+			size_t c0 = (size_t)k.lo * ohw;
+			gemm_serial(1, 0, ckk, (k.hi - k.lo) * ohw, s->cout, 1.0f, w, ckk,
+				    tmp + c0, k.ld, 0.0f, col + c0, k.ld);
+			for (int e = k.lo; e < k.hi; e++)
+				col2im(din + (e0 + e) * isz, col + (size_t)e * ohw, k.ld, &g);
 		}
 	}
+}
+
+/* The dense transposed case (1x1 input, no padding): out (n, cout*k*k) =
+ * in (n, cin) . w (cin, cout*k*k), plus the bias. */
+static void convt_dense_forward(float *out, const float *in, const float *w,
+				const float *b, const ConvShape *s)
+{
+	int ckk = s->cout * s->k * s->k, ohw = s->oh * s->ow;
+	size_t osz = (size_t)s->cout * ohw;
+	gemm(0, 0, s->n, ckk, s->cin, 1.0f, in, s->cin, w, ckk, 0.0f, out, ckk);
+	PAR_FOR(b && (size_t)s->n * osz >= PAR_GRAIN)
+	for (int e = 0; e < (b ? s->n : 0); e++)
+		add_bias(out + e * osz, b, s->cout, ohw);
 }
 
 /* in (n, cin, h, w), w (cin, cout, k, k), b (cout) or NULL -> out (n, cout, oh, ow),
  * the data gradient of a conv2d from (cout, oh, ow) to (cin, h, w). Per block:
  * tmp (cin, nb*h*w) = in regrouped; col (cout*k*k, nb*h*w) = w^T . tmp;
- * out = col2im(col) + b per example; the dense case (1x1 input, no padding)
- * is out (n, cout*k*k) = in (n, cin) . w. */
+ * out = col2im(col) + b per example. */
 void convt2d_forward(float *out, const float *in, const float *w, const float *b,
 		     const ConvShape *s, float *ws)
 {
 	Geom g = convt_geom(s);
 	int hw = s->h * s->w, ckk = s->cout * s->k * s->k, ohw = s->oh * s->ow;
-	int nb = block_n(s->n, hw);
+	int nb = block_n(s->n, hw, (size_t)ckk + s->cin);
 	size_t isz = (size_t)s->cin * hw, osz = (size_t)s->cout * ohw;
 	if (convt_dense(s)) {
-		gemm(0, 0, s->n, ckk, s->cin, 1.0f, in, s->cin, w, ckk, 0.0f, out, ckk);
-		for (int e = 0; b && e < s->n; e++)
-			add_bias(out + e * osz, b, s->cout, ohw);
+		convt_dense_forward(out, in, w, b, s);
 		return;
 	}
 	float *col = ws, *tmp = ws + (size_t)ckk * nb * hw;
+	PAR_REGION(1)
 	for (int e0 = 0; e0 < s->n; e0 += nb) {
-		int m = s->n - e0 < nb ? s->n - e0 : nb, ld = m * hw;
-		gather(tmp, in + e0 * isz, m, s->cin, hw);
-		gemm(1, 0, ckk, ld, s->cin, 1.0f, w, ckk, tmp, ld, 0.0f, col, ld);
-		for (int e = 0; e < m; e++) {
-			float *o = out + (e0 + e) * osz;
-			col2im(o, col + (size_t)e * hw, ld, &g);
-			if (b)
-				add_bias(o, b, s->cout, ohw);
+		Block k = block_at(e0, s->n, nb, hw, par_count());
+		PAR_SHARE
+		for (int sl = 0; sl < k.slots; sl++) {
+			block_slot(&k, sl);
+			size_t c0 = (size_t)k.lo * hw;
+			gather(tmp + c0, k.ld, in + (e0 + k.lo) * isz, k.hi - k.lo, s->cin, hw);
+			gemm_serial(1, 0, ckk, (k.hi - k.lo) * hw, s->cin, 1.0f, w, ckk,
+				    tmp + c0, k.ld, 0.0f, col + c0, k.ld);
+			for (int e = k.lo; e < k.hi; e++) {
+				float *o = out + (e0 + e) * osz;
+				col2im(o, col + (size_t)e * hw, k.ld, &g);
+				if (b)
+					add_bias(o, b, s->cout, ohw);
+			}
 		}
 	}
 }
@@ -332,7 +476,7 @@ void convt2d_backward(float *din, float *dw, float *db, const float *dout,
 {
 	Geom g = convt_geom(s);
 	int hw = s->h * s->w, ckk = s->cout * s->k * s->k, ohw = s->oh * s->ow;
-	int nb = block_n(s->n, hw);
+	int nb = block_n(s->n, hw, (size_t)ckk + s->cin);
 	size_t isz = (size_t)s->cin * hw, osz = (size_t)s->cout * ohw;
 	if (db)
 		bias_grad(db, dout, s->n, s->cout, ohw);
@@ -346,17 +490,28 @@ void convt2d_backward(float *din, float *dw, float *db, const float *dout,
 	if (!dw && !din)
 		return;
 	float *col = ws, *tmp = ws + (size_t)ckk * nb * hw;
+	PAR_REGION(1)
 	for (int e0 = 0; e0 < s->n; e0 += nb) {
-		int m = s->n - e0 < nb ? s->n - e0 : nb, ld = m * hw;
-		for (int e = 0; e < m; e++)
-			im2col(col + (size_t)e * hw, ld, dout + (e0 + e) * osz, &g);
-		if (dw) {
-			gather(tmp, in + e0 * isz, m, s->cin, hw);
-			gemm(0, 1, s->cin, ckk, ld, 1.0f, tmp, ld, col, ld, 1.0f, dw, ckk);
+		Block k = block_at(e0, s->n, nb, hw, par_count());
+		PAR_SHARE
+		for (int sl = 0; sl < k.slots; sl++) {
+			block_slot(&k, sl);
+			for (int e = k.lo; e < k.hi; e++)
+				im2col(col + (size_t)e * hw, k.ld, dout + (e0 + e) * osz, &g);
+			if (dw)
+				gather(tmp + (size_t)k.lo * hw, k.ld, in + (e0 + k.lo) * isz,
+				       k.hi - k.lo, s->cin, hw);
 		}
-		if (din) {
-			gemm(0, 0, s->cin, ld, ckk, 1.0f, w, ckk, col, ld, 0.0f, tmp, ld);
-			scatter(din + e0 * isz, tmp, m, s->cin, hw, NULL);
+		if (dw)
+			dw_shared(s->cin, ckk, k.ld, tmp, col, k.ld, dw);
+		PAR_SHARE
+		for (int sl = 0; sl < (din ? k.slots : 0); sl++) {
+			block_slot(&k, sl);
+			size_t c0 = (size_t)k.lo * hw;
+			gemm_serial(0, 0, s->cin, (k.hi - k.lo) * hw, ckk, 1.0f, w, ckk,
+				    col + c0, k.ld, 0.0f, tmp + c0, k.ld);
+			scatter(din + (e0 + k.lo) * isz, tmp + c0, k.ld, k.hi - k.lo,
+				s->cin, hw, NULL);
 		}
 	}
 }

@@ -4,11 +4,27 @@
 #define GAN_GEMM_H
 
 /* ta/tb: 0 = as stored, 1 = transposed. lda/ldb/ldc are row strides of the
- * stored matrices. */
+ * stored matrices. Uses all threads (split over the larger of m and n) when
+ * called outside a parallel region and the product is large enough. */
 void gemm(int ta, int tb, int m, int n, int k, float alpha,
 	  const float *a, int lda, const float *b, int ldb,
 	  float beta, float *c, int ldc);
-/* Sets OpenBLAS's thread count (>= 1). */
+/* The same on the calling thread only: for use inside the layers' own
+ * parallel regions (see par.h). */
+void gemm_serial(int ta, int tb, int m, int n, int k, float alpha,
+		 const float *a, int lda, const float *b, int ldb,
+		 float beta, float *c, int ldc);
+/* Thread id's share (of count) of the same product, a slab of C's columns
+ * (n >= m) or rows; the shares of ids 0..count-1 make up the whole. */
+void gemm_share(int id, int count, int ta, int tb, int m, int n, int k, float alpha,
+		const float *a, int lda, const float *b, int ldb,
+		float beta, float *c, int ldc);
+/* Sets the CPU path's thread count (>= 1): OpenMP's when built with it
+ * (OpenBLAS then stays single-threaded under our own split), else OpenBLAS's. */
 void gemm_set_threads(int n);
+/* The thread count gemm_set_threads set (or the default). */
+int gemm_threads(void);
+/* Name of the OpenBLAS kernel set in use (e.g. "Haswell", "SkylakeX"). */
+const char *gemm_core(void);
 
 #endif

@@ -2,19 +2,24 @@
  * single-tensor path operation by operation (scalars in double as Python
  * floats, tensor arithmetic in float), plain SGD, staircase lr decay. */
 #include <math.h>
-#include "optim.h"
 
-/* p, g, m, v (n); t >= 1 is the step count after increment. */
-void adam_step(float *p, const float *g, float *m, float *v, size_t n,
-	       const AdamCfg *c, int64_t t)
+#include "optim.h"
+#include "par.h"
+
+/* Parameters per chunk handed to a thread. */
+#define CHUNK 65536
+
+/* Constants of one Adam step, rounded to float as PyTorch forms them. */
+typedef struct {
+	float b1, b2, a1, a2, step, bc2s, eps;
+} AdamK;
+
+/* The update over n elements; p, g, m, v do not overlap. */
+static void adam_chunk(float *restrict p, const float *restrict g, float *restrict m,
+		       float *restrict v, size_t n, const AdamK *k)
 {
-	double bc1 = 1.0 - pow(c->beta1, (double)t);
-	double bc2 = 1.0 - pow(c->beta2, (double)t);
-	float b1 = (float)c->beta1, b2 = (float)c->beta2;
-	float a1 = (float)(1.0 - c->beta1), a2 = (float)(1.0 - c->beta2);
-	float step = (float)(-(c->lr / bc1));
-	float bc2s = (float)sqrt(bc2);
-	float eps = (float)c->eps;
+	float b1 = k->b1, b2 = k->b2, a1 = k->a1, a2 = k->a2;
+	float step = k->step, bc2s = k->bc2s, eps = k->eps;
 	for (size_t i = 0; i < n; i++) {
 		float gi = g[i];
 		/* PyTorch's AVX2 kernels (and their gcc-contracted scalar tails)
@@ -26,6 +31,24 @@ void adam_step(float *p, const float *g, float *m, float *v, size_t n,
 		p[i] = p[i] + (step * mi) / denom;
 		m[i] = mi;
 		v[i] = vi;
+	}
+}
+
+/* p, g, m, v (n); t >= 1 is the step count after increment. Chunks split
+ * over the threads; every element's arithmetic is the same as serial. */
+void adam_step(float *p, const float *g, float *m, float *v, size_t n,
+	       const AdamCfg *c, int64_t t)
+{
+	double bc1 = 1.0 - pow(c->beta1, (double)t);
+	double bc2 = 1.0 - pow(c->beta2, (double)t);
+	AdamK k = { (float)c->beta1, (float)c->beta2, (float)(1.0 - c->beta1),
+		    (float)(1.0 - c->beta2), (float)(-(c->lr / bc1)), (float)sqrt(bc2),
+		    (float)c->eps };
+	long chunks = (long)((n + CHUNK - 1) / CHUNK);
+	PAR_FOR(chunks > 1 && n >= 4 * PAR_GRAIN)
+	for (long ch = 0; ch < chunks; ch++) {
+		size_t lo = (size_t)ch * CHUNK, len = n - lo < CHUNK ? n - lo : CHUNK;
+		adam_chunk(p + lo, g + lo, m + lo, v + lo, len, &k);
 	}
 }
 
