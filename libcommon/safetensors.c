@@ -485,6 +485,15 @@ static int check_finite(const SafeTensors *st, const char *name, Err *e)
 	return 0;
 }
 
+/* Messages quote names and keys from the file: control bytes in them
+ * become '?', so an error is always one printable line. */
+static void msg_printable(Err *e)
+{
+	for (char *c = e ? e->msg : NULL; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
 int st_read(FILE *f, const char *name, SafeTensors *st, Err *e)
 {
 	uint64_t hl = 0, dlen = 0;
@@ -498,8 +507,10 @@ int st_read(FILE *f, const char *name, SafeTensors *st, Err *e)
 		return -1;
 	json_t *root = parse_header(hdr, (size_t)hl, name, e);
 	free(hdr);
-	if (!root)
+	if (!root) {
+		msg_printable(e);
 		return -1;
+	}
 	int rc = parse_entries(root, st, &sp, &n, name, e);
 	json_decref(root);
 	if (rc == 0)
@@ -511,8 +522,10 @@ int st_read(FILE *f, const char *name, SafeTensors *st, Err *e)
 	for (size_t i = 0; sp && i < n; i++)
 		free(sp[i].name);
 	free(sp);
-	if (rc < 0)
+	if (rc < 0) {
 		st_free(st);
+		msg_printable(e);
+	}
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# run-all.sh BUILD SANBUILD - the whole of `make check`: unit tests and bats
-# on the optimised build, then both again on the sanitizer build.
+# run-all.sh BUILD SANBUILD - the whole of `make check`: unit tests, the fuzz
+# corpus replay and bats on the optimised build, then all again on the
+# sanitizer build.
 # Ends with one line "check: N passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +11,13 @@ count() { # $1 = file holding a run's output; adds its unit/bats counts
 	p=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$1")
 	f=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$1")
 	total_p=$((total_p + ${p:-0})); total_f=$((total_f + ${f:-0}))
+}
+replay_count() { # "fuzz-replay: N passed, N failed"; no such line is a failure
+	p=$(sed -n 's/^fuzz-replay: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$1")
+	f=$(sed -n 's/^fuzz-replay: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$1")
+	[ -n "$p" ] || { p=0; f=1; }
+	[ "$f" -eq 0 ] || rc=1
+	total_p=$((total_p + p)); total_f=$((total_f + f))
 }
 bats_count() { # TAP output: ok / not ok lines
 	p=$(grep -c '^ok ' "$1"); f=$(grep -c '^not ok ' "$1")
@@ -25,6 +33,10 @@ for b in "$1" "$2"; do
 	echo "== unit tests ($b)"
 	sh tests/run-unit.sh "$b/tests" 2>&1 | tee "$tmp/unit"; count "$tmp/unit"
 	grep -q '^unit: [0-9]* passed, 0 failed$' "$tmp/unit" || rc=1
+	echo "== fuzz corpus replay ($b)"
+	san=0; [ "${b##*/}" = build-san ] && san=1
+	${MAKE:-make} --no-print-directory -s fuzz-replay SAN=$san 2>&1 | tee "$tmp/replay"
+	replay_count "$tmp/replay"
 	echo "== bats ($b)"
 	GAN_BIN="$b/bin" bats --tap tests/*.bats 2>&1 | tee "$tmp/bats" || rc=1
 	bats_count "$tmp/bats"

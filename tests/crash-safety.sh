@@ -1,0 +1,70 @@
+#!/bin/sh
+# crash-safety.sh BIN [N [SEED]] - kills `gan-step -o ck.st ck.st` with
+# SIGKILL at N random moments of its run and checks that ck.st then loads
+# (gan-info) and is byte for byte the old or the new checkpoint. Counts the
+# temporary files (.ck.st.tmp.*) a kill leaves behind: a kill between
+# outfile_open and the rename leaves one, and no later write removes it.
+# Prints "crash-safety: N trials: A old, B new, C torn; T temp files left".
+set -u
+bin=$(cd "${1:?usage: crash-safety.sh BIN [N [SEED]]}" && pwd)
+n=${2:-200}
+seed=${3:-1}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# A private copy of the tools, so a rebuild during the trials is no failure.
+mkdir "$work/bin" && for t in gan-init gan-sample gan-step gan-info; do
+	cp "$bin/$t" "$work/bin/" || exit 2
+done
+PATH=$work/bin:$PATH
+GAN_MODELS=$(cd "$(dirname "$0")/../models" && pwd)
+export GAN_MODELS
+cd "$work" || exit 2
+export ASAN_OPTIONS=detect_leaks=0
+
+gan-init gaussian2d --seed 1 -o old.st || exit 2
+gan-init gaussian2d --seed 9 | gan-sample -n 200 > d.npy || exit 2
+step() { gan-step --data d.npy --steps 10 --log /dev/null "$@"; }
+step -o new.st old.st || exit 2
+cmp -s old.st new.st && { echo "crash-safety: one step left the checkpoint unchanged"; exit 2; }
+
+# Microseconds of one whole run (the mean of three), to spread the kills.
+t0=$(date +%s%N)
+for i in 1 2 3; do
+	cp old.st ck.st && step -o ck.st ck.st || exit 2
+	cmp -s ck.st new.st || { echo "crash-safety: gan-step is not deterministic"; exit 2; }
+done
+t1=$(date +%s%N)
+us=$(( (t1 - t0) / 3000 ))
+
+old=0 new=0 torn=0 temps=0
+awk -v n="$n" -v s="$seed" -v us="$us" 'BEGIN { srand(s);
+	for (i = 0; i < n; i++) printf "%.6f\n", rand() * us * 1.1 / 1e6 }' > delays
+while read -r d; do
+	cp old.st ck.st
+	# Not through step(): a backgrounded function is a subshell, and
+	# killing it would leave gan-step running.
+	gan-step --data d.npy --steps 10 --log /dev/null -o ck.st ck.st 2>/dev/null &
+	pid=$!
+	sleep "$d"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if cmp -s ck.st old.st; then
+		old=$((old + 1))
+	elif cmp -s ck.st new.st; then
+		new=$((new + 1))
+	else
+		torn=$((torn + 1))
+		cp ck.st "torn.$torn.st"
+		echo "crash-safety: torn checkpoint after a kill at ${d}s" >&2
+	fi
+	if ! gan-info ck.st > /dev/null 2> info.err; then
+		torn=$((torn + 1))
+		echo "crash-safety: gan-info failed after a kill at ${d}s: $(cat info.err)" >&2
+	fi
+	for tmp in .ck.st.tmp.*; do
+		# A stale temp is removed here, so each trial counts its own.
+		[ -e "$tmp" ] && temps=$((temps + 1)) && rm -f "$tmp"
+	done
+done < delays
+echo "crash-safety: $n trials (run of ${us}us): $old old, $new new, $torn torn; $temps temp files left"
+[ "$torn" -eq 0 ]
