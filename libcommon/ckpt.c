@@ -220,9 +220,11 @@ static int build(Trainer *t, const SafeTensors *st, const char *file, int max_ba
 	int64_t batch;
 	const char *seed = st_meta(st, "seed"), *name = st_meta(st, "model_name");
 	char *end = NULL;
+	errno = 0;
 	uint64_t sv = seed ? strtoull(seed, &end, 10) : 0;
+	int bad_seed = !seed || seed[0] < '0' || seed[0] > '9' || *end || errno == ERANGE;
 	int rc = model_load(m, text, mname, e);
-	if (rc == 0 && (!seed || !*seed || *end || seed[0] == '-'))
+	if (rc == 0 && bad_seed)
 		rc = err_set(e, EXIT_BAD, "%s: metadata 'seed' missing or not a number", file);
 	if (rc == 0)
 		rc = meta_int(st, file, "batch", 1, 65536, &batch, e);

@@ -11,6 +11,14 @@
 
 #include "outfile.h"
 
+/* zlib's message for gz without the "<fd:N>: " it prefixes for a gzdopen'd
+ * stream (the descriptor number means nothing to the user). */
+static const char *gz_msg(gzFile gz, int *zerr)
+{
+	const char *msg = gzerror(gz, zerr), *sep = strstr(msg, ": ");
+	return strncmp(msg, "<fd:", 4) == 0 && sep ? sep + 2 : msg;
+}
+
 /* Reads up to n bytes; returns the count, or -1 with e set on a read or
  * decompression error. A short count means end of input. */
 static int64_t gz_read_all(gzFile gz, void *dst, int64_t n, const char *name, Err *e)
@@ -23,7 +31,7 @@ static int64_t gz_read_all(gzFile gz, void *dst, int64_t n, const char *name, Er
 		int k = gzread(gz, p + got, chunk);
 		if (k < 0) {
 			int zerr;
-			const char *msg = gzerror(gz, &zerr);
+			const char *msg = gz_msg(gz, &zerr);
 			if (zerr == Z_ERRNO)
 				return err_sys(e, "%s", name);
 			return err_set(e, EXIT_BAD, "%s: corrupt gzip data (%s)", name, msg);
@@ -96,7 +104,7 @@ static int read_gz(gzFile gz, const char *name, Tensor *t, Err *e)
 			return 0;
 		if (more == 0)   /* zlib's soft error: the gzip trailer is cut */
 			err_set(e, EXIT_BAD, "%s: truncated gzip data (%s)", name,
-				gzerror(gz, &zerr));
+				gz_msg(gz, &zerr));
 		if (more > 0)
 			err_set(e, EXIT_BAD, "%s: trailing data after %lld bytes of IDX data",
 				name, (long long)n);
