@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "netgpu.h"
 #include "train.h"
 
 int64_t trainer_batches(const Trainer *t, int64_t n)
@@ -133,20 +134,54 @@ static void acc_log(Acc *a, const Trainer *t, const RunOpts *o)
 	*a = (Acc){ .t0 = now() };
 }
 
-/* One step at the current position: batch, noise, step, bookkeeping. */
+/* One step at the current position: batch, noise, step, bookkeeping. The
+ * noise is drawn on the host in either case, so both devices see the same z. */
 static int run_one(Trainer *t, const Dataset *d, const int64_t *perm, Acc *a, Err *e)
 {
 	int64_t pos = t->epoch_step * t->batch;
 	int bs = (int)(d->n - pos < t->batch ? d->n - pos : t->batch);
-	gather(d, perm + pos, bs, t->xb);
+	int fresh = t->m.g_step == GSTEP_FRESH;
 	trainer_noise(&t->m, &t->noise, t->z, bs);
-	if (t->m.g_step == GSTEP_FRESH)
+	if (fresh)
 		trainer_noise(&t->m, &t->noise, t->zg, bs);
+	const float *x = t->xb, *z = t->z, *zg = fresh ? t->zg : NULL;
+	if (t->gpu)
+		netgpu_train_batch(t, perm + pos, bs, &x, &z, &zg);
+	else
+		gather(d, perm + pos, bs, t->xb);
 	StepStats st;
-	if (trainer_step_with(t, t->xb, bs, t->z, t->m.g_step == GSTEP_FRESH ? t->zg : NULL,
-			      &st))
+	int rc = trainer_step_with(t, x, bs, z, zg, &st);
+	if (t->gpu && netgpu_train_error(t, e))
+		return -1;
+	if (rc)
 		return err_set(e, EXIT_NONFINITE, "step %lld: %s", (long long)t->step + 1, t->bad);
 	acc_add(a, t, &st, bs);
+	return 0;
+}
+
+/* The steps of a run from the current position; perm is scratch (n). */
+static int run_steps(Trainer *t, const Dataset *d, const RunOpts *o, int64_t *perm, Err *e)
+{
+	int64_t nb = trainer_batches(t, d->n);
+	int64_t total = o->steps > 0 ? o->steps : o->epochs * nb - t->epoch_step;
+	epoch_perm(t, perm, d->n, t->epoch);
+	Acc a = { .t0 = now() };
+	for (int64_t i = 0; i < total; i++) {
+		if (run_one(t, d, perm, &a, e))
+			return -1;
+		if (++t->epoch_step == nb) {
+			t->epoch_step = 0;
+			t->epoch++;
+			epoch_perm(t, perm, d->n, t->epoch);
+			if (o->log_every <= 0)
+				acc_log(&a, t, o);
+		}
+		if (o->log_every > 0 && t->step % o->log_every == 0)
+			acc_log(&a, t, o);
+		if (o->progress)
+			o->progress(o->ctx, i + 1, total);
+	}
+	acc_log(&a, t, o);
 	return 0;
 }
 
@@ -160,31 +195,16 @@ int trainer_run(Trainer *t, const Dataset *d, const RunOpts *o, Err *e)
 	if (!t->d_pretrained && t->step == 0 && trainer_pretrain(t))
 		return err_set(e, EXIT_NONFINITE, "D pre-training: %s", t->bad);
 	t->d_pretrained = 1;
-	int64_t total = o->steps > 0 ? o->steps : o->epochs * nb - t->epoch_step;
 	int64_t *perm = malloc((size_t)d->n * sizeof *perm);
 	if (!perm)
 		return err_set(e, EXIT_SYS, "out of memory");
-	epoch_perm(t, perm, d->n, t->epoch);
-	Acc a = { .t0 = now() };
-	int rc = 0;
-	for (int64_t i = 0; i < total && rc == 0; i++) {
-		rc = run_one(t, d, perm, &a, e);
-		if (rc)
-			break;
-		if (++t->epoch_step == nb) {
-			t->epoch_step = 0;
-			t->epoch++;
-			epoch_perm(t, perm, d->n, t->epoch);
-			if (o->log_every <= 0)
-				acc_log(&a, t, o);
-		}
-		if (o->log_every > 0 && t->step % o->log_every == 0)
-			acc_log(&a, t, o);
-		if (o->progress)
-			o->progress(o->ctx, i + 1, total);
+	if (t->device == DEV_CUDA && netgpu_train_open(t, d->x, d->dtype, d->n, d->ex, e)) {
+		free(perm);
+		return -1;
 	}
-	if (rc == 0)
-		acc_log(&a, t, o);
+	int rc = run_steps(t, d, o, perm, e);
 	free(perm);
+	if (t->gpu && netgpu_train_close(t, rc == 0, e))
+		rc = -1;
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "init.h"
 #include "linear.h"
 #include "mbdisc.h"
+#include "netgpu.h"
 
 static int is_reshape(const Layer *L)
 {
@@ -222,6 +223,8 @@ int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *plann
 
 void net_free(Net *n)
 {
+	if (n->gpu)
+		netgpu_detach(n);
 	for (int i = 0; n->l && i < n->nl; i++) {
 		free(n->l[i].out);
 		free(n->l[i].save);
@@ -333,6 +336,8 @@ static void layer_forward(Net *n, Layer *L, const float *x, int batch, int train
 
 const float *net_forward(Net *n, const float *in, int batch, int train)
 {
+	if (n->gpu)
+		return netgpu_forward(n, in, batch, train);
 	const float *x = in;
 	n->in = in;
 	n->batch = batch;
@@ -384,6 +389,10 @@ static void layer_backward(Net *n, Layer *L, const float *x, const float *dout, 
 
 void net_backward(Net *n, const float *dout, float *din, int param_grads)
 {
+	if (n->gpu) {
+		netgpu_backward(n, dout, din, param_grads);
+		return;
+	}
 	int first = -1;
 	for (int i = 0; i < n->nl && first < 0; i++)
 		if (!is_reshape(&n->l[i]))
@@ -409,7 +418,22 @@ void net_backward(Net *n, const float *dout, float *din, int param_grads)
 
 void net_zero_grads(Net *n)
 {
+	if (n->gpu) {
+		netgpu_zero_grads(n);
+		return;
+	}
 	memset(n->grads, 0, (size_t)n->np * sizeof(float));
+}
+
+int net_forward_host(Net *n, const float *in, int batch, int train, float *out, Err *e)
+{
+	if (batch < 1 || batch > n->max_batch)
+		return err_set(e, EXIT_BAD, "batch %d outside 1 .. %d", batch, n->max_batch);
+	if (n->gpu)
+		return netgpu_forward_host(n, in, batch, train, out, e);
+	const float *y = net_forward(n, in, batch, train);
+	memcpy(out, y, (size_t)batch * (size_t)n->l[n->nl - 1].out_n * sizeof(float));
+	return 0;
 }
 
 const NetTensor *net_tensor(const Net *n, const char *name)
@@ -438,5 +462,7 @@ static int all_finite(const float *p, int64_t n)
 
 int net_finite(const Net *n)
 {
+	if (n->gpu)
+		return netgpu_finite(n);
 	return all_finite(n->params, n->np) && all_finite(n->bufs, n->nb);
 }

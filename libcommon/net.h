@@ -39,6 +39,8 @@ typedef struct {
 	int64_t off;               /* offset into params or bufs */
 } NetTensor;
 
+struct NetGpu;
+
 typedef struct {
 	char prefix;               /* 'G' or 'D' */
 	int nl;
@@ -53,6 +55,9 @@ typedef struct {
 	NetTensor *t;              /* state_dict order */
 	const float *in;           /* input of the last forward (borrowed) */
 	int batch;                 /* batch of the last forward */
+	struct NetGpu *gpu;        /* device state (netgpu.h) when the network runs on a
+				    * GPU, else NULL; the host arrays are then stale until
+				    * netgpu_download */
 } Net;
 
 /* Allocates everything for batches up to max_batch. *planned holds the bytes
@@ -66,18 +71,23 @@ void net_free(Net *n);
 void net_init_params(Net *n, const Model *m, Rng *r);
 
 /* in (batch, in_n) -> returns out (batch, out_n), valid until the next
- * forward. train: batch statistics (and running-stat updates) in BN. */
+ * forward. train: batch statistics (and running-stat updates) in BN.
+ * The functions below run on the GPU when n->gpu is set (netgpu.h): their
+ * pointers are device memory then. */
 const float *net_forward(Net *n, const float *in, int batch, int train);
 /* dout (batch, out_n) of the last forward. Accumulates parameter gradients
  * when param_grads; writes din (batch, in_n) unless NULL. */
 void net_backward(Net *n, const float *dout, float *din, int param_grads);
 void net_zero_grads(Net *n);
+/* net_forward from host memory to host memory on either device:
+ * out (batch, out_n). 0 or -1 with e (a GPU failure). */
+int net_forward_host(Net *n, const float *in, int batch, int train, float *out, Err *e);
 
 /* Lookup by checkpoint name; NULL if absent. */
 const NetTensor *net_tensor(const Net *n, const char *name);
 /* Float data of a tensor (params or bufs); NULL for num_batches_tracked. */
 float *net_tensor_data(Net *n, const NetTensor *t);
-/* 1 if every parameter and buffer is finite. */
+/* 1 if every parameter and buffer is finite (0 after a GPU failure). */
 int net_finite(const Net *n);
 
 #endif

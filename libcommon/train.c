@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "loss.h"
+#include "netgpu.h"
 #include "optim.h"
 
 uint64_t seed_stream(uint64_t seed, uint64_t stream)
@@ -52,6 +53,9 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 	rng_init(&r, seed_stream(seed, SEED_FIXED));
 	trainer_noise(m, &r, t->fixed, m->fixed_samples);
 	rng_init(&t->noise, seed_stream(seed, SEED_NOISE));
+	t->dl = t->dlog;
+	t->df = t->dfake;
+	t->device = DEV_CPU;
 	t->lr_d = m->lr_d;
 	t->lr_g = m->lr_g;
 	t->batch = m->batch <= max_batch ? m->batch : max_batch;
@@ -61,6 +65,8 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 
 void trainer_free(Trainer *t)
 {
+	if (t->gpu)
+		netgpu_train_close(t, 0, NULL);
 	net_free(&t->g);
 	net_free(&t->d);
 	free(t->fixed);
@@ -126,12 +132,13 @@ void trainer_noise(const Model *m, Rng *r, float *z, int n)
 static void opt_update(const Model *m, Net *n, double lr0, int64_t *tc)
 {
 	double lr = m->decay_every > 0 ? lr_staircase((float)lr0, m->decay, m->decay_every, *tc) : lr0;
-	if (m->opt == OPT_ADAM) {
-		AdamCfg c = { lr, m->beta1, m->beta2, m->eps };
+	AdamCfg c = { lr, m->beta1, m->beta2, m->eps };
+	if (n->gpu)
+		netgpu_opt_step(n, m->opt == OPT_ADAM ? &c : NULL, lr, *tc + 1);
+	else if (m->opt == OPT_ADAM)
 		adam_step(n->params, n->grads, n->m, n->v, (size_t)n->np, &c, *tc + 1);
-	} else {
+	else
 		sgd_step(n->params, n->grads, (size_t)n->np, (float)lr);
-	}
 	(*tc)++;
 }
 
@@ -144,6 +151,20 @@ static double mean_prob(const Model *m, const float *y, int n)
 	return s / n;
 }
 
+/* BCE of D's outputs y (n) against target: returns the sum, writes the
+ * scaled gradient into t->dl and the mean probability into *prob (unless
+ * NULL); on the GPU while t->gpu is set. */
+static double d_loss(Trainer *t, const float *y, float target, int n, float scale,
+		     double *prob)
+{
+	if (t->gpu)
+		return netgpu_train_loss(t, y, target, n, scale, prob);
+	double l = loss_bce(t->m.loss, t->dl, y, target, n, scale);
+	if (prob)
+		*prob = mean_prob(&t->m, y, n);
+	return l;
+}
+
 /* Names a non-finite loss in t->bad; -1 if so. */
 static int check_loss(Trainer *t, const char *what, double v)
 {
@@ -153,11 +174,71 @@ static int check_loss(Trainer *t, const char *what, double v)
 	return -1;
 }
 
-static int check_net(Trainer *t, const Net *n)
+/* Index of the first non-finite value of p (n floats), or -1. */
+static int64_t first_nonfinite(const float *p, int64_t n)
 {
-	if (net_finite(n))
+	for (int64_t i = 0; i < n; i++)
+		if (!isfinite(p[i]))
+			return i;
+	return -1;
+}
+
+/* The checkpoint name of the first non-finite tensor of n into out (cap
+ * bytes), in state_dict order: parameters and running statistics, then
+ * (with Adam) the moments "opt.D.2.weight.m" and ".v". 0 when all finite. */
+static int first_bad_tensor(const Net *n, int adam, char *out, size_t cap)
+{
+	for (int pass = 0; pass < (adam ? 3 : 1); pass++)
+		for (int i = 0; i < n->nt; i++) {
+			const NetTensor *nt = &n->t[i];
+			if (nt->is_nbt || (pass > 0 && nt->is_buf))
+				continue;
+			const float *base = pass == 1 ? n->m : pass == 2 ? n->v :
+					    nt->is_buf ? n->bufs : n->params;
+			if (first_nonfinite(base + nt->off, nt->numel) < 0)
+				continue;
+			if (pass == 0)
+				snprintf(out, cap, "%s", nt->name);
+			else
+				snprintf(out, cap, "opt.%s.%c", nt->name, pass == 1 ? 'm' : 'v');
+			return 1;
+		}
+	snprintf(out, cap, "a tensor of %c", n->prefix);
+	return 0;
+}
+
+/* 1 when every parameter and buffer of n is finite, and with Adam its
+ * moments too (an overflowing v leaves the weights finite but makes the
+ * checkpoint unreadable). On the GPU the device checks params and buffers;
+ * the moments are checked on the host path only. */
+static int net_all_finite(const Trainer *t, const Net *n)
+{
+	if (!net_finite(n))
 		return 0;
-	snprintf(t->bad, sizeof t->bad, "a weight of %c is not finite", n->prefix);
+	return n->gpu || t->m.opt != OPT_ADAM ||
+	       (first_nonfinite(n->m, n->np) < 0 && first_nonfinite(n->v, n->np) < 0);
+}
+
+/* Names the first non-finite tensor of n after its update in t->bad:
+ * "D.2.weight is not finite after the D update (lr_d 3e+38)"; the
+ * learning rate is dropped when the line would not fit. On the GPU the
+ * state is downloaded first (this path ends the run). -1 if so. */
+static int check_net(Trainer *t, Net *n)
+{
+	if (net_all_finite(t, n))
+		return 0;
+	char name[64];
+	Err ignored;
+	if (!n->gpu || netgpu_download(n, &ignored) == 0)
+		first_bad_tensor(n, t->m.opt == OPT_ADAM, name, sizeof name);
+	else
+		snprintf(name, sizeof name, "a tensor of %c", n->prefix);
+	int k = snprintf(t->bad, sizeof t->bad, "%s is not finite after the %c update "
+			 "(lr_%c %g)", name, n->prefix, n->prefix == 'D' ? 'd' : 'g',
+			 n->prefix == 'D' ? t->lr_d : t->lr_g);
+	if (k >= (int)sizeof t->bad)
+		snprintf(t->bad, sizeof t->bad, "%.30s is not finite after the %c update",
+			 name, n->prefix);
 	return -1;
 }
 
@@ -170,14 +251,12 @@ static int d_step(Trainer *t, const float *x, int n, const float *z, const float
 	float scale = (m->loss_mean ? 1.0f / (float)n : 1.0f) * (m->d_loss_half ? 0.5f : 1.0f);
 	net_zero_grads(&t->d);
 	const float *y = net_forward(&t->d, x, n, 1);
-	double lr = loss_bce(m->loss, t->dlog, y, 1.0f, n, scale);
-	st->d_x = mean_prob(m, y, n);
-	net_backward(&t->d, t->dlog, NULL, 1);
+	double lr = d_loss(t, y, 1.0f, n, scale, &st->d_x);
+	net_backward(&t->d, t->dl, NULL, 1);
 	*fake = net_forward(&t->g, z, n, 1);
 	y = net_forward(&t->d, *fake, n, 1);
-	double lf = loss_bce(m->loss, t->dlog, y, 0.0f, n, scale);
-	st->d_g_z = mean_prob(m, y, n);
-	net_backward(&t->d, t->dlog, NULL, 1);
+	double lf = d_loss(t, y, 0.0f, n, scale, &st->d_g_z);
+	net_backward(&t->d, t->dl, NULL, 1);
 	double l = m->loss_mean ? lr / n + lf / n : lr + lf;
 	st->loss_d = m->d_loss_half ? l / 2 : l;
 	if (check_loss(t, "loss_D", st->loss_d))
@@ -199,12 +278,12 @@ static int g_step(Trainer *t, int n, const float *z, const float *z_g, const flo
 		fake = net_forward(&t->g, z_g, n, 1);
 	const float *y = net_forward(&t->d, fake, n, 1);
 	float scale = m->loss_mean ? 1.0f / (float)n : 1.0f;
-	double l = loss_bce(m->loss, t->dlog, y, 1.0f, n, scale);
+	double l = d_loss(t, y, 1.0f, n, scale, NULL);
 	st->loss_g = m->loss_mean ? l / n : l;
 	if (check_loss(t, "loss_G", st->loss_g))
 		return -1;
-	net_backward(&t->d, t->dlog, t->dfake, 0);
-	net_backward(&t->g, t->dfake, NULL, 1);
+	net_backward(&t->d, t->dl, t->df, 0);
+	net_backward(&t->g, t->df, NULL, 1);
 	opt_update(m, &t->g, t->lr_g, &t->opt_t_g);
 	return check_net(t, &t->g);
 }

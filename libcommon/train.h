@@ -5,6 +5,7 @@
 #define GAN_TRAIN_H
 
 #include <stdint.h>
+#include "device.h"
 #include "err.h"
 #include "model.h"
 #include "net.h"
@@ -15,7 +16,9 @@
  * tensor holds), probabilities averaged over the batch at the D step. */
 typedef struct { double loss_d, loss_g, d_x, d_g_z; } StepStats;
 
-typedef struct {
+struct TrainGpu;
+
+typedef struct Trainer {
 	Model m;
 	Net g, d;
 	int max_batch;
@@ -29,6 +32,10 @@ typedef struct {
 	float *fixed;             /* fixed_samples x latent */
 	float *z, *zg, *xb;       /* max_batch x latent (twice), max_batch x data */
 	float *dlog, *dfake;      /* max_batch; max_batch x data */
+	float *dl, *df;           /* the same two on the training device: dlog and dfake,
+				   * or device buffers while t->gpu is set */
+	Device device;            /* where trainer_run trains (DEV_CPU by default) */
+	struct TrainGpu *gpu;     /* device state during a DEV_CUDA trainer_run (netgpu.h) */
 	char bad[64];             /* what went non-finite: "loss_D", "D weights" */
 } Trainer;
 
@@ -56,7 +63,9 @@ float *trainer_grad(Trainer *t, const char *name, int64_t *numel);
 /* One D step and one G step on x (n x data, floats) and z (n x latent);
  * z_g is the G step's latent when g_step = fresh (else NULL). Advances the
  * optimizer step counts and t->step. 0, or -1 when a loss or a weight is
- * non-finite (t->bad names it). n <= max_batch. */
+ * non-finite (t->bad names it). n <= max_batch. While t->gpu is set, x, z
+ * and z_g are device memory, and a -1 may be a GPU failure instead
+ * (netgpu_train_error tells). */
 int trainer_step_with(Trainer *t, const float *x, int n, const float *z,
 		      const float *z_g, StepStats *st);
 
@@ -100,8 +109,11 @@ int64_t trainer_batches(const Trainer *t, int64_t n);
  * gaussian2d expects 2". 0 or -1 with e. */
 int trainer_check_data(const Trainer *t, const Tensor *x, const char *name, Dataset *d,
 		       Err *e);
-/* Trains: pre-training first if due, then steps or epochs. -1 with e:
- * EXIT_NONFINITE "step 37: loss_D is nan". */
+/* Trains: pre-training first if due (on the CPU), then steps or epochs on
+ * t->device: for DEV_CUDA the networks and the data set move to the GPU for
+ * the run and the state comes back to the host at its end, so checkpoints
+ * are device-independent. -1 with e: EXIT_NONFINITE "step 37: loss_D is
+ * nan", EXIT_SYS for a GPU failure. */
 int trainer_run(Trainer *t, const Dataset *d, const RunOpts *o, Err *e);
 
 #endif

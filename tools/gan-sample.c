@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "ckpt.h"
+#include "device.h"
 #include "err.h"
 #include "grid.h"
+#include "netgpu.h"
 #include "npy.h"
 #include "outfile.h"
 #include "png.h"
@@ -30,7 +32,7 @@
 	"  -i, --interpolate K  K points on the straight line (lerp) between two draws\n" \
 	"  -p, --png FILE       write a PNG grid of the images instead of .npy\n" \
 	"  -g, --grid RxC       grid rows x columns (default: square enough)\n" \
-	"      --device D       cpu or cuda\n" \
+	"      --device D       cpu or cuda (default: cuda when a GPU is found)\n" \
 	"  -o, --output FILE    write the .npy record to FILE (default stdout)\n"
 
 #define CHUNK 256
@@ -39,6 +41,7 @@ struct cmdline {
 	const char *ckpt, *out, *png;
 	int n, fixed, interp, rows, cols;
 	uint64_t seed;
+	Device device;            /* DEV_AUTO unless --device */
 };
 
 static long long num_arg(const char *opt, const char *s, long long lo, long long hi)
@@ -63,6 +66,8 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
 	};
 	memset(cl, 0, sizeof *cl);
+	cl->device = DEV_AUTO;
+	Err e = { 0 };
 	int c, seeded = 0;
 	while ((c = getopt_long(argc, argv, "hVn:s:fi:p:g:o:", opts, NULL)) != -1) {
 		switch (c) {
@@ -83,10 +88,8 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 				die(PROG, EXIT_BAD, "--grid: expected RxC like 5x5, got '%s'", optarg);
 			break;
 		case O_DEVICE:
-			if (strcmp(optarg, "cuda") == 0)
-				die(PROG, EXIT_BAD, "CUDA support not built");
-			if (strcmp(optarg, "cpu") != 0)
-				die(PROG, EXIT_BAD, "--device: expected cpu or cuda, got '%s'", optarg);
+			if (device_parse(optarg, &cl->device, &e))
+				die_err(PROG, &e);
 			break;
 		case 'o': cl->out = optarg; break;
 		default: fputs(USAGE, stderr); exit(EXIT_BAD);
@@ -154,6 +157,26 @@ static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int 
 	free(pix);
 }
 
+/* x (n, data) = G(z (n, latent)) in eval mode, in chunks, on the device
+ * the options and the machine pick. */
+static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n, float *x)
+{
+	size_t lat = (size_t)shape_numel(&t->m.latent), dat = (size_t)shape_numel(&t->m.data);
+	Device dev;
+	NetGpuDev *gpu = NULL;
+	Err e = { 0 };
+	if (device_pick(cl->device, &t->m, 0, &dev, &e) ||
+	    (dev == DEV_CUDA && (netgpu_open(&gpu, &e) || netgpu_attach(&t->g, gpu, &e))))
+		die_err(PROG, &e);
+	for (int i = 0; i < n; i += CHUNK) {
+		int b = n - i < CHUNK ? n - i : CHUNK;
+		if (net_forward_host(&t->g, z + (size_t)i * lat, b, 0, x + (size_t)i * dat, &e))
+			die_err(PROG, &e);
+	}
+	netgpu_detach(&t->g);
+	netgpu_close(gpu);
+}
+
 int main(int argc, char **argv)
 {
 	struct cmdline cl;
@@ -172,13 +195,9 @@ int main(int argc, char **argv)
 	if (cl.fixed && cl.interp && t.m.fixed_samples < 2)
 		die(PROG, EXIT_BAD, "--interpolate --fixed needs 2 fixed noise vectors");
 	float *z = make_latent(&t, &cl, n);
-	size_t lat = (size_t)shape_numel(&t.m.latent), dat = (size_t)shape_numel(&t.m.data);
+	size_t dat = (size_t)shape_numel(&t.m.data);
 	float *x = xmalloc((size_t)n * dat * sizeof(float));
-	for (int i = 0; i < n; i += CHUNK) {
-		int b = n - i < CHUNK ? n - i : CHUNK;
-		const float *y = net_forward(&t.g, z + (size_t)i * lat, b, 0);
-		memcpy(x + (size_t)i * dat, y, (size_t)b * dat * sizeof(float));
-	}
+	generate(&t, &cl, z, n, x);
 	if (cl.png)
 		write_png(&t, &cl, x, n);
 	if (!cl.png || cl.out) {

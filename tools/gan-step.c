@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "device.h"
 #include "err.h"
 #include "gemm.h"
 #include "npy.h"
@@ -36,7 +37,7 @@
 	"  -t, --threads T    BLAS threads\n" \
 	"  -l, --log FILE     append TSV log lines to FILE (default stderr)\n" \
 	"      --log-every K  a log line every K steps (default: every epoch)\n" \
-	"      --device D     cpu or cuda\n" \
+	"      --device D     cpu or cuda (default: cuda when a GPU is found)\n" \
 	"  -o, --output FILE  write the checkpoint to FILE atomically (default stdout)\n"
 
 #define LOG_HEADER "# step\tepoch\tloss_D\tloss_G\tD_x\tD_G_z\texamples_per_s\n"
@@ -46,6 +47,7 @@ struct cmdline {
 	int64_t epochs, steps, log_every;
 	int batch, threads;
 	double lr_d, lr_g;        /* < 0: keep */
+	Device device;            /* DEV_AUTO unless --device */
 };
 
 /* Strict integer in [lo, hi] for option `opt`. */
@@ -85,6 +87,8 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 	};
 	memset(cl, 0, sizeof *cl);
 	cl->lr_d = cl->lr_g = -1;
+	cl->device = DEV_AUTO;
+	Err e = { 0 };
 	int c;
 	while ((c = getopt_long(argc, argv, "hVd:e:n:b:t:l:o:", opts, NULL)) != -1) {
 		switch (c) {
@@ -100,10 +104,8 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		case 'l': cl->log = optarg; break;
 		case O_EVERY: cl->log_every = num_arg("--log-every", optarg, 1, INT64_MAX / 4); break;
 		case O_DEVICE:
-			if (strcmp(optarg, "cuda") == 0)
-				die(PROG, EXIT_BAD, "CUDA support not built");
-			if (strcmp(optarg, "cpu") != 0)
-				die(PROG, EXIT_BAD, "--device: expected cpu or cuda, got '%s'", optarg);
+			if (device_parse(optarg, &cl->device, &e))
+				die_err(PROG, &e);
 			break;
 		case 'o': cl->out = optarg; break;
 		default: fputs(USAGE, stderr); exit(EXIT_BAD);
@@ -210,6 +212,8 @@ int main(int argc, char **argv)
 		die_err(PROG, &e);
 	infile_close(f);
 	apply_opts(&t, &cl);
+	if (device_pick(cl.device, &t.m, 1, &t.device, &e))
+		die_err(PROG, &e);
 	Tensor x;
 	Dataset d;
 	read_data(cl.data, &x);
