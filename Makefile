@@ -19,29 +19,28 @@ endif
 NVCC := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 
 # GPU: built only where nvcc, cuBLAS and cuDNN are found (cuda/cuda.mk sets
-# HAVE_GPU, GPU_LIB, GPU_LDLIBS); make gpu-check runs the GPU-vs-CPU
+# HAVE_GPU and GPU_SO); make gpu-check runs the GPU-vs-CPU
 # operation tests, or says it skipped.
 -include cuda/cuda.mk
 
-# The engine's GPU half (netgpu.h): cuda/net_gpu.cu and train_gpu.cu in
-# $(GPU_LIB) where the GPU is built, else libcommon/netgpu_none.c ("CUDA
-# support not built"). Only the tools that train or sample link the GPU
-# (cuBLAS costs about 0.2 s of start-up); the rest, the unit tests and the
-# sanitizer build (ASan and the CUDA driver do not mix) link netgpu_none.o.
-# libcommon.a and libgpu.a need each other: linked as a group.
-GPU_TOOLS  := gan-step gan-sample
+# The engine's GPU half (netgpu.h): cuda/*.cu in $(GPU_SO), a shared
+# library (cuda/cuda.mk) built where nvcc and cuDNN are found, but not for
+# SAN=1 (ASan and the CUDA driver do not mix). Every tool links netgpu_dl.o,
+# which loads the library with dlopen on first use and only where an NVIDIA
+# device node exists, so a CPU-only run pays nothing for CUDA. The unit
+# tests link netgpu_none.o ("CUDA support not built"); test_netgpu_dl tests
+# the loader itself.
 GPU_ENGINE := $(if $(filter 1,$(SAN)),,$(HAVE_GPU))
+GPU_SO_ALL := $(if $(GPU_ENGINE),$(GPU_SO))
+DL_OBJ     := $(B)/obj/libcommon/netgpu_dl.o
 NONE_OBJ   := $(B)/obj/libcommon/netgpu_none.o
-CPU_LINK   := $(NONE_OBJ) $(B)/libcommon.a
-ifeq ($(GPU_ENGINE),y)
-  GPU_LINK := -Wl,--start-group $(B)/libcommon.a $(GPU_LIB) -Wl,--end-group $(GPU_LDLIBS)
-  GPU_DEPS := $(GPU_LIB)
-else
-  GPU_LINK := $(CPU_LINK)
-  GPU_DEPS := $(NONE_OBJ)
-endif
+DL_LIBS    := -ldl
+TEST_ENGINE = $(NONE_OBJ)
+$(B)/tests/test_netgpu_dl: TEST_ENGINE = $(DL_OBJ)
+# Installed beside the tools' ../lib, where netgpu_dl.c looks for it.
+LIBDIR     ?= $(PREFIX)/lib
 
-LIB_SRC   := $(filter-out libcommon/netgpu_none.c,$(sort $(wildcard libcommon/*.c)))
+LIB_SRC   := $(filter-out libcommon/netgpu_%.c,$(sort $(wildcard libcommon/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOL_SRC  := $(sort $(wildcard tools/gan-*.c))
 TOOLS     := $(TOOL_SRC:tools/%.c=$(B)/bin/%)
@@ -51,7 +50,7 @@ MAN       := $(sort $(wildcard man/*.[0-9]))
 PRESETS   := $(sort $(wildcard models/*.model))
 
 .PHONY: all deps check check-fast test-unit test-bats demo bench install uninstall clean fuzz
-all: $(TOOLS) $(TESTS)
+all: $(TOOLS) $(TESTS) $(GPU_SO_ALL)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -64,13 +63,13 @@ $(B)/libcommon.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/bin/%: $(B)/obj/tools/%.o $(B)/libcommon.a $(NONE_OBJ) $(GPU_DEPS)
+$(B)/bin/%: $(B)/obj/tools/%.o $(B)/libcommon.a $(DL_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(if $(filter $(GPU_TOOLS),$*),$(GPU_LINK),$(CPU_LINK)) $(LDLIBS) $(if $(filter gan-plot,$*),$(CAIRO_LIBS)) -o $@
+	$(CC) $(LDFLAGS) $< $(DL_OBJ) $(B)/libcommon.a $(LDLIBS) $(DL_LIBS) $(if $(filter gan-plot,$*),$(CAIRO_LIBS)) -o $@
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcommon.a $(NONE_OBJ)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcommon.a $(NONE_OBJ) $(DL_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(CPU_LINK) $(LDLIBS) $(CAIRO_LIBS) -o $@
+	$(CC) $(LDFLAGS) $< $(TEST_ENGINE) $(B)/libcommon.a $(LDLIBS) $(DL_LIBS) $(CAIRO_LIBS) -o $@
 
 deps:
 	@sh scripts/install-deps.sh
@@ -96,16 +95,18 @@ demo: deps
 bench: all
 	@sh bench/run.sh $(B)/bin
 
-install: $(TOOLS)
+install: $(TOOLS) $(GPU_SO_ALL)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/models
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	$(if $(GPU_SO_ALL),install -d $(DESTDIR)$(LIBDIR)/gantools)
+	$(if $(GPU_SO_ALL),install -m 755 $(GPU_SO_ALL) $(DESTDIR)$(LIBDIR)/gantools)
 	for m in $(MAN); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 	$(if $(PRESETS),install -m 644 $(PRESETS) $(DESTDIR)$(DATADIR)/models)
 
 uninstall:
 	rm -f $(TOOLS:$(B)/bin/%=$(DESTDIR)$(BINDIR)/%)
 	for m in $(MAN); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)/gantools
 
 clean:
 	rm -rf build build-san
@@ -113,4 +114,4 @@ clean:
 # Fuzzing: make fuzz (libFuzzer, clang) and make fuzz-replay (corpus replay).
 -include fuzz/fuzz.mk
 
--include $(LIB_OBJ:.o=.d) $(NONE_OBJ:.o=.d) $(TOOL_SRC:%.c=$(B)/obj/%.d) $(TEST_SRC:%.c=$(B)/obj/%.d)
+-include $(LIB_OBJ:.o=.d) $(NONE_OBJ:.o=.d) $(DL_OBJ:.o=.d) $(TOOL_SRC:%.c=$(B)/obj/%.d) $(TEST_SRC:%.c=$(B)/obj/%.d)

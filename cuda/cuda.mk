@@ -1,10 +1,15 @@
 # cuda/cuda.mk - the GPU operations, included by the top Makefile (which
-# defines B, CPPFLAGS, LDFLAGS, LDLIBS, $(B)/libcommon.a and NVCC, the path of
-# nvcc or empty). Builds only when nvcc and cuDNN's header and library are found:
+# defines B, CPPFLAGS, CFLAGS, LDFLAGS, LDLIBS, $(B)/libcommon.a and NVCC, the
+# path of nvcc or empty). Builds only when nvcc and cuDNN's header and library
+# are found:
+#   $(GPU_SO)           the engine, libgantools-gpu.so: cuda/*.cu (not test_*)
+#                       and its own -fPIC copies of libcommon (in $(B)/pic/),
+#                       linked -Bsymbolic, exporting only netgpu_api
+#                       (libcommon/netgpu_api.h); the tools dlopen it
 #   make gpu-check      $(B)/libgpu.a and $(B)/tests-gpu/test_gpu_ops, then runs
 #                       it (it prints "skipped" and passes on a machine
 #                       without a device); without nvcc or cuDNN, says skipped.
-# For the engine: HAVE_GPU (y or empty), GPU_LIB, GPU_CPPFLAGS, GPU_LDLIBS.
+# For the engine: HAVE_GPU (y or empty) and GPU_SO.
 
 CUDA_HOME ?= $(if $(NVCC),$(patsubst %/bin/,%,$(dir $(realpath $(NVCC)))))
 CUDNN_INC ?= $(firstword $(wildcard $(CUDA_HOME)/include/cudnn.h /usr/include/cudnn.h \
@@ -24,13 +29,19 @@ NVCCFLAGS   ?= -std=c++17 -O3 -g $(NVCC_ARCH) $(NVCC_WARN) $(NVCC_WERROR)
 GPU_SRC      := $(filter-out cuda/test_%.cu,$(sort $(wildcard cuda/*.cu)))
 GPU_OBJ      := $(GPU_SRC:%.cu=$(B)/obj/%.o)
 GPU_LIB      := $(B)/libgpu.a
+GPU_SO       := $(B)/lib/libgantools-gpu.so
+# The engine's own position-independent libcommon: everything but the
+# drawing and the netgpu shims, as an archive so only what it uses is linked.
+PIC_SRC      := $(filter-out libcommon/plot.c libcommon/netgpu_%.c,$(sort $(wildcard libcommon/*.c)))
+PIC_OBJ      := $(PIC_SRC:%.c=$(B)/pic/%.o)
+PIC_LIB      := $(B)/pic/libcommon.a
+PIC_API      := $(B)/pic/libcommon/netgpu_api.o
+GPU_MAP      := $(B)/pic/libgantools-gpu.map
 GPU_TEST     := $(B)/tests-gpu/test_gpu_ops
 GPU_CPPFLAGS := -Icuda $(addprefix -I,$(sort $(patsubst %/,%,$(dir $(CUDNN_INC)) \
                 $(CUDA_HOME)/include)))
 GPU_LIBDIRS  := $(sort $(patsubst %/,%,$(dir $(CUDNN_LIB)) $(wildcard $(CUDA_HOME)/lib64 \
                 $(CUDA_HOME)/lib)))
-GPU_LDLIBS   := $(addprefix -L,$(GPU_LIBDIRS)) $(addprefix -Wl$(comma)-rpath$(comma),$(GPU_LIBDIRS)) \
-                -lcudnn -lcublas -lcudart_static -ldl -lrt -lstdc++
 GPU_NVLIBS   := $(addprefix -L,$(GPU_LIBDIRS)) $(addprefix -Xlinker -rpath=,$(GPU_LIBDIRS)) \
                 -lcudnn -lcublas
 # The link: -l and -L as they are, every other flag (-pthread, -fopenmp,
@@ -42,15 +53,34 @@ GPU_HOSTLD   := $(foreach f,$(LDFLAGS) $(filter-out -l% -L%,$(LDLIBS)),-Xcompile
 
 ifeq ($(HAVE_GPU),y)
 
-gpu: $(GPU_LIB) $(GPU_TEST)
+gpu: $(GPU_LIB) $(GPU_TEST) $(GPU_SO)
 
-$(B)/obj/cuda/%.o: cuda/%.cu
+# The objects go into the shared engine too (-fPIC): rebuilt when this file
+# changes their flags.
+$(B)/obj/cuda/%.o: cuda/%.cu cuda/cuda.mk
 	@mkdir -p $(dir $@)
-	$(NVCC) $(filter -D% -I%,$(CPPFLAGS)) $(GPU_CPPFLAGS) $(NVCCFLAGS) -MMD -MP -c $< -o $@
+	$(NVCC) $(filter -D% -I%,$(CPPFLAGS)) $(GPU_CPPFLAGS) $(NVCCFLAGS) -Xcompiler -fPIC -MMD -MP -c $< -o $@
 
 $(GPU_LIB): $(GPU_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+$(PIC_LIB): $(PIC_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Only netgpu_api is exported; -Bsymbolic binds the library to its own
+# copies of libcommon (no global mutable state there, so two are harmless).
+$(GPU_SO): $(GPU_OBJ) $(PIC_API) $(PIC_LIB)
+	@mkdir -p $(dir $@)
+	@printf '{ global: netgpu_api; local: *; };\n' > $(GPU_MAP)
+	$(NVCC) -shared $(NVCC_ARCH) $(GPU_HOSTLD) -Xlinker -Bsymbolic \
+		-Xlinker --version-script=$(GPU_MAP) $(GPU_OBJ) $(PIC_API) $(PIC_LIB) \
+		-Xlinker --as-needed $(GPU_NVLIBS) $(GPU_LDDIRECT) -o $@
 
 $(GPU_TEST): $(B)/obj/cuda/test_gpu_ops.o $(GPU_LIB) $(B)/libcommon.a
 	@mkdir -p $(dir $@)
@@ -59,7 +89,7 @@ $(GPU_TEST): $(B)/obj/cuda/test_gpu_ops.o $(GPU_LIB) $(B)/libcommon.a
 gpu-check: $(GPU_TEST)
 	@$(GPU_TEST)
 
--include $(GPU_OBJ:.o=.d) $(B)/obj/cuda/test_gpu_ops.d
+-include $(GPU_OBJ:.o=.d) $(B)/obj/cuda/test_gpu_ops.d $(PIC_OBJ:.o=.d) $(PIC_API:.o=.d)
 
 else
 

@@ -1,6 +1,7 @@
 /* netgpu.h - the networks and the training step on a CUDA device, behind the
  * one dispatch point of net.c and train.c (`if (n->gpu)`). cuda/net_gpu.cu and
- * cuda/train_gpu.cu implement it where CUDA is built, else netgpu_none.c. */
+ * cuda/train_gpu.cu implement it in libgantools-gpu.so, which the tools load
+ * through netgpu_dl.c (netgpu_api.h); the unit tests link netgpu_none.c. */
 #ifndef GAN_NETGPU_H
 #define GAN_NETGPU_H
 
@@ -20,7 +21,8 @@ extern "C" {
 typedef struct NetGpuDev NetGpuDev;
 struct Trainer;
 
-/* 1 when CUDA support is built in; usable devices (0 without, never fails). */
+/* 1 when CUDA support is built in; usable devices (0 without, never fails).
+ * In the tools, neither loads the engine unless an NVIDIA device node exists. */
 int netgpu_built(void);
 int netgpu_devices(void);
 /* Opens device 0 (stream, cuBLAS, cuDNN). 0 or -1 with e. */

@@ -1,4 +1,4 @@
-/* netgpu_none.c - netgpu.h where CUDA support is not built: no devices,
+/* netgpu_none.c - netgpu.h without CUDA, linked by the unit tests: no devices,
  * every set-up call fails with "CUDA support not built", and the calls that
  * need a device state (never reached: n->gpu and t->gpu stay NULL) do nothing. */
 #include "netgpu.h"
