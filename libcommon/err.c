@@ -36,6 +36,13 @@ int err_sys(Err *e, const char *fmt, ...)
 	return -1;
 }
 
+void err_sanitize(Err *e)
+{
+	for (char *c = e ? e->msg : NULL; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
 _Noreturn void die_err(const char *prog, const Err *e)
 {
 	int code = e && e->code ? e->code : EXIT_SYS;

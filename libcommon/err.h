@@ -24,6 +24,10 @@ int err_set(Err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Same, appending ": strerror(errno)" and picking EXIT_PIPE for EPIPE. */
 int err_sys(Err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Replaces control bytes (< 0x20 and 0x7f) in e->msg with '?', so a message
+ * quoting names or text taken from an input file stays one printable line
+ * on stderr. Safe on NULL. */
+void err_sanitize(Err *e);
 
 /* Tool side: prints "prog: msg" on stderr (nothing for EXIT_PIPE) and exits
  * with the code (EXIT_SYS when the code is 0). */

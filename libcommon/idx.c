@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -80,37 +82,103 @@ static int read_header(gzFile gz, const char *name, int *ndim, int64_t *shape,
 	return 0;
 }
 
-/* Reads header and data from an open gz stream into t. */
-static int read_gz(gzFile gz, const char *name, Tensor *t, Err *e)
+/* Reads the n data bytes into a buffer grown as they arrive (64 MiB first,
+ * then doubling up to n), so a header declaring more than the input holds
+ * fails as truncated without allocating the declared size. Returns the
+ * count (n when complete, with *out malloc'd) or -1 with e. */
+static int64_t read_body(gzFile gz, int64_t n, uint8_t **out, const char *name, Err *e)
+{
+	int64_t cap = n < (int64_t)IO_FIRST_CHUNK ? n : (int64_t)IO_FIRST_CHUNK, got = 0;
+	uint8_t *buf = malloc((size_t)cap);
+	*out = NULL;
+	if (!buf)
+		return err_set(e, EXIT_SYS, "%s: out of memory (%lld bytes)", name, (long long)cap);
+	for (;;) {
+		int64_t k = gz_read_all(gz, buf + got, cap - got, name, e);
+		if (k < 0) {
+			free(buf);
+			return -1;
+		}
+		got += k;
+		if (got == n)
+			break;
+		if (got < cap) {
+			free(buf);
+			return got;
+		}
+		int64_t ncap = cap > n / 2 ? n : cap * 2;
+		uint8_t *nb = realloc(buf, (size_t)ncap);
+		if (!nb) {
+			free(buf);
+			return err_set(e, EXIT_SYS, "%s: out of memory (%lld bytes)", name,
+				       (long long)ncap);
+		}
+		buf = nb;
+		cap = ncap;
+	}
+	*out = buf;
+	return got;
+}
+
+/* After n bytes of data: a clean end of the (gzip) stream, or an error. */
+static int check_end(gzFile gz, int64_t n, const char *name, Err *e)
+{
+	uint8_t extra;
+	int64_t more = gz_read_all(gz, &extra, 1, name, e);
+	int zerr = Z_OK;
+	if (more < 0)
+		return -1;
+	if (more > 0)
+		return err_set(e, EXIT_BAD, "%s: trailing data after %lld bytes of IDX data",
+			       name, (long long)n);
+	gzerror(gz, &zerr);
+	if (zerr == Z_OK)
+		return 0;
+	/* zlib's soft error: the gzip trailer is cut */
+	return err_set(e, EXIT_BAD, "%s: truncated gzip data (%s)", name, gz_msg(gz, &zerr));
+}
+
+/* Reads header and data from an open gz stream into t. avail is the number
+ * of bytes the input holds from its start (-1 when unknown: a pipe); a raw
+ * file shorter than its header declares fails before any allocation. */
+static int read_gz(gzFile gz, int64_t avail, const char *name, Tensor *t, Err *e)
 {
 	int ndim = 0;
 	int64_t shape[4] = { 0 };
 	if (read_header(gz, name, &ndim, shape, e) < 0)
 		return -1;
-	if (tensor_alloc(t, DT_U8, ndim, shape, e) < 0)
+	int64_t n = 1, head = 4 + 4 * ndim;
+	for (int i = 0; i < ndim; i++)
+		n *= shape[i];
+	if (avail >= 0 && gzdirect(gz) && avail - head < n)
+		return err_set(e, EXIT_BAD, "%s: truncated: expected %lld bytes of data, got %lld",
+			       name, (long long)n, (long long)(avail - head));
+	uint8_t *data;
+	int64_t got = read_body(gz, n, &data, name, e);
+	if (got < 0)
 		return -1;
-	int64_t n = tensor_numel(t);
-	int64_t got = gz_read_all(gz, t->data, n, name, e);
-	if (got >= 0 && got < n)
-		err_set(e, EXIT_BAD, "%s: truncated: expected %lld bytes of data, got %lld",
-			name, (long long)n, (long long)got);
-	uint8_t extra;
-	if (got == n) {
-		int64_t more = gz_read_all(gz, &extra, 1, name, e);
-		int zerr = Z_OK;
-		if (more == 0)
-			gzerror(gz, &zerr);
-		if (more == 0 && zerr == Z_OK)
-			return 0;
-		if (more == 0)   /* zlib's soft error: the gzip trailer is cut */
-			err_set(e, EXIT_BAD, "%s: truncated gzip data (%s)", name,
-				gz_msg(gz, &zerr));
-		if (more > 0)
-			err_set(e, EXIT_BAD, "%s: trailing data after %lld bytes of IDX data",
-				name, (long long)n);
+	if (got < n)
+		return err_set(e, EXIT_BAD, "%s: truncated: expected %lld bytes of data, got %lld",
+			       name, (long long)n, (long long)got);
+	if (check_end(gz, n, name, e) < 0) {
+		free(data);
+		return -1;
 	}
-	tensor_free(t);
-	return -1;
+	t->dtype = DT_U8;
+	t->ndim = ndim;
+	memcpy(t->shape, shape, sizeof shape);
+	t->data = data;
+	return 0;
+}
+
+/* Bytes of the regular file fd from its current offset; -1 otherwise. */
+static int64_t file_avail(int fd)
+{
+	struct stat st;
+	off_t pos = lseek(fd, 0, SEEK_CUR);
+	if (pos < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return st.st_size > pos ? (int64_t)(st.st_size - pos) : 0;
 }
 
 int idx_read_u8(const char *path, Tensor *t, Err *e)
@@ -124,13 +192,14 @@ int idx_read_u8(const char *path, Tensor *t, Err *e)
 	infile_close(f);
 	if (fd < 0)
 		return err_sys(e, "%s", name);
+	int64_t avail = file_avail(fd);
 	gzFile gz = gzdopen(fd, "rb");
 	if (!gz) {
 		close(fd);
 		return err_set(e, EXIT_SYS, "%s: out of memory", name);
 	}
 	gzbuffer(gz, 1 << 17);
-	int rc = read_gz(gz, name, t, e);
+	int rc = read_gz(gz, avail, name, t, e);
 	gzclose_r(gz);
 	return rc;
 }

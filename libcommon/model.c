@@ -39,8 +39,11 @@ static int perr(Parse *p, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (p->line > 0)
-		return err_set(p->e, EXIT_BAD, "%s:%d: %s", p->file, p->line, msg);
-	return err_set(p->e, EXIT_BAD, "%s: %s", p->file, msg);
+		err_set(p->e, EXIT_BAD, "%s:%d: %s", p->file, p->line, msg);
+	else
+		err_set(p->e, EXIT_BAD, "%s: %s", p->file, msg);
+	err_sanitize(p->e);   /* words quoted from the file may hold control bytes */
+	return -1;
 }
 
 int64_t shape_numel(const Shape3 *s)

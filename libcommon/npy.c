@@ -49,6 +49,7 @@
 #include "npy.h"
 
 #include "memcheck.h"
+#include "outfile.h"
 
 static const char npy_magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
@@ -276,19 +277,6 @@ static int parse_header(Hdr *h, DType *dt)
 	return 0;
 }
 
-/* Reads up to n bytes; returns how many were read. */
-static size_t read_full(FILE *f, void *buf, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		size_t r = fread((char *)buf + got, 1, n - got, f);
-		if (r == 0)
-			break;
-		got += r;
-	}
-	return got;
-}
-
 /* A short read that is an I/O error rather than an end of file. */
 static int read_error(const Ctx *c, FILE *f)
 {
@@ -304,7 +292,7 @@ static int read_error(const Ctx *c, FILE *f)
 static int read_preamble(FILE *f, const Ctx *c, uint32_t *hlen)
 {
 	unsigned char b[6];
-	size_t got = read_full(f, b, 6);
+	size_t got = io_read_full(f, b, 6);
 	if (got < 6 && read_error(c, f))
 		return -1;
 	if (got == 0)
@@ -313,7 +301,7 @@ static int read_preamble(FILE *f, const Ctx *c, uint32_t *hlen)
 		return fail(c, EXIT_BAD, "bad magic (not a .npy file)");
 	if (got < 6)
 		return fail(c, EXIT_BAD, "truncated magic (got %zu of 6 bytes)", got);
-	got = read_full(f, b, 2);
+	got = io_read_full(f, b, 2);
 	if (got < 2)
 		return read_error(c, f) ? -1 :
 			fail(c, EXIT_BAD, "truncated version (got %zu of 2 bytes)", got);
@@ -321,7 +309,7 @@ static int read_preamble(FILE *f, const Ctx *c, uint32_t *hlen)
 	if (major < 1 || major > 3 || minor != 0)
 		return fail(c, EXIT_BAD, "unsupported version %d.%d", major, minor);
 	size_t lb = major == 1 ? 2 : 4;
-	got = read_full(f, b, lb);
+	got = io_read_full(f, b, lb);
 	if (got < lb)
 		return read_error(c, f) ? -1 : fail(c, EXIT_BAD,
 			"truncated header length (got %zu of %zu bytes)", got, lb);
@@ -343,7 +331,7 @@ int npy_read_header(FILE *f, const char *name, int index, Tensor *t, Err *e)
 	if (rc <= 0)
 		return rc;
 	char text[NPY_MAX_HEADER + 1];
-	size_t got = read_full(f, text, hlen);
+	size_t got = io_read_full(f, text, hlen);
 	if (got < hlen)
 		return read_error(&c, f) ? -1 : fail(&c, EXIT_BAD,
 			"truncated header (expected %lu bytes, got %zu)", (unsigned long)hlen, got);
@@ -366,7 +354,7 @@ int npy_read_header(FILE *f, const char *name, int index, Tensor *t, Err *e)
 int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes, Err *e)
 {
 	Ctx c = {name ? name : "<stdin>", index, e};
-	size_t got = read_full(f, buf, nbytes);
+	size_t got = io_read_full(f, buf, nbytes);
 	if (got == nbytes)
 		return 0;
 	if (read_error(&c, f))
@@ -378,21 +366,24 @@ int npy_read(FILE *f, const char *name, int index, Tensor *t, Err *e)
 {
 	Ctx c = {name ? name : "<stdin>", index, e};
 	Tensor h;
+	memset(t, 0, sizeof *t);
 	int rc = npy_read_header(f, name, index, &h, e);
-	if (rc <= 0) {
-		memset(t, 0, sizeof *t);
+	if (rc <= 0)
 		return rc;
-	}
 	Err ae;
 	int64_t bytes = tensor_nbytes(&h, NULL);
 	if (bytes > 0 && mem_check((size_t)bytes, "the data", NULL, &ae) < 0)
 		return fail(&c, ae.code, "%s", ae.msg);
-	if (tensor_alloc(t, h.dtype, h.ndim, h.shape, &ae) < 0)
-		return fail(&c, ae.code, "%s", ae.msg);
-	if (npy_read_data(f, name, index, t->data, (size_t)tensor_nbytes(t, NULL), e) < 0) {
-		tensor_free(t);
-		return -1;
-	}
+	void *data;
+	size_t got;
+	rc = io_read_alloc(f, (size_t)bytes, &data, &got);
+	if (rc == -2)
+		return fail(&c, EXIT_SYS, "out of memory (%lld bytes)", (long long)bytes);
+	if (rc < 0)
+		return read_error(&c, f) ? -1 : fail(&c, EXIT_BAD,
+			"truncated data (expected %lld bytes, got %zu)", (long long)bytes, got);
+	*t = h;
+	t->data = data;
 	return 1;
 }
 

@@ -1,8 +1,12 @@
 /* outfile.c - outputs written atomically (temporary file in the target's
  * folder, fsync, rename, fsync the folder) or to stdout, inputs from a file
- * or stdin, and the SIGPIPE / final stdout checks every tool makes. */
+ * or stdin, reads that grow as data arrives, and the SIGPIPE / final stdout
+ * checks every tool makes. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -26,14 +30,14 @@ static int path_err(Err *e, const char *path)
 }
 
 /* Folder of path ("." when it has none) and the temporary-file template
- * "<dir>/.<base>.tmp.XXXXXX"; both malloc'd. */
+ * "<dir>/.<base>.tmp.<pid>.XXXXXX"; both malloc'd. */
 static int split_path(const char *path, char **dir, char **tmp)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	size_t dlen = slash ? (size_t)(slash - path) : 0;
 	*dir = malloc(dlen + 2);
-	*tmp = malloc(strlen(path) + 16);
+	*tmp = malloc(strlen(path) + 40);
 	if (!*dir || !*tmp) {
 		free(*dir);
 		free(*tmp);
@@ -45,8 +49,44 @@ static int split_path(const char *path, char **dir, char **tmp)
 		strcpy(*dir, "/");
 	else
 		memcpy(*dir, path, dlen), (*dir)[dlen] = '\0';
-	sprintf(*tmp, "%.*s.%s.tmp.XXXXXX", (int)(slash ? dlen + 1 : 0), path, base);
+	sprintf(*tmp, "%.*s.%s.tmp.%ld.XXXXXX", (int)(slash ? dlen + 1 : 0), path, base,
+		(long)getpid());
 	return 0;
+}
+
+/* The writer's pid in a temporary name of base, ".<base>.tmp.<pid>.XXXXXX";
+ * 0 when name is not one. */
+static long temp_owner(const char *name, const char *base)
+{
+	size_t bl = strlen(base);
+	if (name[0] != '.' || strncmp(name + 1, base, bl) != 0 ||
+	    strncmp(name + 1 + bl, ".tmp.", 5) != 0)
+		return 0;
+	const char *p = name + 1 + bl + 5;
+	long pid = 0;
+	for (; isdigit((unsigned char)*p) && pid < INT_MAX / 10; p++)
+		pid = pid * 10 + (*p - '0');
+	if (*p != '.' || strlen(p + 1) != 6 || strchr(p + 1, '.'))
+		return 0;
+	return pid;
+}
+
+/* Removes the temporaries of the target dir/base whose writer is gone
+ * (kill(pid, 0) answers ESRCH): a SIGKILL between outfile_open and the
+ * rename leaves one. Best effort: a temp that stays only costs space. */
+static void remove_stale(const char *dir, const char *base)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		long pid = temp_owner(de->d_name, base);
+		if (pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d)
+		closedir(d);
 }
 
 static int open_stdout(OutFile *o, int binary, Err *e)
@@ -73,6 +113,8 @@ int outfile_open(OutFile *o, const char *path, int binary, Err *e)
 	char *dir;
 	if (split_path(path, &dir, &o->tmp) < 0)
 		return err_set(e, EXIT_SYS, "out of memory");
+	const char *slash = strrchr(path, '/');
+	remove_stale(dir, slash ? slash + 1 : path);
 	free(dir);
 	o->path = strdup(path);
 	if (!o->path) {
@@ -226,6 +268,48 @@ void infile_close(FILE *f)
 const char *infile_name(const char *path)
 {
 	return !path || strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+size_t io_read_full(FILE *f, void *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		size_t r = fread((char *)buf + got, 1, n - got, f);
+		if (r == 0)
+			break;
+		got += r;
+	}
+	return got;
+}
+
+int io_read_alloc(FILE *f, size_t n, void **buf, size_t *got)
+{
+	size_t cap = n < IO_FIRST_CHUNK ? n : IO_FIRST_CHUNK, have = 0;
+	char *b = malloc(cap ? cap : 1);
+	*buf = NULL;
+	*got = 0;
+	if (!b)
+		return -2;
+	for (;;) {
+		have += io_read_full(f, b + have, cap - have);
+		*got = have;
+		if (have == n)
+			break;
+		if (have < cap) {
+			free(b);
+			return -1;
+		}
+		size_t ncap = cap > n / 2 ? n : cap * 2;
+		char *nb = realloc(b, ncap);
+		if (!nb) {
+			free(b);
+			return -2;
+		}
+		b = nb;
+		cap = ncap;
+	}
+	*buf = b;
+	return 0;
 }
 
 void io_init(void)

@@ -1,6 +1,8 @@
 /* outfile.h - output that is either stdout or a named file written
  * atomically: a temporary file in the same folder, fsync, rename over the
- * target, fsync the folder. A killed run never leaves a torn file. */
+ * target, fsync the folder. A killed run never leaves a torn file. Also
+ * the input side: opening files or stdin, and reads that loop over short
+ * reads or grow their buffer only as data arrives. */
 #ifndef GAN_OUTFILE_H
 #define GAN_OUTFILE_H
 
@@ -16,8 +18,10 @@ typedef struct {
 
 /* path NULL or "-" means stdout. binary != 0 refuses a terminal on stdout
  * ("refusing to write binary data to a terminal", EXIT_BAD). A named file
- * is written to "<dir>/.<base>.tmp.XXXXXX" with mode 0666 & ~umask. A
- * missing folder or a folder as target is EXIT_BAD ("out/x.npy: No such
+ * is written to "<dir>/.<base>.tmp.<pid>.XXXXXX" with mode 0666 & ~umask.
+ * Temporaries of the same target left by a writer that no longer runs
+ * (killed before its rename: kill(pid, 0) answers ESRCH) are removed first.
+ * A missing folder or a folder as target is EXIT_BAD ("out/x.npy: No such
  * file or directory", "out: Is a directory"). 0 or -1 with e. */
 int outfile_open(OutFile *o, const char *path, int binary, Err *e);
 /* Flushes and checks for write errors; for a named file fsyncs, renames over
@@ -37,6 +41,21 @@ FILE *infile_open(const char *path, int binary, Err *e);
 void infile_close(FILE *f);
 /* Name for messages: "<stdin>" for NULL or "-". */
 const char *infile_name(const char *path);
+
+/* Reads up to n bytes, looping over short reads; returns the count (fewer
+ * than n at end of input or on a read error: see ferror). */
+size_t io_read_full(FILE *f, void *buf, size_t n);
+
+/* First buffer size of io_read_alloc; it then doubles. */
+#define IO_FIRST_CHUNK ((size_t)64 << 20)
+
+/* Reads n bytes from f into a malloc'd buffer grown as data arrives
+ * (min(n, IO_FIRST_CHUNK) bytes first, then doubling up to n), so a size
+ * declared by a header but not backed by data is never allocated in full.
+ * 0: all n bytes read, *buf holds them (at least 1 byte allocated; the
+ * caller frees). -1: fewer came (end of input, or a read error: ferror),
+ * *got says how many. -2: out of memory. *buf is NULL unless 0. */
+int io_read_alloc(FILE *f, size_t n, void **buf, size_t *got);
 
 /* Ignores SIGPIPE so writes fail with EPIPE and are reported, not killed.
  * Each tool calls it first. */

@@ -9,6 +9,7 @@
 
 #include <libpng16/png.h>
 
+#include "memcheck.h"
 #include "outfile.h"
 
 /* Where bytes come from: a stream or a memory block. */
@@ -90,9 +91,55 @@ static void composite_on_white(uint8_t *pix, size_t n)
 	}
 }
 
+/* Rows of a non-interlaced image, one at a time into c->pix, grown as rows
+ * arrive (64 MiB first, then doubling), so a tiny file declaring a huge
+ * image fails as truncated without allocating it. -2 when out of memory. */
+static int read_rows(PngCtx *c, size_t stride)
+{
+	size_t h = (size_t)c->h, cap = IO_FIRST_CHUNK / stride;
+	cap = cap < 1 ? 1 : cap > h ? h : cap;
+	c->pix = malloc(cap * stride);
+	if (!c->pix)
+		return -2;
+	for (size_t y = 0; y < h; y++) {
+		if (y == cap) {
+			size_t ncap = cap > h / 2 ? h : cap * 2;
+			uint8_t *np = realloc(c->pix, ncap * stride);
+			if (!np)
+				return -2;
+			c->pix = np;
+			cap = ncap;
+		}
+		png_read_row(c->png, c->pix + y * stride, NULL);
+	}
+	return 0;
+}
+
+/* An interlaced image needs every row at once: the whole buffer, after a
+ * check that it fits in memory. -2 out of memory, -4 too big for memory. */
+static int read_interlaced(PngCtx *c, size_t stride)
+{
+	Err me;
+	char what[64];
+	snprintf(what, sizeof what, "the %dx%d image", c->w, c->h);
+	if (mem_check((size_t)c->h * stride, what, NULL, &me) < 0) {
+		snprintf(c->msg, sizeof c->msg, "%.190s", me.msg);
+		return -4;
+	}
+	c->pix = malloc((size_t)c->h * stride);
+	c->rows = malloc((size_t)c->h * sizeof *c->rows);
+	if (!c->pix || !c->rows)
+		return -2;
+	for (int y = 0; y < c->h; y++)
+		c->rows[y] = c->pix + (size_t)y * stride;
+	png_read_image(c->png, c->rows);
+	return 0;
+}
+
 /* Runs libpng after the 8 signature bytes were checked. Fills c->pix (RGB,
- * c->w x c->h). 0; -1 with c->msg from libpng, or -2 when out of memory and
- * -3 when the image is too large (c->w, c->h set). */
+ * c->w x c->h). 0; -1 with c->msg from libpng, -2 when out of memory, -3
+ * when the image is too large (c->w, c->h set), -4 when it cannot fit in
+ * memory (c->msg). */
 static int read_core(PngCtx *c)
 {
 	if (setjmp(png_jmpbuf(c->png)))
@@ -105,18 +152,15 @@ static int read_core(PngCtx *c)
 	c->h = (int)(h & 0x7fffffff);
 	if ((uint64_t)w * h > (uint64_t)PNG_MAX_PIXELS)
 		return -3;
+	int interlaced = png_get_interlace_type(c->png, c->info) != PNG_INTERLACE_NONE;
 	set_transforms(c->png, c->info);
 	int ch = png_get_channels(c->png, c->info);
 	if (png_get_bit_depth(c->png, c->info) != 8 || (ch != 3 && ch != 4) ||
 	    png_get_rowbytes(c->png, c->info) != (size_t)w * ch)
 		png_error(c->png, "unsupported pixel layout");
-	c->pix = malloc((size_t)w * h * ch);
-	c->rows = malloc(h * sizeof *c->rows);
-	if (!c->pix || !c->rows)
-		return -2;
-	for (png_uint_32 y = 0; y < h; y++)
-		c->rows[y] = c->pix + (size_t)y * w * ch;
-	png_read_image(c->png, c->rows);
+	int rc = interlaced ? read_interlaced(c, (size_t)w * ch) : read_rows(c, (size_t)w * ch);
+	if (rc != 0)
+		return rc;
 	png_read_end(c->png, NULL);
 	if (ch == 4)
 		composite_on_white(c->pix, (size_t)w * h);
@@ -153,6 +197,8 @@ static int read_src(PngSrc *s, const char *name, uint8_t **rgb, int *w, int *h,
 			return err_set(e, EXIT_SYS, "%s: out of memory", name);
 		if (rc == -3)
 			return err_set(e, EXIT_BAD, "%s: image too large (%dx%d)", name, c.w, c.h);
+		if (rc == -4)
+			return err_set(e, EXIT_BAD, "%s: %s", name, c.msg);
 		return err_set(e, EXIT_BAD, "%s: truncated or corrupt PNG (%s)", name, c.msg);
 	}
 	uint8_t *shrunk = realloc(c.pix, (size_t)c.w * c.h * 3);

@@ -45,6 +45,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "outfile.h"
+
 #define ST_ALIGN 64
 
 /* One header entry while it is checked; sorted by (begin, end, order). */
@@ -86,19 +88,6 @@ static const char *fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape
 	if (len < n)
 		snprintf(buf + len, n - len, "]");
 	return buf;
-}
-
-/* Reads up to n bytes, looping over short reads; returns the count. */
-static size_t read_full(FILE *f, void *buf, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		size_t r = fread((char *)buf + got, 1, n - got, f);
-		if (r == 0)
-			break;
-		got += r;
-	}
-	return got;
 }
 
 /* Bytes left in a regular file f into *rest; 0 when f is not one. */
@@ -145,7 +134,7 @@ static int read_fail(FILE *f, const char *name, Err *e, const char *fmt, ...)
 static int read_header_len(FILE *f, const char *name, uint64_t *hl, Err *e)
 {
 	unsigned char b[8];
-	size_t got = read_full(f, b, 8);
+	size_t got = io_read_full(f, b, 8);
 	if (got < 8)
 		return read_fail(f, name, e, "truncated (expected 8 header-length "
 				 "bytes, got %zu)", got);
@@ -173,7 +162,7 @@ static int read_header(FILE *f, const char *name, uint64_t hl, char **out, Err *
 	if (!buf)
 		return err_set(e, EXIT_SYS, "%s: out of memory (%zu bytes)", name, cap);
 	for (;;) {
-		size_t r = read_full(f, buf + got, cap - got);
+		size_t r = io_read_full(f, buf + got, cap - got);
 		got += r;
 		if (got == hl)
 			break;
@@ -415,37 +404,81 @@ static int check_eof(FILE *f, uint64_t dlen, const char *name, Err *e)
 		       "end at %" PRIu64, name, exact ? "" : "more than ", dlen + rest, dlen);
 }
 
+/* Makes the blob (*cap bytes, 64-byte aligned) at least min(2 * *cap,
+ * total) bytes, keeping its first `used` bytes. */
+static int grow_blob(SafeTensors *st, uint64_t *cap, uint64_t used, uint64_t total,
+		     const char *name, Err *e)
+{
+	uint64_t ncap = *cap > total / 2 ? total : *cap * 2;
+	void *nb = aligned_alloc(ST_ALIGN, (size_t)ncap);
+	if (!nb)
+		return err_set(e, EXIT_SYS, "%s: out of memory (%" PRIu64 " bytes)", name, ncap);
+	memcpy(nb, st->blob, (size_t)used);
+	free(st->blob);
+	st->blob = nb;
+	*cap = ncap;
+	return 0;
+}
+
+/* Reads nb bytes of one tensor to offset at of the blob, growing the blob
+ * (up to total) only as the bytes arrive, so a header declaring gigabytes
+ * on a short pipe fails as truncated without allocating them. *got counts
+ * the data bytes read so far. */
+static int read_slot(FILE *f, SafeTensors *st, uint64_t *cap, uint64_t at, uint64_t nb,
+		     uint64_t total, uint64_t dlen, uint64_t *got, const char *name, Err *e)
+{
+	uint64_t done = 0;
+	while (done < nb) {
+		if (at + done >= *cap && grow_blob(st, cap, at + done, total, name, e) < 0)
+			return -1;
+		uint64_t want = nb - done < *cap - at - done ? nb - done : *cap - at - done;
+		size_t r = io_read_full(f, (char *)st->blob + at + done, (size_t)want);
+		done += r;
+		*got += r;
+		if (r < want)
+			return read_fail(f, name, e, "truncated (expected %" PRIu64
+					 " data bytes, got %" PRIu64 ")", dlen, *got);
+	}
+	return 0;
+}
+
 /* Reads the data section: each tensor into its own 64-byte aligned slot of
- * st->blob, in offset order; then moves the spans into st->ents. */
+ * st->blob, in offset order; then moves the spans into st->ents. The blob
+ * starts at its full size for a regular file that holds the data, else at
+ * 64 MiB at most and grows as data arrives. */
 static int read_data(FILE *f, Span *sp, size_t n, uint64_t dlen, SafeTensors *st,
 		     const char *name, Err *e)
 {
 	uint64_t rest, total = 0, got = 0;
-	if (regular_rest(f, &rest) && rest < dlen)
+	int regular = regular_rest(f, &rest);
+	if (regular && rest < dlen)
 		return read_fail(f, name, e, "truncated (expected %" PRIu64
 				 " data bytes, got %" PRIu64 ")", dlen, rest);
 	for (size_t i = 0; i < n; i++)
 		total = round_up(total, ST_ALIGN) + (sp[i].end - sp[i].begin);
 	total = round_up(total ? total : 1, ST_ALIGN);
-	st->blob = aligned_alloc(ST_ALIGN, (size_t)total);
+	uint64_t cap = regular || total <= IO_FIRST_CHUNK ? total : IO_FIRST_CHUNK;
+	st->blob = aligned_alloc(ST_ALIGN, (size_t)cap);
 	if (!st->blob)
-		return err_set(e, EXIT_SYS, "%s: out of memory (%" PRIu64 " bytes)", name, total);
+		return err_set(e, EXIT_SYS, "%s: out of memory (%" PRIu64 " bytes)", name, cap);
 	st->ents = calloc(n + 1, sizeof *st->ents);
 	if (!st->ents)
 		return err_set(e, EXIT_SYS, "%s: out of memory (%zu bytes)", name,
 			       (n + 1) * sizeof *st->ents);
 	uint64_t at = 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t nb = (size_t)(sp[i].end - sp[i].begin);
+		at = round_up(at, ST_ALIGN);
+		uint64_t nb = sp[i].end - sp[i].begin;
+		if (read_slot(f, st, &cap, at, nb, total, dlen, &got, name, e) < 0)
+			return -1;
+		at += nb;
+	}
+	at = 0;
+	for (size_t i = 0; i < n; i++) {
 		at = round_up(at, ST_ALIGN);
 		sp[i].t.data = (char *)st->blob + at;
 		sp[i].t.borrowed = 1;
-		size_t r = read_full(f, sp[i].t.data, nb);
-		got += r;
-		if (r < nb)
-			return read_fail(f, name, e, "truncated (expected %" PRIu64
-					 " data bytes, got %" PRIu64 ")", dlen, got);
-		at += nb;
+		at += sp[i].end - sp[i].begin;
 		st->ents[i].name = sp[i].name;
 		st->ents[i].t = sp[i].t;
 		sp[i].name = NULL;
@@ -485,15 +518,6 @@ static int check_finite(const SafeTensors *st, const char *name, Err *e)
 	return 0;
 }
 
-/* Messages quote names and keys from the file: control bytes in them
- * become '?', so an error is always one printable line. */
-static void msg_printable(Err *e)
-{
-	for (char *c = e ? e->msg : NULL; c && *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-}
-
 int st_read(FILE *f, const char *name, SafeTensors *st, Err *e)
 {
 	uint64_t hl = 0, dlen = 0;
@@ -508,7 +532,7 @@ int st_read(FILE *f, const char *name, SafeTensors *st, Err *e)
 	json_t *root = parse_header(hdr, (size_t)hl, name, e);
 	free(hdr);
 	if (!root) {
-		msg_printable(e);
+		err_sanitize(e);
 		return -1;
 	}
 	int rc = parse_entries(root, st, &sp, &n, name, e);
@@ -524,7 +548,7 @@ int st_read(FILE *f, const char *name, SafeTensors *st, Err *e)
 	free(sp);
 	if (rc < 0) {
 		st_free(st);
-		msg_printable(e);
+		err_sanitize(e);
 	}
 	return rc;
 }

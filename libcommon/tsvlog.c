@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,8 +46,10 @@ static int parse_line(const char *s, size_t len, const char *name, int lineno,
 		}
 		if (parse_field(s + start, i - start, &row[col]) < 0) {
 			int n = (int)(i - start);
-			return err_set(e, EXIT_BAD, "%s:%d: field %d (%s): '%.*s' is not a number",
-				       name, lineno, col + 1, col_name[col], n > 40 ? 40 : n, s + start);
+			err_set(e, EXIT_BAD, "%s:%d: field %d (%s): '%.*s' is not a number",
+				name, lineno, col + 1, col_name[col], n > 40 ? 40 : n, s + start);
+			err_sanitize(e);   /* the field may hold control bytes */
+			return -1;
 		}
 		col++;
 		start = i + 1;
@@ -112,15 +115,25 @@ int tsvlog_parse(const char *buf, size_t len, const char *name, TsvLog *log, Err
 int tsvlog_read(FILE *f, const char *name, TsvLog *log, Err *e)
 {
 	size_t cap = 1 << 16, len = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (len == cap)
-			buf = xrealloc(buf, cap *= 2);
+	char *buf = malloc(cap);
+	while (buf) {
+		if (len == cap) {
+			char *nb = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
 		size_t got = fread(buf + len, 1, cap - len, f);
 		len += got;
 		if (got == 0)
 			break;
 	}
+	if (!buf)
+		return err_set(e, EXIT_SYS, "%s: out of memory", name);
 	if (ferror(f)) {
 		free(buf);
 		return err_sys(e, "%s: read error", name);

@@ -2,9 +2,13 @@
 # crash-safety.sh BIN [N [SEED]] - kills `gan-step -o ck.st ck.st` with
 # SIGKILL at N random moments of its run and checks that ck.st then loads
 # (gan-info) and is byte for byte the old or the new checkpoint. Counts the
-# temporary files (.ck.st.tmp.*) a kill leaves behind: a kill between
-# outfile_open and the rename leaves one, and no later write removes it.
-# Prints "crash-safety: N trials: A old, B new, C torn; T temp files left".
+# temporary files (.ck.st.tmp.<pid>.*) a kill leaves behind: a kill between
+# outfile_open and the rename leaves one, which the next write of ck.st
+# removes (its writer is gone), so there is at most one at any time and
+# none after one more successful write at the end.
+# Prints "crash-safety: N trials: A old, B new, C torn; at most M temp
+# files at once, T left after a last write". Fails on a torn file or a
+# temp file left after the last write.
 set -u
 bin=$(cd "${1:?usage: crash-safety.sh BIN [N [SEED]]}" && pwd)
 n=${2:-200}
@@ -36,7 +40,7 @@ done
 t1=$(date +%s%N)
 us=$(( (t1 - t0) / 3000 ))
 
-old=0 new=0 torn=0 temps=0
+old=0 new=0 torn=0 most=0
 awk -v n="$n" -v s="$seed" -v us="$us" 'BEGIN { srand(s);
 	for (i = 0; i < n; i++) printf "%.6f\n", rand() * us * 1.1 / 1e6 }' > delays
 while read -r d; do
@@ -61,10 +65,12 @@ while read -r d; do
 		torn=$((torn + 1))
 		echo "crash-safety: gan-info failed after a kill at ${d}s: $(cat info.err)" >&2
 	fi
-	for tmp in .ck.st.tmp.*; do
-		# A stale temp is removed here, so each trial counts its own.
-		[ -e "$tmp" ] && temps=$((temps + 1)) && rm -f "$tmp"
-	done
+	# Left in place: the next trial's write must remove them.
+	temps=$(ls -A | grep -c '^\.ck\.st\.tmp\.')
+	[ "$temps" -gt "$most" ] && most=$temps
 done < delays
-echo "crash-safety: $n trials (run of ${us}us): $old old, $new new, $torn torn; $temps temp files left"
-[ "$torn" -eq 0 ]
+step -o ck.st ck.st || exit 2
+left=$(ls -A | grep -c '^\.ck\.st\.tmp\.')
+echo "crash-safety: $n trials (run of ${us}us): $old old, $new new, $torn torn;" \
+	"at most $most temp files at once, $left left after a last write"
+[ "$torn" -eq 0 ] && [ "$left" -eq 0 ]

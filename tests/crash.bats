@@ -62,6 +62,7 @@ every_point() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "${lines[${#lines[@]}-1]}" == *", 0 torn;"* ]]
+	[[ "${lines[${#lines[@]}-1]}" == *", 0 left after a last write" ]]
 }
 
 @test "write failures: every failing write keeps the old checkpoint" {

@@ -161,3 +161,56 @@ enter() {
 	gan-info last.st > /dev/null
 	[ ! -e out.st ]
 }
+
+# labels N: a .npy record of N int64 zeros (a y record) on stdout.
+labels() {
+	local h="{'descr': '<i8', 'fortran_order': False, 'shape': ($1,), }"
+	local len=$(( (10 + ${#h} + 1 + 63) / 64 * 64 - 10 ))
+	printf '\223NUMPY\001\000'
+	printf "\\$(printf %03o $((len % 256)))\\$(printf %03o $((len / 256)))"
+	printf '%s' "$h"
+	printf '%*s\n' $((len - ${#h} - 1)) ''
+	head -c $(($1 * 8)) /dev/zero
+}
+
+@test "gan-step: the data stream is x and an optional y; the rest is checked" {
+	enter
+	labels 200 > y.npy
+	cat d.npy y.npy > xy.npy
+	gan-step --data xy.npy --steps 2 --log /dev/null -o a.st ck.st
+	gan-step --data d.npy --steps 2 --log /dev/null -o b.st ck.st
+	cmp a.st b.st
+	labels 199 > y199.npy
+	cat d.npy y199.npy > bad.npy
+	run gan-step --data bad.npy --steps 2 --log /dev/null -o c.st ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: bad.npy: record 2: expected labels y (integers, shape (200,)), got i64 199" ]
+	cat d.npy d.npy > xx.npy
+	run gan-step --data xx.npy --steps 2 --log /dev/null -o c.st ck.st
+	[ "$output" = "gan-step: xx.npy: record 2: expected labels y (integers, shape (200,)), got f32 200x2" ]
+	head -c -5 xy.npy > cut.npy
+	run gan-step --data cut.npy --steps 2 --log /dev/null -o c.st ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: cut.npy: record 2: truncated data (expected 1600 bytes, got 1595)" ]
+	{ cat d.npy; echo junk; } > junk.npy
+	run gan-step --data junk.npy --steps 2 --log /dev/null -o c.st ck.st
+	[ "$output" = "gan-step: junk.npy: record 2: bad magic (not a .npy file)" ]
+	cat xy.npy d.npy > xyz.npy
+	run gan-step --data xyz.npy --steps 2 --log /dev/null -o c.st ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: xyz.npy: record 3: unexpected record (a data set is x and an optional y)" ]
+	head -c 50 d.npy > x1.npy
+	run gan-step --data x1.npy --steps 2 --log /dev/null -o c.st ck.st
+	[[ "$output" == "gan-step: x1.npy: record 1: truncated header"* ]]
+	[ ! -e c.st ]
+}
+
+@test "gan-step: a --log that cannot be written fails after the checkpoint is written" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	enter
+	run gan-step --data d.npy --steps 2 --log /dev/full -o a.st ck.st
+	[ "$status" -eq 2 ]
+	[ "$output" = "gan-step: checkpoint written; log: /dev/full: No space left on device" ]
+	gan-step --data d.npy --steps 2 --log /dev/null -o b.st ck.st
+	cmp a.st b.st
+}

@@ -127,8 +127,17 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 /* Logging and progress context. */
 typedef struct {
 	FILE *log;
+	int log_errno;            /* first failed write of --log, 0 if none */
 	int progress;             /* stderr is a terminal */
 } Ui;
+
+/* Flushes the log, keeping the errno of its first failure. */
+static void flush_log(Ui *u)
+{
+	errno = 0;
+	if (fflush(u->log) != 0 && !u->log_errno)
+		u->log_errno = errno;
+}
 
 static void on_log(void *ctx, const LogLine *l)
 {
@@ -137,7 +146,7 @@ static void on_log(void *ctx, const LogLine *l)
 		fputs("\r\033[K", stderr);
 	fprintf(u->log, "%lld\t%lld\t%.6f\t%.6f\t%.6f\t%.6f\t%.1f\n", (long long)l->step,
 		(long long)l->epoch, l->loss_d, l->loss_g, l->d_x, l->d_g_z, l->ex_per_s);
-	fflush(u->log);
+	flush_log(u);
 }
 
 static void on_progress(void *ctx, int64_t done, int64_t total)
@@ -152,35 +161,85 @@ static void on_progress(void *ctx, int64_t done, int64_t total)
 		fputc('\n', stderr);
 }
 
-/* Reads the first record (x) of the data stream. */
-static void read_data(const char *path, Tensor *x)
+/* Checks record 2 of the data stream, when there is one: y, N labels of an
+ * integer dtype (shape (N,)) for the N examples of x; then nothing more. */
+static void check_rest(FILE *f, const char *name, const Tensor *x)
+{
+	Err e = { 0 };
+	Tensor y;
+	int rc = npy_read(f, name, 2, &y, &e);
+	if (rc < 0)
+		die_err(PROG, &e);
+	if (rc == 0)
+		return;
+	DType dt = y.dtype;
+	int integer = dt != DT_BOOL && dt != DT_F16 && dt != DT_F32 && dt != DT_F64;
+	if (y.ndim != 1 || y.shape[0] != x->shape[0] || !integer) {
+		char got[96];
+		die(PROG, EXIT_BAD, "%s: record 2: expected labels y (integers, shape (%lld,)), "
+		    "got %s", name, (long long)x->shape[0], tensor_describe(&y, got, sizeof got));
+	}
+	tensor_free(&y);
+	Tensor more;
+	rc = npy_read_header(f, name, 3, &more, &e);
+	if (rc < 0)
+		die_err(PROG, &e);
+	if (rc > 0)
+		die(PROG, EXIT_BAD, "%s: record 3: unexpected record (a data set is x and an "
+		    "optional y)", name);
+}
+
+/* Reads the data stream: x (record 1), checked against the model into d,
+ * then the rest of the stream. */
+static void read_data(const char *path, Trainer *t, Tensor *x, Dataset *d)
 {
 	Err e = { 0 };
 	FILE *f = infile_open(path, 1, &e);
 	if (!f)
 		die_err(PROG, &e);
-	int rc = npy_read(f, infile_name(path), 0, x, &e);
-	infile_close(f);
+	const char *name = infile_name(path);
+	int rc = npy_read(f, name, 1, x, &e);
 	if (rc < 0)
 		die_err(PROG, &e);
 	if (rc == 0)
-		die(PROG, EXIT_BAD, "%s: empty stream (expected an x record)", infile_name(path));
+		die(PROG, EXIT_BAD, "%s: empty stream (expected an x record)", name);
+	if (trainer_check_data(t, x, name, d, &e))
+		die_err(PROG, &e);
+	check_rest(f, name, x);
+	infile_close(f);
 }
 
-/* Opens the log: --log FILE appended (header when empty), or stderr. */
-static FILE *open_log(const char *path)
+/* Opens the log into u: --log FILE appended (header when empty), or
+ * stderr. */
+static void open_log(const char *path, Ui *u)
 {
+	u->log = stderr;
 	if (!path) {
 		fputs(LOG_HEADER, stderr);
-		return stderr;
+		return;
 	}
-	FILE *f = fopen(path, "a");
-	if (!f)
+	u->log = fopen(path, "a");
+	if (!u->log)
 		die(PROG, EXIT_SYS, "%s: %s", path, strerror(errno));
-	if (ftell(f) == 0)
-		fputs(LOG_HEADER, f);
-	fflush(f);
-	return f;
+	if (ftell(u->log) == 0)
+		fputs(LOG_HEADER, u->log);
+	flush_log(u);
+}
+
+/* Closes --log (not stderr): 0, or -1 when a write of the log or its close
+ * failed (u->log_errno says why when known). */
+static int close_log(Ui *u)
+{
+	if (u->log == stderr)
+		return 0;
+	int bad = ferror(u->log) || u->log_errno;
+	errno = 0;
+	if (fclose(u->log) != 0) {
+		bad = 1;
+		if (!u->log_errno)
+			u->log_errno = errno;
+	}
+	return bad ? -1 : 0;
 }
 
 /* Applies --batch, --lr-d, --lr-g to the loaded trainer. */
@@ -216,13 +275,12 @@ int main(int argc, char **argv)
 		die_err(PROG, &e);
 	Tensor x;
 	Dataset d;
-	read_data(cl.data, &x);
-	if (trainer_check_data(&t, &x, infile_name(cl.data), &d, &e))
-		die_err(PROG, &e);
+	read_data(cl.data, &t, &x, &d);
 	OutFile o;
 	if (outfile_open(&o, cl.out, 1, &e))
 		die_err(PROG, &e);
-	Ui ui = { open_log(cl.log), isatty(STDERR_FILENO) };
+	Ui ui = { .progress = isatty(STDERR_FILENO) };
+	open_log(cl.log, &ui);
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
 		       .log_every = cl.log_every, .log = on_log, .progress = on_progress,
 		       .ctx = &ui };
@@ -237,8 +295,9 @@ int main(int argc, char **argv)
 		outfile_abort(&o);
 	else
 		rc = outfile_commit(&o, &e);
-	if (ui.log != stderr && fclose(ui.log) != 0 && rc == 0)
-		rc = err_sys(&e, "%s", cl.log);
+	if (close_log(&ui) != 0 && rc == 0)
+		rc = err_set(&e, EXIT_SYS, "checkpoint written; log: %s: %s", cl.log,
+			     ui.log_errno ? strerror(ui.log_errno) : "write error");
 	trainer_free(&t);
 	tensor_free(&x);
 	if (rc)

@@ -1,9 +1,11 @@
 /* test_outfile.c - atomic named outputs (content, mode, no temporary left,
- * abort keeps the old file), error messages for bad paths, terminals
- * refused for binary data, and EPIPE reported as EXIT_PIPE. */
+ * abort keeps the old file, stale temporaries of dead writers removed),
+ * error messages for bad paths, terminals refused for binary data, EPIPE
+ * reported as EXIT_PIPE, and the growing reads of io_read_alloc. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +211,102 @@ static void test_pipes(void)
 		close(m);
 }
 
+/* Creates an empty file dir/name. */
+static void touch(const char *dir, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (f)
+		fclose(f);
+}
+
+static int exists(const char *dir, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* A temporary left by a killed writer (its pid is gone) is removed by the
+ * next open of the same target; those of live writers, of other targets
+ * and names that only look alike stay. */
+static void test_stale(const char *dir)
+{
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	pid_t live = fork();
+	if (live == 0) {
+		pause();
+		_exit(0);
+	}
+	char stale[64], alive[64], other[64], longer[64], path[512], mine[64];
+	snprintf(stale, sizeof stale, ".out.txt.tmp.%d.aB3xYz", (int)dead);
+	snprintf(alive, sizeof alive, ".out.txt.tmp.%d.aB3xYz", (int)live);
+	snprintf(other, sizeof other, ".other.txt.tmp.%d.aB3xYz", (int)dead);
+	snprintf(longer, sizeof longer, ".out.txt.tmp.%d.aB3xYzz", (int)dead);
+	const char *keep[] = { alive, other, longer, ".out.txt.tmp.aB3xYz" };
+	touch(dir, stale);
+	for (int i = 0; i < 4; i++)
+		touch(dir, keep[i]);
+	snprintf(path, sizeof path, "%s/out.txt", dir);
+	snprintf(mine, sizeof mine, "/.out.txt.tmp.%d.", (int)getpid());
+	Err e = {0};
+	OutFile o;
+	CHECK(outfile_open(&o, path, 1, &e) == 0);
+	CHECK(o.tmp && strstr(o.tmp, mine));
+	CHECK(!exists(dir, stale));
+	for (int i = 0; i < 4; i++)
+		CHECK_MSG(exists(dir, keep[i]), "%s removed", keep[i]);
+	fputs("x\n", o.f);
+	CHECK(outfile_commit(&o, &e) == 0);
+	CHECK(temps_in(dir) == 4);
+	kill(live, SIGKILL);
+	waitpid(live, NULL, 0);
+	CHECK(outfile_open(&o, path, 1, &e) == 0);
+	outfile_abort(&o);
+	CHECK(!exists(dir, alive));
+	CHECK(temps_in(dir) == 3);
+	for (int i = 1; i < 4; i++) {
+		char p[512];
+		snprintf(p, sizeof p, "%s/%s", dir, keep[i]);
+		unlink(p);
+	}
+	unlink(path);
+}
+
+/* io_read_alloc: complete, short and empty reads, across a buffer growth. */
+static void test_read_alloc(void)
+{
+	size_t n = IO_FIRST_CHUNK + 1000;
+	char *big = malloc(n);
+	FILE *f = tmpfile();
+	CHECK(big && f);
+	if (!big || !f)
+		return;
+	for (size_t i = 0; i < n; i++)
+		big[i] = (char)(i * 31);
+	CHECK(fwrite(big, 1, n, f) == n);
+	rewind(f);
+	void *buf;
+	size_t got;
+	CHECK(io_read_alloc(f, n, &buf, &got) == 0 && got == n);
+	CHECK(buf && memcmp(buf, big, n) == 0);
+	free(buf);
+	rewind(f);
+	CHECK(io_read_alloc(f, n + 5, &buf, &got) == -1 && got == n && buf == NULL);
+	CHECK(io_read_alloc(f, 0, &buf, &got) == 0 && got == 0 && buf != NULL);
+	free(buf);
+	rewind(f);
+	char small[10];
+	CHECK(io_read_full(f, small, sizeof small) == sizeof small);
+	CHECK(memcmp(small, big, sizeof small) == 0);
+	fclose(f);
+	free(big);
+}
+
 static void run(void)
 {
 	char dir[] = "/tmp/test_outfile.XXXXXX";
@@ -220,6 +318,8 @@ static void run(void)
 	test_bad_paths(dir);
 	test_npy_file(dir);
 	test_pipes();
+	test_stale(dir);
+	test_read_alloc();
 	CHECK(rmdir(dir) == 0);
 }
 
