@@ -26,6 +26,22 @@ static int is_bn(const Layer *L)
 	return L->spec.kind == LAYER_BN1D || L->spec.kind == LAYER_BN2D;
 }
 
+/* An activation may overwrite the output of the layer before it when its
+ * backward needs only its own output (tanh, sigmoid) or the sign of its
+ * input, which its output keeps (ReLU, LeakyReLU with alpha >= 0), and when
+ * that layer's backward needs its input, not its output (every kind but an
+ * activation). Saves a third of the memory of conv-BN-activation blocks. */
+static int can_inplace(const Net *n, int i)
+{
+	const Layer *L = &n->l[i], *P = i > 0 ? &n->l[i - 1] : NULL;
+	if (L->spec.kind != LAYER_ACT || !P || is_reshape(P) || P->spec.kind == LAYER_ACT ||
+	    P->out_n != L->out_n)
+		return 0;
+	ActKind k = L->spec.act;
+	return k == ACT_RELU || k == ACT_TANH || k == ACT_SIGMOID ||
+	       (k == ACT_LEAKY_RELU && L->spec.alpha >= 0);
+}
+
 /* Adds a tensor to the name table. */
 static void add_tensor(Net *n, int layer, const char *what, int ndim, const int64_t *shape,
 		       int64_t off, int is_buf, int is_nbt)
@@ -143,7 +159,7 @@ static size_t buffer_bytes(Net *n)
 		ws = w > ws ? w : ws;
 		size_t a = (size_t)(L->in_n > L->out_n ? L->in_n : L->out_n);
 		act = a > act ? a : act;
-		if (!is_reshape(L))
+		if (!is_reshape(L) && !can_inplace(n, i))
 			total += mb * (size_t)L->out_n;
 		if (L->spec.kind == LAYER_MBDISC)
 			total += mb * L->spec.b * L->spec.c;
@@ -168,6 +184,11 @@ static int alloc_buffers(Net *n, size_t *planned, Err *e)
 		act = a > act ? a : act;
 		if (is_reshape(L))
 			continue;
+		L->inplace = can_inplace(n, i);
+		if (L->inplace) {
+			L->out = n->l[i - 1].out;
+			continue;
+		}
 		L->out = calloc((size_t)n->max_batch * (size_t)L->out_n, sizeof(float));
 		bad |= !L->out;
 		if (is_bn(L))
@@ -226,7 +247,8 @@ void net_free(Net *n)
 	if (n->gpu)
 		netgpu_detach(n);
 	for (int i = 0; n->l && i < n->nl; i++) {
-		free(n->l[i].out);
+		if (!n->l[i].inplace)
+			free(n->l[i].out);
 		free(n->l[i].save);
 	}
 	free(n->l);

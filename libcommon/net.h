@@ -21,6 +21,7 @@ typedef struct {
 	int64_t rm_off, rv_off;    /* into bufs; -1 if none */
 	int64_t nbt;               /* BN num_batches_tracked */
 	float *out;                /* activation (max_batch x out_n); NULL for reshapes */
+	int inplace;               /* out is the previous layer's out (see net.c) */
 	float *save;               /* BN mean then rstd (2c), mbdisc act (n k d) */
 	const float *y;            /* output of the last forward */
 	ConvShape cs;
