@@ -422,29 +422,58 @@ static size_t build_header(char *buf, size_t cap, DType dt, int ndim, const int6
 	return total;
 }
 
-int npy_write_raw(FILE *f, const char *name, DType dt, int ndim,
-		  const int64_t *shape, const void *data, Err *e)
+/* Validates a record's dtype and shape into t; its data size into *nb. */
+static int record_shape(const char *name, DType dt, int ndim, const int64_t *shape,
+			Tensor *t, int64_t *nb, Err *e)
 {
-	if (!name)
-		name = "<stdout>";
-	Tensor t = {.dtype = dt, .ndim = ndim};
+	memset(t, 0, sizeof *t);
+	t->dtype = dt;
+	t->ndim = ndim;
 	if (ndim < 0 || ndim > TENSOR_MAXDIM)
 		return err_set(e, EXIT_SYS, "%s: bad tensor: rank %d", name, ndim);
 	for (int i = 0; i < ndim; i++)
-		t.shape[i] = shape[i];
+		t->shape[i] = shape[i];
 	Err te;
-	int64_t nb = tensor_nbytes(&t, &te);
-	if (nb < 0)
+	*nb = tensor_nbytes(t, &te);
+	if (*nb < 0)
 		return err_set(e, EXIT_SYS, "%s: bad tensor: %s", name, te.msg);
-	if (nb > 0 && !data)
-		return err_set(e, EXIT_SYS, "%s: bad tensor: no data", name);
+	return 0;
+}
+
+int npy_write_header(FILE *f, const char *name, DType dt, int ndim,
+		     const int64_t *shape, Err *e)
+{
+	if (!name)
+		name = "<stdout>";
+	Tensor t;
+	int64_t nb;
+	if (record_shape(name, dt, ndim, shape, &t, &nb, e))
+		return -1;
 	char head[1024];
 	size_t hn = build_header(head, sizeof head, dt, ndim, t.shape);
 	if (hn == 0)
 		return err_set(e, EXIT_SYS, "%s: bad tensor: header too long", name);
 	errno = 0;
-	if (fwrite(head, 1, hn, f) != hn ||
-	    (nb > 0 && fwrite(data, 1, (size_t)nb, f) != (size_t)nb))
+	if (fwrite(head, 1, hn, f) != hn)
+		return err_sys(e, "%s: write error", name);
+	return 0;
+}
+
+int npy_write_raw(FILE *f, const char *name, DType dt, int ndim,
+		  const int64_t *shape, const void *data, Err *e)
+{
+	if (!name)
+		name = "<stdout>";
+	Tensor t;
+	int64_t nb;
+	if (record_shape(name, dt, ndim, shape, &t, &nb, e))
+		return -1;
+	if (nb > 0 && !data)
+		return err_set(e, EXIT_SYS, "%s: bad tensor: no data", name);
+	if (npy_write_header(f, name, dt, ndim, shape, e))
+		return -1;
+	errno = 0;
+	if (nb > 0 && fwrite(data, 1, (size_t)nb, f) != (size_t)nb)
 		return err_sys(e, "%s: write error", name);
 	return 0;
 }

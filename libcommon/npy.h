@@ -25,6 +25,10 @@ int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes
 
 /* Writes one format 1.0 record. name is used in messages. 0 or -1. */
 int npy_write(FILE *f, const char *name, const Tensor *t, Err *e);
+/* Writes only the header of a record of this dtype and shape; the caller
+ * then writes exactly the data bytes (streaming writers). 0 or -1. */
+int npy_write_header(FILE *f, const char *name, DType dt, int ndim,
+		     const int64_t *shape, Err *e);
 /* Writes a record from raw parts (no Tensor needed). */
 int npy_write_raw(FILE *f, const char *name, DType dt, int ndim,
 		  const int64_t *shape, const void *data, Err *e);

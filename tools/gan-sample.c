@@ -158,8 +158,11 @@ static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int 
 }
 
 /* x (n, data) = G(z (n, latent)) in eval mode, in chunks, on the device
- * the options and the machine pick. */
-static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n, float *x)
+ * the options and the machine pick. With an output o, x holds one chunk and
+ * each chunk is written to o as soon as it is made, so a reader that stops
+ * early (head -c 1) ends the run at once. */
+static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n, float *x,
+		     OutFile *o)
 {
 	size_t lat = (size_t)shape_numel(&t->m.latent), dat = (size_t)shape_numel(&t->m.data);
 	Device dev;
@@ -170,8 +173,15 @@ static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n
 		die_err(PROG, &e);
 	for (int i = 0; i < n; i += CHUNK) {
 		int b = n - i < CHUNK ? n - i : CHUNK;
-		if (net_forward_host(&t->g, z + (size_t)i * lat, b, 0, x + (size_t)i * dat, &e))
+		float *xi = o ? x : x + (size_t)i * dat;
+		if (net_forward_host(&t->g, z + (size_t)i * lat, b, 0, xi, &e))
 			die_err(PROG, &e);
+		errno = 0;
+		if (o && fwrite(xi, sizeof(float), (size_t)b * dat, o->f) != (size_t)b * dat) {
+			err_sys(&e, "%s: write error", o->is_stdout ? "<stdout>" : o->path);
+			outfile_abort(o);
+			die_err(PROG, &e);
+		}
 	}
 	netgpu_detach(&t->g);
 	netgpu_close(gpu);
@@ -196,20 +206,27 @@ int main(int argc, char **argv)
 		die(PROG, EXIT_BAD, "--interpolate --fixed needs 2 fixed noise vectors");
 	float *z = make_latent(&t, &cl, n);
 	size_t dat = (size_t)shape_numel(&t.m.data);
-	float *x = xmalloc((size_t)n * dat * sizeof(float));
-	generate(&t, &cl, z, n, x);
-	if (cl.png)
+	float *x = xmalloc((size_t)(cl.png ? n : CHUNK) * dat * sizeof(float));
+	if (cl.png) {
+		generate(&t, &cl, z, n, x, NULL);
 		write_png(&t, &cl, x, n);
+	}
 	if (!cl.png || cl.out) {
 		OutFile o;
 		int64_t shape[4] = { n, t.m.data.c, t.m.data.h, t.m.data.w };
+		const char *name = cl.out && strcmp(cl.out, "-") ? cl.out : "<stdout>";
 		if (outfile_open(&o, cl.out, 1, &e))
 			die_err(PROG, &e);
-		if (npy_write_raw(o.f, o.is_stdout ? "<stdout>" : o.path, DT_F32,
-				  1 + t.m.data.ndim, shape, x, &e)) {
+		int rc = npy_write_header(o.f, name, DT_F32, 1 + t.m.data.ndim, shape, &e);
+		if (rc == 0 && cl.png)
+			rc = fwrite(x, sizeof(float), (size_t)n * dat, o.f) == (size_t)n * dat ? 0 :
+			     err_sys(&e, "%s: write error", name);
+		if (rc) {
 			outfile_abort(&o);
 			die_err(PROG, &e);
 		}
+		if (!cl.png)
+			generate(&t, &cl, z, n, x, &o);
 		if (outfile_commit(&o, &e))
 			die_err(PROG, &e);
 	}
