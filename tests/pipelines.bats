@@ -41,6 +41,11 @@ open('imgs-idx3-ubyte', 'wb').write(struct.pack('>IIII', 0x803, 70, 28, 28) + x.
 	[ "$(size m/epoch-002.png)" = "152x152" ]
 	[ "$(size m/loss.png)" = "800x500" ]
 	[ "$(grep -vc '^#' m/log.tsv)" -eq 2 ]
+	# a second run resumes the checkpoint and numbers its grids on
+	MNIST=imgs-idx3-ubyte run sh "$SCRIPTS/mnist.sh" -e 1 -n 70 -o m
+	[ "$status" -eq 0 ]
+	[ "$(size m/epoch-003.png)" = "152x152" ]
+	[ "$(grep -vc '^#' m/log.tsv)" -eq 3 ]
 }
 
 @test "pokemon.sh: a folder of PNG sprites at 64x64 and a 4x8 grid" {
