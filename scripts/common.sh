@@ -24,3 +24,20 @@ done
 out=${out:-runs/$name}
 mkdir -p "$out"
 step() { printf '%s: %s\n' "$name" "$*" >&2; }
+
+# train_by_epoch N RxC: trains $out/ckpt.st on $out/data.npy for $epochs more
+# epochs, one at a time, writing after each a grid of N images of the fixed
+# noise, epoch-NNN.png. Grids are numbered by the checkpoint's epoch, so a
+# resumed run goes on from where the last one stopped.
+train_by_epoch() {
+	done_epochs=$(gan-info "$out/ckpt.st" | sed -n 's/^  epoch=//p')
+	e=$((done_epochs + 1)) last=$((done_epochs + epochs))
+	while [ "$e" -le "$last" ]; do
+		step "epoch $e/$last"
+		gan-step "$out/ckpt.st" --data "$out/data.npy" --epochs 1 --device "$device" \
+			--threads "$threads" --log "$out/log.tsv" -o "$out/ckpt.st"
+		gan-sample "$out/ckpt.st" --fixed -n "$1" --png "$out/epoch-$(printf %03d "$e").png" \
+			--grid "$2"
+		e=$((e + 1))
+	done
+}
