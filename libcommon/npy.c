@@ -387,6 +387,19 @@ int npy_read(FILE *f, const char *name, int index, Tensor *t, Err *e)
 	return 1;
 }
 
+int npy_read_first(const char *path, Tensor *t, Err *e)
+{
+	const char *name = infile_name(path);
+	FILE *f = infile_open(path, 1, e);
+	if (!f)
+		return -1;
+	int rc = npy_read(f, name, 1, t, e);
+	infile_close(f);
+	if (rc == 0)
+		return err_set(e, EXIT_BAD, "%s: empty stream (no record)", name);
+	return rc < 0 ? -1 : 0;
+}
+
 /* The header text exactly as numpy 1.24 writes it: the dict, spare room for
  * the first axis to grow to 21 digits, spaces to a multiple of 64 bytes
  * counting magic and length (a full 64 when already aligned), and '\n'.

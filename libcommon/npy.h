@@ -17,6 +17,11 @@
  * full list is at the top of npy.c. t is empty (data NULL) unless 1. */
 int npy_read(FILE *f, const char *name, int index, Tensor *t, Err *e);
 
+/* Opens path (NULL or "-": stdin, refused when a terminal) and reads its
+ * first record into t. An empty stream is an error: "NAME: empty stream (no
+ * record)". 0, or -1 with e. */
+int npy_read_first(const char *path, Tensor *t, Err *e);
+
 /* Reads only the header of the next record (shape and dtype, data NULL);
  * returns 1, 0 or -1 as npy_read. The data is read afterwards by
  * npy_read_data in one or more chunks (0, or -1 "truncated data ..."). */

@@ -102,14 +102,9 @@ int main(int argc, char **argv)
 	io_init();
 	parse_args(argc, argv, &cl);
 	const char *name = infile_name(cl.file);
-	FILE *f = infile_open(cl.file, 1, &e);
 	Tensor t;
-	int rc = f ? npy_read(f, name, 1, &t, &e) : -1;
-	if (rc < 0)
+	if (npy_read_first(cl.file, &t, &e) < 0)
 		die_err(PROG, &e);
-	if (rc == 0)
-		die(PROG, EXIT_BAD, "%s: empty stream (no record)", name);
-	infile_close(f);
 	char desc[128];
 	int d = t.ndim == 1 ? 1 : t.ndim == 2 ? (int)t.shape[1] : 0;
 	if (t.dtype != DT_F32 || d < 1 || d > MOMENTS_MAXDIM || t.shape[0] < 2)

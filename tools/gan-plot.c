@@ -108,19 +108,12 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		die(PROG, EXIT_BAD, "--by: expected 'step' or 'epoch', got '%s'", cl->by);
 }
 
-/* Reads the first record of an .npy file (or stream). */
+/* Reads the first record of an .npy file (or stream), or dies. */
 static void read_first(const char *path, Tensor *t)
 {
 	Err e = {0};
-	FILE *f = infile_open(path, 1, &e);
-	if (!f)
+	if (npy_read_first(path, t, &e) < 0)
 		die_err(PROG, &e);
-	int rc = npy_read(f, infile_name(path), 1, t, &e);
-	if (rc < 0)
-		die_err(PROG, &e);
-	if (rc == 0)
-		die(PROG, EXIT_BAD, "%s: empty stream (no record)", infile_name(path));
-	infile_close(f);
 }
 
 /* Checks for f32 points: N x dim (or N for dim 1) and returns N. */
