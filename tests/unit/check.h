@@ -9,6 +9,7 @@
 #define GAN_CHECK_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +36,45 @@ static inline void check_report(int ok, const char *what, const char *file, int 
 	}
 }
 
-/* Max |a - b| / (atol + rtol |b|) over n elements; <= 1 means close. */
+/* The tests' own random numbers (xorshift64*, seeded by the struct's
+ * initialiser, e.g. TestRng r = { 3 }): uniform floats in [-1, 1). */
+typedef struct { uint64_t s; } TestRng;
+
+static inline float test_rnd(TestRng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	uint64_t v = r->s * 2685821657736338717ULL;
+	return (float)((double)(v >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+
+/* n of them in a malloc'ed vector (the caller frees; never NULL unless out
+ * of memory, which ends the test). */
+static inline float *test_rnd_vec(TestRng *r, size_t n)
+{
+	float *v = malloc(sizeof(float) * (n ? n : 1));
+	if (!v) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = test_rnd(r);
+	return v;
+}
+
+/* Max |a - b| / (atol + rtol |b|) over n elements; <= 1 means close. NaN
+ * matches NaN only. */
 static inline double check_close_ratio(const float *a, const float *b, size_t n,
 				double atol, double rtol, double *maxdiff)
 {
 	double worst = 0, md = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (isnan(a[i]) && isnan(b[i]))
+			continue;
 		double d = fabs((double)a[i] - (double)b[i]);
 		if (!(d == d)) d = INFINITY;
-		double r = d / (atol + rtol * fabs((double)b[i]));
+		double r = isnan(b[i]) ? INFINITY : d / (atol + rtol * fabs((double)b[i]));
 		if (r > worst) worst = r;
 		if (d > md) md = d;
 	}

@@ -7,26 +7,6 @@
 #include "../fixtures/layers_conv.h"
 #include "check.h"
 
-typedef struct { uint64_t s; } Rng;
-
-/* Uniform in [-1, 1) from xorshift64*. */
-static float rnd(Rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	uint64_t v = r->s * 2685821657736338717ULL;
-	return (float)((double)(v >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-}
-
-static float *rnd_vec(Rng *r, size_t n)
-{
-	float *v = malloc(sizeof(float) * (n ? n : 1));
-	for (size_t i = 0; i < n; i++)
-		v[i] = rnd(r);
-	return v;
-}
-
 /* One test case: n, cin, h, w, cout, k, stride, pad, with bias. */
 typedef struct { int n, cin, h, w, cout, k, s, p, bias; } Case;
 
@@ -115,7 +95,7 @@ typedef struct {
 } Layer;
 
 /* Sets up a layer with random in, w, b and loss weights r; -1 if the shape is invalid. */
-static int layer_init(Layer *L, int t, const Case *c, Rng *rng)
+static int layer_init(Layer *L, int t, const Case *c, TestRng *rng)
 {
 	memset(L, 0, sizeof(*L));
 	L->t = t;
@@ -125,11 +105,11 @@ static int layer_init(Layer *L, int t, const Case *c, Rng *rng)
 	L->nin = (size_t)c->n * c->cin * c->h * c->w;
 	L->nw = (size_t)c->cin * c->cout * c->k * c->k;
 	L->nout = (size_t)c->n * c->cout * L->s.oh * L->s.ow;
-	L->in = rnd_vec(rng, L->nin);
-	L->w = rnd_vec(rng, L->nw);
-	L->b = c->bias ? rnd_vec(rng, c->cout) : NULL;
-	L->out = rnd_vec(rng, L->nout);
-	L->r = rnd_vec(rng, L->nout);
+	L->in = test_rnd_vec(rng, L->nin);
+	L->w = test_rnd_vec(rng, L->nw);
+	L->b = c->bias ? test_rnd_vec(rng, c->cout) : NULL;
+	L->out = test_rnd_vec(rng, L->nout);
+	L->r = test_rnd_vec(rng, L->nout);
 	size_t nws = t ? convt2d_workspace(&L->s) : conv2d_workspace(&L->s);
 	L->ws = malloc(sizeof(float) * nws);
 	return 0;
@@ -169,7 +149,7 @@ static double layer_loss(void *ctx)
 
 static void test_forward(void)
 {
-	Rng rng = { 0x9E3779B97F4A7C15ULL };
+	TestRng rng = { 0x9E3779B97F4A7C15ULL };
 	char label[96];
 	for (int t = 0; t < 2; t++)
 		for (size_t i = 0; i < NCASES; i++) {
@@ -217,7 +197,7 @@ static void test_gradients(void)
 		{ 1, 2, 7, 6, 3, 3, 3, 2, 1 },   /* stride 3, pad 2 */
 		{ 3, 2, 5, 4, 2, 3, 1, 1, 0 },   /* stride 1, pad 1, no bias */
 	};
-	Rng rng = { 42 };
+	TestRng rng = { 42 };
 	char name[64];
 	for (int t = 0; t < 2; t++)
 		for (size_t i = 0; i < sizeof(small) / sizeof(small[0]); i++) {
@@ -232,7 +212,7 @@ static void test_gradients(void)
 
 /* <conv(x), y> == <x, convt(y)> with convt reading the conv weight (cout, cin,
  * k, k) as its (cin', cout', k, k); conv2d_backward's din must equal convt(y). */
-static void check_adjoint(const Case *c, Rng *rng)
+static void check_adjoint(const Case *c, TestRng *rng)
 {
 	Layer A, T;
 	if (layer_init(&A, 0, c, rng) < 0) {
@@ -276,7 +256,7 @@ static void test_adjoint(void)
 		{ 2, 2, 9, 7, 3, 3, 1, 2, 0 },
 		{ 3, 3, 40, 40, 2, 4, 2, 1, 0 },
 	};
-	Rng rng = { 7 };
+	TestRng rng = { 7 };
 	for (size_t i = 0; i < sizeof(adj) / sizeof(adj[0]); i++)
 		check_adjoint(&adj[i], &rng);
 }
@@ -308,7 +288,7 @@ static void check_accumulate(Layer *L)
 
 static void test_accumulate(void)
 {
-	Rng rng = { 99 };
+	TestRng rng = { 99 };
 	static const Case c = { 3, 3, 8, 8, 4, 4, 2, 1, 1 };
 	for (int t = 0; t < 2; t++) {
 		Layer L;
