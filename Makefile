@@ -52,7 +52,8 @@ PRESETS   := $(sort $(wildcard models/*.model))
 .PHONY: all deps check check-fast test-unit test-bats demo bench install uninstall clean fuzz
 all: $(TOOLS) $(TESTS) $(GPU_SO_ALL)
 
-$(B)/obj/%.o: %.c
+# Objects depend on the settings too: a flag changed in config.mk rebuilds.
+$(B)/obj/%.o: %.c config.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 

@@ -45,9 +45,12 @@ GPU_LIBDIRS  := $(sort $(patsubst %/,%,$(dir $(CUDNN_LIB)) $(wildcard $(CUDA_HOM
 GPU_NVLIBS   := $(addprefix -L,$(GPU_LIBDIRS)) $(addprefix -Xlinker -rpath=,$(GPU_LIBDIRS)) \
                 -lcudnn -lcublas
 # The link: -l and -L as they are, every other flag (-pthread, -fopenmp,
-# sanitizers) handed to the host compiler.
+# sanitizers) handed to the host compiler, except -Wl,... (nvcc would split
+# it at the comma; the link below sets --as-needed itself).
+comma        := ,
 GPU_LDDIRECT := $(filter -l% -L%,$(LDLIBS))
-GPU_HOSTLD   := $(foreach f,$(LDFLAGS) $(filter-out -l% -L%,$(LDLIBS)),-Xcompiler $(f))
+GPU_HOSTLD   := $(foreach f,$(filter-out -Wl$(comma)%,$(LDFLAGS)) $(filter-out -l% -L%,$(LDLIBS)),\
+                -Xcompiler $(f))
 
 .PHONY: gpu gpu-check
 

@@ -11,7 +11,7 @@ FUZZ_CC      ?= clang
 FUZZ_DIR     := build-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                 -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=c11 -g -O1 $(WARN) $(FUZZ_SAN)
+FUZZ_CFLAGS  := -std=c11 -g -O1 -fopenmp-simd -fno-trapping-math $(WARN) $(FUZZ_SAN)
 CRASH_TRIALS_FUZZ ?= 1000
 
 # Each harness's -max_len: room for the largest header the format allows.

@@ -1,7 +1,12 @@
-/* gemm.c - the one matrix-multiply entry point of the CPU path: a row-major
- * wrapper over OpenBLAS's cblas_sgemm, split over our own threads, the thread
- * setting, and the choice of OpenBLAS's kernel set at program start. */
+/* gemm.c - the one matrix-multiply entry point of the CPU path: unrolled
+ * loops for tiny products, else a row-major wrapper over OpenBLAS's
+ * cblas_sgemm, split over our own threads; the thread setting; OpenBLAS
+ * loaded on first need (dlopen), with the best kernel set for the CPU. */
 #include <cblas.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,43 +17,133 @@
 #define GEMM_PAR_MIN (1 << 21)
 /* Split points are multiples of this (the micro-kernels' panel widths). */
 #define GEMM_SPLIT_ALIGN 16
+/* m*n*k at or below which (with k <= 8) unrolled loops beat OpenBLAS, whose
+ * fixed cost (argument checks, buffer lock, packing) is ~0.1 us a call:
+ * the Gaussian GANs' layers at batch 8 (measured on Zen 3: 1.5-4x faster up
+ * to m*n*k ~ 160, slower beyond). */
+#define GEMM_TINY_MAX 128
+/* The library's run-time name (Debian: the alternatives link of
+ * libopenblas0-pthread or -openmp). */
+#ifndef GAN_OPENBLAS
+#define GAN_OPENBLAS "libopenblas.so.0"
+#endif
 
-/* Only in DYNAMIC_ARCH builds of OpenBLAS (Debian's): weak, so other builds
- * link and simply keep their kernels. */
-extern void gotoblas_dynamic_init(void) __attribute__((weak));
-extern void gotoblas_dynamic_quit(void) __attribute__((weak));
+/* OpenBLAS's entry points once loaded. Loading costs ~2 ms (a 30 MB library,
+ * its threads and buffers), so it waits for the first product that needs
+ * it: a run of the Gaussian GANs never loads it. Process-wide, as the
+ * library's own state is: written once under pthread_once, then read-only. */
+typedef struct {
+	__typeof__(cblas_sgemm) *sgemm;
+	__typeof__(openblas_set_num_threads) *set_threads;
+	__typeof__(openblas_get_corename) *corename;
+	void (*dyn_init)(void), (*dyn_quit)(void);   /* DYNAMIC_ARCH builds only */
+	char error[200];                             /* why loading failed */
+} Blas;
+
+static Blas blas;
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static atomic_int blas_loaded;                   /* set last by blas_load */
+/* gemm_set_threads' count before the library is loaded (0: its default). */
+static atomic_int blas_want_threads;
 
 /* OpenBLAS 0.3.21 picks its AVX2 (Haswell) kernels on AMD Zen 4/5, which
  * have AVX-512; its SkylakeX kernels run there at nearly twice the rate. The
- * choice is made from OPENBLAS_CORETYPE when the library loads, before any
- * code of ours runs, so we redo it: forget the kernel set, name SkylakeX,
- * select again. Skipped when the user set OPENBLAS_CORETYPE, when the CPU
- * lacks AVX-512 (checked with OS support) or the build is not DYNAMIC_ARCH. */
+ * choice is made from OPENBLAS_CORETYPE when the library loads, so we redo
+ * it: forget the kernel set, name SkylakeX, select again. Skipped when the
+ * user set OPENBLAS_CORETYPE, when the CPU lacks AVX-512 (checked with OS
+ * support) or the build is not DYNAMIC_ARCH. */
 static void pick_avx512_kernels(void)
 {
-	if (getenv("OPENBLAS_CORETYPE") || !gotoblas_dynamic_init || !gotoblas_dynamic_quit)
+	if (getenv("OPENBLAS_CORETYPE") || !blas.dyn_init || !blas.dyn_quit)
 		return;
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
 	    !__builtin_cpu_supports("avx512dq") || !__builtin_cpu_supports("avx512vl"))
 		return;
-	const char *core = openblas_get_corename();
+	const char *core = blas.corename();
 	if (core && (!strcmp(core, "SkylakeX") || !strcmp(core, "Cooperlake")))
 		return;
 	if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1))
 		return;
-	gotoblas_dynamic_quit();
-	gotoblas_dynamic_init();
+	blas.dyn_quit();
+	blas.dyn_init();
 	unsetenv("OPENBLAS_CORETYPE");
 }
 
-static void threads_setup(void);
+static void threads_apply(int n);
 
-/* Runs once at program start, after OpenBLAS's own initialisation. */
-__attribute__((constructor)) static void gemm_library_setup(void)
+static void blas_load(void)
 {
+	void *h = dlopen(GAN_OPENBLAS, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *why = dlerror();
+		snprintf(blas.error, sizeof blas.error, "%s", why ? why : GAN_OPENBLAS);
+		return;
+	}
+	*(void **)&blas.sgemm = dlsym(h, "cblas_sgemm");
+	*(void **)&blas.set_threads = dlsym(h, "openblas_set_num_threads");
+	*(void **)&blas.corename = dlsym(h, "openblas_get_corename");
+	*(void **)&blas.dyn_init = dlsym(h, "gotoblas_dynamic_init");
+	*(void **)&blas.dyn_quit = dlsym(h, "gotoblas_dynamic_quit");
+	if (!blas.sgemm || !blas.set_threads || !blas.corename) {
+		snprintf(blas.error, sizeof blas.error, "%s lacks cblas_sgemm or "
+			 "openblas_set_num_threads", GAN_OPENBLAS);
+		blas.sgemm = NULL;
+		return;
+	}
 	pick_avx512_kernels();
-	threads_setup();
+	threads_apply(atomic_load(&blas_want_threads));
+	atomic_store(&blas_loaded, 1);
+}
+
+int gemm_load(Err *e)
+{
+	pthread_once(&blas_once, blas_load);
+	if (blas.sgemm)
+		return 0;
+	return err_set(e, EXIT_SYS, "cannot load OpenBLAS: %s", blas.error);
+}
+
+int gemm_is_tiny(int m, int n, int k)
+{
+	return k <= 8 && (double)m * n * k <= GEMM_TINY_MAX;
+}
+
+/* C (m x n) = alpha op(A) op(B) + beta C by dot products of length K, a
+ * compile-time constant so that the p loop unrolls away; ai/ap and bj/bp are
+ * the element strides of A along i/p and of B along j/p. beta 0 sets C (NaNs
+ * there do not survive). */
+#define GEMM_DOT_LOOPS(K)                                                        \
+	for (int i = 0; i < m; i++) {                                            \
+		const float *arow = a + i * ai;                                  \
+		float *ci = c + (size_t)i * ldc;                                 \
+		for (int j = 0; j < n; j++) {                                    \
+			const float *bcol = b + j * bj;                          \
+			float s = 0;                                             \
+			for (int p = 0; p < (K); p++)                            \
+				s += arow[p * ap] * bcol[p * bp];                \
+			ci[j] = beta == 0 ? alpha * s : alpha * s + beta * ci[j]; \
+		}                                                                \
+	}
+
+/* gemm_serial for tiny products (m, n >= 1, 1 <= k <= 8; C overlaps
+ * neither A nor B, as BLAS requires): dot products unrolled for each k. */
+static void gemm_tiny(int ta, int tb, int m, int n, int k, float alpha,
+		      const float *restrict a, int lda, const float *restrict b, int ldb,
+		      float beta, float *restrict c, int ldc)
+{
+	size_t ai = ta ? 1 : (size_t)lda, ap = ta ? (size_t)lda : 1;
+	size_t bj = tb ? (size_t)ldb : 1, bp = tb ? 1 : (size_t)ldb;
+	switch (k) {
+	case 1: GEMM_DOT_LOOPS(1) break;
+	case 2: GEMM_DOT_LOOPS(2) break;
+	case 3: GEMM_DOT_LOOPS(3) break;
+	case 4: GEMM_DOT_LOOPS(4) break;
+	case 5: GEMM_DOT_LOOPS(5) break;
+	case 6: GEMM_DOT_LOOPS(6) break;
+	case 7: GEMM_DOT_LOOPS(7) break;
+	default: GEMM_DOT_LOOPS(8) break;
+	}
 }
 
 /* C (m x n) = alpha * op(A) (m x k) * op(B) (k x n) + beta * C, row-major,
@@ -66,7 +161,15 @@ void gemm_serial(int ta, int tb, int m, int n, int k, float alpha,
 				c[(size_t)i * ldc + j] = beta == 0 ? 0 : beta * c[(size_t)i * ldc + j];
 		return;
 	}
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+	if (gemm_is_tiny(m, n, k)) {
+		gemm_tiny(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+		return;
+	}
+	/* Callers load it first (net_init); this is the safety net. */
+	Err e;
+	if (gemm_load(&e))
+		die_err("gantools", &e);
+	blas.sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
 		    tb ? CblasTrans : CblasNoTrans, m, n, k, alpha,
 		    a, lda, b, ldb, beta, c, ldc);
 }
@@ -107,20 +210,24 @@ void gemm(int ta, int tb, int m, int n, int k, float alpha,
 }
 
 #ifdef _OPENMP
-/* With OpenMP, one OpenBLAS thread (we split the work ourselves); OpenMP's
- * count taken from OPENBLAS_NUM_THREADS when only that is set. */
-static void threads_setup(void)
+/* With OpenMP, one OpenBLAS thread (we split the work ourselves). */
+static void threads_apply(int n)
+{
+	(void)n;
+	blas.set_threads(1);
+}
+
+/* OpenMP's count, taken from OPENBLAS_NUM_THREADS when only that is set. */
+__attribute__((constructor)) static void threads_setup(void)
 {
 	const char *ob = getenv("OPENBLAS_NUM_THREADS");
 	if (ob && !getenv("OMP_NUM_THREADS") && atoi(ob) >= 1)
 		omp_set_num_threads(atoi(ob));
-	openblas_set_num_threads(1);
 }
 
 void gemm_set_threads(int n)
 {
 	omp_set_num_threads(n < 1 ? 1 : n);
-	openblas_set_num_threads(1);
 }
 
 int gemm_threads(void)
@@ -128,14 +235,20 @@ int gemm_threads(void)
 	return omp_get_max_threads();
 }
 #else
-/* Without OpenMP, OpenBLAS's own threads do the splitting. */
-static void threads_setup(void)
+/* Without OpenMP, OpenBLAS's own threads do the splitting; a count set
+ * before the library loads is applied when it does (tools set it once, at
+ * start, before any thread of theirs runs). */
+static void threads_apply(int n)
 {
+	if (n >= 1)
+		blas.set_threads(n);
 }
 
 void gemm_set_threads(int n)
 {
-	openblas_set_num_threads(n < 1 ? 1 : n);
+	atomic_store(&blas_want_threads, n < 1 ? 1 : n);
+	if (atomic_load(&blas_loaded))
+		threads_apply(n < 1 ? 1 : n);
 }
 
 int gemm_threads(void)
@@ -146,5 +259,6 @@ int gemm_threads(void)
 
 const char *gemm_core(void)
 {
-	return openblas_get_corename();
+	Err e;
+	return gemm_load(&e) ? "none" : blas.corename();
 }

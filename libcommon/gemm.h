@@ -3,6 +3,17 @@
 #ifndef GAN_GEMM_H
 #define GAN_GEMM_H
 
+#include "err.h"
+
+/* Loads OpenBLAS (dlopen, once per process; later calls return at once).
+ * Products that gemm_is_tiny() accepts never need it; any other product
+ * loads it on first use and ends the process if it cannot, so code that
+ * plans such products calls this first to fail with a message instead. */
+int gemm_load(Err *e);
+/* 1 when a product of this size runs on our own loops, not OpenBLAS
+ * (k <= 8 and m*n*k <= 128). */
+int gemm_is_tiny(int m, int n, int k);
+
 /* ta/tb: 0 = as stored, 1 = transposed. lda/ldb/ldc are row strides of the
  * stored matrices. Uses all threads (split over the larger of m and n) when
  * called outside a parallel region and the product is large enough. */
@@ -24,7 +35,8 @@ void gemm_share(int id, int count, int ta, int tb, int m, int n, int k, float al
 void gemm_set_threads(int n);
 /* The thread count gemm_set_threads set (or the default). */
 int gemm_threads(void);
-/* Name of the OpenBLAS kernel set in use (e.g. "Haswell", "SkylakeX"). */
+/* Name of the OpenBLAS kernel set in use (e.g. "Haswell", "SkylakeX");
+ * loads the library ("none" if it cannot). */
 const char *gemm_core(void);
 
 #endif

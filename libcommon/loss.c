@@ -3,19 +3,21 @@
  * and mean-squared error for gan-intro's D pre-training. */
 #include <math.h>
 #include "loss.h"
+#include "vmath.h"
 
 #define BCE_LOG_MIN (-100.0)
 #define BCE_GRAD_EPS 1e-12f
 
-/* max(x, 0) - x y + log1p(exp(-|x|)); gradient sigmoid(x) - y. */
+/* max(x, 0) - x y + log1p(exp(-|x|)) in float, as PyTorch forms it, summed
+ * in double; gradient sigmoid(x) - y. */
 static double bce_logits(float *dx, const float *x, float y, int n, float scale)
 {
 	double sum = 0;
 	for (int i = 0; i < n; i++) {
-		double xi = x[i];
-		sum += fmax(xi, 0.0) - xi * y + log1p(exp(-fabs(xi)));
+		float xi = x[i], ax = fabsf(xi);
+		sum += (double)((xi > 0 ? xi : 0.0f) - xi * y) + (double)log1pf(vm_expf(-ax));
 		if (dx)
-			dx[i] = (loss_prob(LOSS_BCE_LOGITS, x[i]) - y) * scale;
+			dx[i] = (vm_sigmoidf(xi) - y) * scale;
 	}
 	return sum;
 }
@@ -69,7 +71,5 @@ double loss_mse(float *dx, const float *x, const float *y, int n, float scale)
 
 float loss_prob(LossKind k, float x)
 {
-	if (k == LOSS_BCE_LOGITS)
-		return 1.0f / (1.0f + expf(-x));
-	return x;
+	return k == LOSS_BCE_LOGITS ? vm_sigmoidf(x) : x;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "activation.h"
+#include "gemm.h"
 #include "init.h"
 #include "linear.h"
 #include "mbdisc.h"
@@ -207,6 +208,23 @@ static int alloc_buffers(Net *n, size_t *planned, Err *e)
 	return 0;
 }
 
+/* 1 when a layer of n multiplies through OpenBLAS at some batch up to
+ * max_batch (gemm_is_tiny grows false with each size): convolutions always,
+ * linear layers unless all three of their products are tiny. */
+static int needs_blas(const Net *n)
+{
+	for (int i = 0; i < n->nl; i++) {
+		const LayerSpec *s = &n->l[i].spec;
+		int b = n->max_batch, in = s->a, out = s->b;
+		if (s->kind == LAYER_CONV2D || s->kind == LAYER_CONVT2D ||
+		    (s->kind == LAYER_LINEAR && (!gemm_is_tiny(b, out, in) ||
+						 !gemm_is_tiny(out, in, b) ||
+						 !gemm_is_tiny(b, in, out))))
+			return 1;
+	}
+	return 0;
+}
+
 int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *planned, Err *e)
 {
 	memset(n, 0, sizeof *n);
@@ -235,7 +253,7 @@ int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *plann
 		net_free(n);
 		return err_set(e, EXIT_SYS, "out of memory for network %c", prefix);
 	}
-	if (alloc_buffers(n, planned, e)) {
+	if (alloc_buffers(n, planned, e) || (needs_blas(n) && gemm_load(e))) {
 		net_free(n);
 		return -1;
 	}

@@ -17,8 +17,6 @@
 /* A parallel block (run by every thread), taken when cond holds. */
 #define PAR_REGION(cond) PAR_PRAGMA(omp parallel if (cond))
 #define PAR_BARRIER PAR_PRAGMA(omp barrier)
-/* The next loop's iterations are independent: vectorise it. */
-#define PAR_SIMD PAR_PRAGMA(omp simd)
 static inline int par_id(void) { return omp_get_thread_num(); }
 static inline int par_count(void) { return omp_get_num_threads(); }
 static inline int par_inside(void) { return omp_in_parallel(); }
@@ -27,11 +25,14 @@ static inline int par_inside(void) { return omp_in_parallel(); }
 #define PAR_REGION(cond) (void)(cond);
 #define PAR_SHARE
 #define PAR_BARRIER
-#define PAR_SIMD
 static inline int par_id(void) { return 0; }
 static inline int par_count(void) { return 1; }
 static inline int par_inside(void) { return 0; }
 #endif
+
+/* The next loop's iterations are independent: vectorise it (with or
+ * without OpenMP: config.mk builds with -fopenmp-simd). */
+#define PAR_SIMD PAR_PRAGMA(omp simd)
 
 /* Elements at or above which a loop of cheap element work is worth splitting
  * (a split costs a wake-up of every thread, and on a busy machine a wait). */

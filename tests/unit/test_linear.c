@@ -7,26 +7,6 @@
 #include "linear.h"
 #include "check.h"
 
-typedef struct { uint64_t s; } Rng;
-
-/* Uniform in [-1, 1) from xorshift64*. */
-static float rnd(Rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	uint64_t v = r->s * 2685821657736338717ULL;
-	return (float)((double)(v >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-}
-
-static float *rnd_vec(Rng *r, size_t n)
-{
-	float *v = malloc(sizeof(float) * (n ? n : 1));
-	for (size_t i = 0; i < n; i++)
-		v[i] = rnd(r);
-	return v;
-}
-
 /* C (m, n) = op(A) . op(B) in double, for checking gemm's four variants. */
 static void ref_gemm(float *c, int ta, int tb, int m, int n, int k,
 		     const float *a, int lda, const float *b, int ldb, int ldc)
@@ -41,37 +21,66 @@ static void ref_gemm(float *c, int ta, int tb, int m, int n, int k,
 		}
 }
 
-static void test_gemm(void)
+/* gemm's four variants against ref_gemm with padded strides, alpha 2 and
+ * beta 0.5 (C starts at 1), then beta 0 over a C full of NaN (overwritten,
+ * as BLAS does): shapes for the unrolled tiny path (gemm_is_tiny), its
+ * edges, and OpenBLAS's. */
+static void test_gemm_shape(TestRng *rng, int m, int n, int k)
 {
-	Rng rng = { 3 };
-	int m = 5, n = 7, k = 6;
-	float *a = rnd_vec(&rng, 8 * 8), *b = rnd_vec(&rng, 8 * 8);
-	float c[5 * 9], ref[5 * 9];
-	char label[32];
+	enum { LD = 12 };
+	float *a = test_rnd_vec(rng, LD * LD), *b = test_rnd_vec(rng, LD * LD);
+	float c[LD * LD], ref[LD * LD];
+	char label[64];
 	for (int t = 0; t < 4; t++) {
 		int ta = t & 1, tb = t >> 1;
-		int lda = 8, ldb = 8;   /* padded strides */
-		ref_gemm(ref, ta, tb, m, n, k, a, lda, b, ldb, 9);
-		for (int i = 0; i < 5 * 9; i++)
+		ref_gemm(ref, ta, tb, m, n, k, a, LD - 1, b, LD - 2, LD);
+		for (int i = 0; i < LD * LD; i++)
 			c[i] = 1.0f;
-		gemm(ta, tb, m, n, k, 2.0f, a, lda, b, ldb, 0.5f, c, 9);
+		gemm(ta, tb, m, n, k, 2.0f, a, LD - 1, b, LD - 2, 0.5f, c, LD);
+		for (int i = 0; i < m; i++)
+			for (int j = 0; j < LD; j++)   /* past n: untouched */
+				ref[i * LD + j] = j < n ? 2.0f * ref[i * LD + j] + 0.5f : 1.0f;
+		snprintf(label, sizeof(label), "gemm %dx%dx%d ta=%d tb=%d%s", m, n, k, ta, tb,
+			 gemm_is_tiny(m, n, k) ? " (tiny)" : "");
+		CHECK_CLOSE(c, ref, (size_t)m * LD, 1e-5, 1e-5, label);
+		for (int i = 0; i < LD * LD; i++)
+			c[i] = NAN;
+		gemm(ta, tb, m, n, k, 2.0f, a, LD - 1, b, LD - 2, 0.0f, c, LD);
 		for (int i = 0; i < m; i++)
 			for (int j = 0; j < n; j++)
-				ref[i * 9 + j] = 2.0f * ref[i * 9 + j] + 0.5f;
+				ref[i * LD + j] -= 0.5f;
 		for (int i = 0; i < m; i++)
-			for (int j = n; j < 9; j++)
-				ref[i * 9 + j] = 1.0f;   /* past n: untouched */
-		snprintf(label, sizeof(label), "gemm ta=%d tb=%d", ta, tb);
-		CHECK_CLOSE(c, ref, 5 * 9, 1e-5, 1e-5, label);
+			for (int j = n; j < LD; j++)
+				ref[i * LD + j] = c[i * LD + j];   /* NaN past n: not compared */
+		CHECK_CLOSE(c, ref, (size_t)m * LD, 1e-5, 1e-5, label);
 	}
+	free(a);
+	free(b);
+}
+
+static void test_gemm(void)
+{
+	TestRng rng = { 3 };
+	static const int shapes[][3] = {
+		{ 1, 1, 1 }, { 8, 5, 2 }, { 5, 2, 8 }, { 8, 2, 5 }, { 4, 4, 8 },
+		{ 2, 8, 8 }, { 8, 4, 4 }, { 5, 7, 6 }, { 3, 5, 9 }, { 10, 10, 10 },
+	};
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+		test_gemm_shape(&rng, shapes[i][0], shapes[i][1], shapes[i][2]);
+	CHECK(gemm_is_tiny(8, 5, 2) && gemm_is_tiny(2, 8, 8) && !gemm_is_tiny(3, 5, 9) &&
+	      !gemm_is_tiny(5, 7, 6));
+	float *a = test_rnd_vec(&rng, 64), *b = test_rnd_vec(&rng, 64), c[5 * 9];
+	int n = 7;
 	for (int i = 0; i < 5 * 9; i++)
 		c[i] = 3.0f;
-	gemm(0, 0, m, n, 0, 1.0f, a, 8, b, 8, 0.0f, c, 9);
+	gemm(0, 0, 5, n, 0, 1.0f, a, 8, b, 8, 0.0f, c, 9);
 	CHECK(c[0] == 0 && c[n - 1] == 0 && c[n] == 3.0f);
-	gemm(0, 0, 0, n, k, 1.0f, a, 8, b, 8, 0.0f, c, 9);
+	gemm(0, 0, 0, n, 6, 1.0f, a, 8, b, 8, 0.0f, c, 9);
 	CHECK(c[n] == 3.0f);
 	gemm_set_threads(1);
 	gemm_set_threads(0);
+	Err e;
+	CHECK(gemm_load(&e) == 0 && strcmp(gemm_core(), "none") != 0);
 	free(a);
 	free(b);
 }
@@ -82,16 +91,16 @@ typedef struct {
 	float *in, *w, *b, *out, *r;
 } Lin;
 
-static void lin_init(Lin *L, int n, int in_dim, int out_dim, int bias, Rng *rng)
+static void lin_init(Lin *L, int n, int in_dim, int out_dim, int bias, TestRng *rng)
 {
 	L->n = n;
 	L->in_dim = in_dim;
 	L->out_dim = out_dim;
-	L->in = rnd_vec(rng, (size_t)n * in_dim);
-	L->w = rnd_vec(rng, (size_t)out_dim * in_dim);
-	L->b = bias ? rnd_vec(rng, out_dim) : NULL;
-	L->out = rnd_vec(rng, (size_t)n * out_dim);
-	L->r = rnd_vec(rng, (size_t)n * out_dim);
+	L->in = test_rnd_vec(rng, (size_t)n * in_dim);
+	L->w = test_rnd_vec(rng, (size_t)out_dim * in_dim);
+	L->b = bias ? test_rnd_vec(rng, out_dim) : NULL;
+	L->out = test_rnd_vec(rng, (size_t)n * out_dim);
+	L->r = test_rnd_vec(rng, (size_t)n * out_dim);
 }
 
 static void lin_free(Lin *L)
@@ -149,7 +158,7 @@ static void test_layer(void)
 		{ 8, 2, 2, 1 }, { 8, 2, 5, 1 }, { 8, 5, 3, 1 }, { 8, 3, 1, 1 },
 		{ 12, 1, 4, 1 }, { 1, 7, 3, 0 }, { 3, 100, 49, 1 }, { 2, 300, 1, 0 },
 	};
-	Rng rng = { 11 };
+	TestRng rng = { 11 };
 	char name[64];
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 		Lin L;
@@ -165,7 +174,7 @@ static void test_layer(void)
 /* Backward twice from zero doubles dw and db; din is overwritten; NULLs skip. */
 static void test_accumulate(void)
 {
-	Rng rng = { 5 };
+	TestRng rng = { 5 };
 	Lin L;
 	lin_init(&L, 4, 6, 3, 1, &rng);
 	float din1[24], din2[24], dw1[18] = { 0 }, dw2[18] = { 0 }, db1[3] = { 0 }, db2[3] = { 0 };
