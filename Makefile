@@ -5,6 +5,13 @@ include config.mk
 
 B ?= build
 SAN ?= 0
+ifneq ($(OPENMP),)
+  HAVE_OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) $(OPENMP) -x c - -o /dev/null 2>/dev/null && echo y)
+  ifeq ($(HAVE_OPENMP),y)
+    CFLAGS += $(OPENMP)
+    LDFLAGS += $(OPENMP)
+  endif
+endif
 ifeq ($(SAN),1)
   B := build-san
   CFLAGS += $(SANFLAGS) -O1

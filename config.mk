@@ -11,6 +11,10 @@ CC       = cc
 OPT      = -O2
 # -march=native only where the compiler accepts it (checked in the Makefile).
 NATIVE   = -march=native
+# The layers' own threads (libcommon/par.h), where the compiler has OpenMP
+# (checked in the Makefile); `make OPENMP=` builds without, leaving the
+# threading to OpenBLAS. Measured idle on 2 cores: dcgan-mnist 1.3x faster.
+OPENMP   = -fopenmp
 WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter
 CPPFLAGS = -D_GNU_SOURCE -DGAN_VERSION=\"$(VERSION)\" -DGAN_DATADIR=\"$(DATADIR)\" \
            -I/usr/include/x86_64-linux-gnu/openblas-pthread -Ilibcommon

@@ -87,8 +87,13 @@ static void bwd_chunk(ActKind k, float alpha, float *din, const float *dout,
 /* out (n) = f(in (n)); out may alias in. */
 void act_forward(ActKind k, float alpha, float *out, const float *in, size_t n)
 {
+	if (n < 4 * PAR_GRAIN) {
+		/* Not even an idle parallel region: OpenMP's costs microseconds. */
+		fwd_chunk(k, alpha, out, in, n);
+		return;
+	}
 	long chunks = (long)((n + CHUNK - 1) / CHUNK);
-	PAR_FOR(chunks > 1 && n >= 4 * PAR_GRAIN)
+	PAR_FOR(1)
 	for (long c = 0; c < chunks; c++) {
 		size_t lo = (size_t)c * CHUNK, len = n - lo < CHUNK ? n - lo : CHUNK;
 		fwd_chunk(k, alpha, out + lo, in + lo, len);
@@ -100,8 +105,12 @@ void act_forward(ActKind k, float alpha, float *out, const float *in, size_t n)
 void act_backward(ActKind k, float alpha, float *din, const float *dout,
 		  const float *in, const float *out, size_t n)
 {
+	if (n < 4 * PAR_GRAIN) {
+		bwd_chunk(k, alpha, din, dout, in, out, n);
+		return;
+	}
 	long chunks = (long)((n + CHUNK - 1) / CHUNK);
-	PAR_FOR(chunks > 1 && n >= 4 * PAR_GRAIN)
+	PAR_FOR(1)
 	for (long c = 0; c < chunks; c++) {
 		size_t lo = (size_t)c * CHUNK, len = n - lo < CHUNK ? n - lo : CHUNK;
 		bwd_chunk(k, alpha, din + lo, dout + lo, in + lo, out + lo, len);

@@ -44,8 +44,13 @@ void adam_step(float *p, const float *g, float *m, float *v, size_t n,
 	AdamK k = { (float)c->beta1, (float)c->beta2, (float)(1.0 - c->beta1),
 		    (float)(1.0 - c->beta2), (float)(-(c->lr / bc1)), (float)sqrt(bc2),
 		    (float)c->eps };
+	if (n < 4 * PAR_GRAIN) {
+		/* Not even an idle parallel region: OpenMP's costs microseconds. */
+		adam_chunk(p, g, m, v, n, &k);
+		return;
+	}
 	long chunks = (long)((n + CHUNK - 1) / CHUNK);
-	PAR_FOR(chunks > 1 && n >= 4 * PAR_GRAIN)
+	PAR_FOR(1)
 	for (long ch = 0; ch < chunks; ch++) {
 		size_t lo = (size_t)ch * CHUNK, len = n - lo < CHUNK ? n - lo : CHUNK;
 		adam_chunk(p + lo, g + lo, m + lo, v + lo, len, &k);
