@@ -60,18 +60,16 @@ busy=$(awk -v l="$load" -v n="$(nproc)" 'BEGIN { print (l > n / 2) ? 1 : 0 }')
 
 # --- helpers ---------------------------------------------------------------
 
-now_ns() { date +%s%N; }
-
 # run LOG RSS CMD...: runs CMD with its output in LOG, its peak RSS (KiB) in RSS and
-# its wall time (s) in $wall; returns CMD's status.
+# its wall time (s) in $wall, both measured by walltime (fork to wait4, nothing else
+# inside the interval); returns CMD's status.
 run() {
 	_log=$1 _rss=$2
 	shift 2
-	_t0=$(now_ns)
-	/usr/bin/time -f %M -o "$_rss" "$@" >"$_log" 2>&1
+	"$out/walltime" "$tmp/wt" "$@" >"$_log" 2>&1
 	_rc=$?
-	_t1=$(now_ns)
-	wall=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')
+	wall=$(cut -d ' ' -f 1 "$tmp/wt" 2>/dev/null)
+	cut -d ' ' -f 2 "$tmp/wt" >"$_rss" 2>/dev/null
 	if [ $_rc -ne 0 ]; then
 		note "failed ($_rc): $*"
 		tail -n 5 "$_log" >&2
@@ -95,7 +93,7 @@ peer_rate() {
 # count FILE: its number of lines, 0 when it does not exist.
 count() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 
-# kib FILE: the peak RSS written by /usr/bin/time (its last line).
+# kib FILE: the peak RSS written by run (KiB, its last line).
 kib() { tail -n 1 "$1"; }
 
 # stats FILE: "median min max" of the numbers in FILE, or "- - -" if none.
@@ -243,6 +241,8 @@ main() {
 	start=$(date +%s)
 	${CC:-cc} -std=c11 -O2 -Wall -Wextra -I/usr/include/x86_64-linux-gnu/openblas-pthread \
 		"$root/bench/sgemm.c" -lopenblas -o "$out/sgemm" || die "could not build $out/sgemm"
+	${CC:-cc} -std=c11 -O2 -Wall -Wextra "$root/bench/walltime.c" -o "$out/walltime" ||
+		die "could not build $out/walltime"
 	sg1=$("$out/sgemm" 2048 1 3) || die "sgemm failed"
 	sg2=$("$out/sgemm" 2048 "$threads" 3) || die "sgemm failed"
 	core=$(echo "$sg2" | awk '{ print $7 }')

@@ -201,7 +201,7 @@ void gemm(int ta, int tb, int m, int n, int k, float alpha,
 	  float beta, float *c, int ldc)
 {
 	int small = (double)m * (double)n * (double)(k > 0 ? k : 1) < GEMM_PAR_MIN;
-	if (gemm_threads() < 2 || small || par_inside() || m <= 0 || n <= 0) {
+	if (small || m <= 0 || n <= 0 || gemm_threads() < 2 || par_inside()) {
 		gemm_serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 		return;
 	}

@@ -18,5 +18,7 @@ double loss_bce(LossKind k, float *dx, const float *x, float y, int n, float sca
 double loss_mse(float *dx, const float *x, const float *y, int n, float scale);
 /* D's probability for an output: sigmoid(x) for logits, x for BCE. */
 float loss_prob(LossKind k, float x);
+/* Sum of loss_prob over x (n), in double (vectorised). */
+double loss_prob_sum(LossKind k, const float *x, int n);
 
 #endif

@@ -142,15 +142,6 @@ static void opt_update(const Model *m, Net *n, double lr0, int64_t *tc)
 	(*tc)++;
 }
 
-/* Mean of D's probabilities for its n outputs. */
-static double mean_prob(const Model *m, const float *y, int n)
-{
-	double s = 0;
-	for (int i = 0; i < n; i++)
-		s += loss_prob(m->loss, y[i]);
-	return s / n;
-}
-
 /* BCE of D's outputs y (n) against target: returns the sum, writes the
  * scaled gradient into t->dl and the mean probability into *prob (unless
  * NULL); on the GPU while t->gpu is set. */
@@ -161,7 +152,7 @@ static double d_loss(Trainer *t, const float *y, float target, int n, float scal
 		return netgpu_train_loss(t, y, target, n, scale, prob);
 	double l = loss_bce(t->m.loss, t->dl, y, target, n, scale);
 	if (prob)
-		*prob = mean_prob(&t->m, y, n);
+		*prob = loss_prob_sum(t->m.loss, y, n) / n;
 	return l;
 }
 

@@ -62,6 +62,31 @@ static void check_edges(void)
 	CHECK(dm[0] == 1.0f && dm[1] == 0.0f && dm[2] == -2.0f);
 }
 
+/* Past the 64-element blocks of the vectorised loops: 150 logits over
+ * [-30, 30] against the formula in double, y = 0.3; loss_prob_sum against
+ * loss_prob one by one. */
+static void check_long(void)
+{
+	enum { M = 150 };
+	float x[M], dx[M], ref[M];
+	double want = 0, psum = 0;
+	for (int i = 0; i < M; i++) {
+		x[i] = -30.0f + 60.0f * (float)((i * 37) % M) / M;
+		double xi = x[i];
+		want += fmax(xi, 0) - xi * 0.3 + log1p(exp(-fabs(xi)));
+		ref[i] = (float)((1 / (1 + exp(-xi)) - 0.3) * 0.5);
+		psum += loss_prob(LOSS_BCE_LOGITS, x[i]);
+	}
+	double l = loss_bce(LOSS_BCE_LOGITS, dx, x, 0.3f, M, 0.5f);
+	CHECK_MSG(fabs(l - want) <= 1e-6 * want, "loss %.9g vs %.9g", l, want);
+	CHECK_CLOSE(dx, ref, M, 1e-7, 1e-6, "bce logits grad, 150 elements");
+	CHECK(loss_prob_sum(LOSS_BCE_LOGITS, x, M) == psum);
+	double rsum = 0;
+	for (int i = 0; i < M; i++)
+		rsum += ref[i];
+	CHECK(loss_prob_sum(LOSS_BCE, ref, M) == rsum && loss_prob_sum(LOSS_BCE, x, 0) == 0);
+}
+
 static void check_fd(LossKind k, int mse, float y, const char *label)
 {
 	LossCase c = { .k = k, .y = y, .mse = mse };
@@ -81,6 +106,7 @@ static void check_fd(LossKind k, int mse, float y, const char *label)
 static void run(void)
 {
 	check_golden();
+	check_long();
 	check_edges();
 	check_fd(LOSS_BCE_LOGITS, 0, 1.0f, "bce logits y=1 fd");
 	check_fd(LOSS_BCE_LOGITS, 0, 0.0f, "bce logits y=0 fd");

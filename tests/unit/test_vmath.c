@@ -1,6 +1,7 @@
 /* test_vmath.c - vmath.h's exp, tanh and sigmoid against double-precision
  * references: the ulp bounds its header states over a sweep of every float
- * magnitude and a dense sweep of [-20, 20], the limits and NaN; then the
+ * magnitude and a dense sweep of [-20, 20], log1p on [0, 1], the limits and
+ * NaN; then the
  * activation layer's vectorised loop against the scalar function. */
 #include <float.h>
 #include <stdint.h>
@@ -49,6 +50,26 @@ static void sweeps(void)
 	CHECK_MSG(w.sig <= 3, "vm_sigmoidf %.2f ulp at %g", w.sig, w.sig_at);
 }
 
+/* vm_log1pf_unit over [0, 1]: floats spread over [2^-149, 2^-20] by their
+ * bit patterns, then a dense sweep. */
+static void log1p_unit(void)
+{
+	double worst = 0;
+	float at = 0;
+	for (uint32_t b = 0; b <= vm_float_to_bits(0x1p-20f); b += 997) {
+		float x = vm_bits_to_float(b);
+		double u = ulps(vm_log1pf_unit(x), log1p((double)x));
+		if (u > worst) { worst = u; at = x; }
+	}
+	for (int i = 0; i <= 1000000; i++) {
+		float x = (float)i / 1000000;
+		double u = ulps(vm_log1pf_unit(x), log1p((double)x));
+		if (u > worst) { worst = u; at = x; }
+	}
+	CHECK_MSG(worst <= 3, "vm_log1pf_unit %.2f ulp at %g", worst, at);
+	CHECK(vm_log1pf_unit(0) == 0 && vm_log1pf_unit(1) == (float)log1p(1.0));
+}
+
 static void limits(void)
 {
 	CHECK(vm_expf(0) == 1.0f && vm_expf(INFINITY) == INFINITY && vm_expf(-INFINITY) == 0);
@@ -86,6 +107,7 @@ static void layer_matches_scalar(void)
 static void run(void)
 {
 	sweeps();
+	log1p_unit();
 	limits();
 	layer_matches_scalar();
 }
