@@ -143,19 +143,27 @@ peer() {
 	fi
 }
 
+# gaussian2d: gantools GAUSS_RUNS times per repetition (a run is ~15 ms; one slow
+# run in a few, seen on this VM after the peer's, moved a median of 3), the peer once.
+GAUSS_RUNS=5
 bench_gaussian2d() {
 	"$bin/gan-data" gaussian2d -n 1000 --seed 1 -o "$tmp/g2d.npy" &&
 		"$bin/gan-init" gaussian2d --seed 1 -o "$tmp/g2d.st" || return 1
 	i=0
 	while again $i; do
-		if run "$tmp/g2d.glog" "$tmp/rss" "$bin/gan-step" "$tmp/g2d.st" --data "$tmp/g2d.npy" \
-			--epochs 20 --batch 8 --threads "$threads" --device cpu --log "$tmp/g2d.tsv" \
-			-o "$tmp/out.st"; then
-			awk -v w="$wall" 'BEGIN { printf "%.1f\n", 20000 / w }' >>"$tmp/gaussian2d.g"
-			log_rate "$tmp/g2d.tsv" 0 1000 >>"$tmp/gaussian2d.gl"
-			kib "$tmp/rss" >>"$tmp/gaussian2d.gr"
-			note "gaussian2d gantools $(tail -n 1 "$tmp/gaussian2d.g") examples/s"
-		fi
+		j=0
+		while [ $j -lt $GAUSS_RUNS ]; do
+			rm -f "$tmp/g2d.tsv"
+			if run "$tmp/g2d.glog" "$tmp/rss" "$bin/gan-step" "$tmp/g2d.st" \
+				--data "$tmp/g2d.npy" --epochs 20 --batch 8 --threads "$threads" \
+				--device cpu --log "$tmp/g2d.tsv" -o "$tmp/out.st"; then
+				awk -v w="$wall" 'BEGIN { printf "%.1f\n", 20000 / w }' >>"$tmp/gaussian2d.g"
+				log_rate "$tmp/g2d.tsv" 0 1000 >>"$tmp/gaussian2d.gl"
+				kib "$tmp/rss" >>"$tmp/gaussian2d.gr"
+			fi
+			j=$(( j + 1 ))
+		done
+		note "gaussian2d gantools $(tail -n 1 "$tmp/gaussian2d.g") examples/s (last of $GAUSS_RUNS)"
 		rm -f "$tmp/g2d.tsv"
 		peer gaussian2d torch_gaussian2d.py "$threads"
 		i=$(( i + 1 ))
