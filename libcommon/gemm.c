@@ -23,7 +23,8 @@
  * to m*n*k ~ 160, slower beyond). */
 #define GEMM_TINY_MAX 128
 /* The library's run-time name (Debian: the alternatives link of
- * libopenblas0-pthread or -openmp). */
+ * libopenblas0-pthread or -openmp); the environment's GAN_OPENBLAS, when
+ * set, names another (a path or a soname). */
 #ifndef GAN_OPENBLAS
 #define GAN_OPENBLAS "libopenblas.so.0"
 #endif
@@ -74,10 +75,13 @@ static void threads_apply(int n);
 
 static void blas_load(void)
 {
-	void *h = dlopen(GAN_OPENBLAS, RTLD_NOW | RTLD_LOCAL);
+	const char *lib = getenv("GAN_OPENBLAS");
+	if (!lib || !*lib)
+		lib = GAN_OPENBLAS;
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		const char *why = dlerror();
-		snprintf(blas.error, sizeof blas.error, "%s", why ? why : GAN_OPENBLAS);
+		snprintf(blas.error, sizeof blas.error, "%s", why ? why : lib);
 		return;
 	}
 	*(void **)&blas.sgemm = dlsym(h, "cblas_sgemm");
@@ -86,8 +90,8 @@ static void blas_load(void)
 	*(void **)&blas.dyn_init = dlsym(h, "gotoblas_dynamic_init");
 	*(void **)&blas.dyn_quit = dlsym(h, "gotoblas_dynamic_quit");
 	if (!blas.sgemm || !blas.set_threads || !blas.corename) {
-		snprintf(blas.error, sizeof blas.error, "%s lacks cblas_sgemm or "
-			 "openblas_set_num_threads", GAN_OPENBLAS);
+		snprintf(blas.error, sizeof blas.error, "%.120s lacks cblas_sgemm or "
+			 "openblas_set_num_threads", lib);
 		blas.sgemm = NULL;
 		return;
 	}
