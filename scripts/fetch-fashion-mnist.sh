@@ -17,6 +17,7 @@ cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa  t10k-images-id
 SUMS
 }
 verify() { (cd "$1" && sums | sha256sum -c --quiet --status) 2>/dev/null; }
+. "$root/scripts/fetch-lib.sh"
 
 if [ -d "$dest" ] && verify "$dest"; then
 	say "$dest: present and verified, nothing to do"
@@ -32,15 +33,4 @@ if ! [ -d "$src" ] || ! verify "$src"; then
 			--no-install-recommends dataset-fashion-mnist >/dev/null
 	}
 fi
-if ! verify "$src"; then
-	(cd "$src" && sums | sha256sum -c) >&2 || true
-	say "$src: checksum mismatch"
-	exit 1
-fi
-mkdir -p "$dest"
-sums | while read -r _ f; do
-	cp "$src/$f" "$dest/.$f.tmp"
-	mv "$dest/.$f.tmp" "$dest/$f"
-done
-verify "$dest" || { say "$dest: checksum mismatch after copying"; exit 2; }
-say "$dest: wrote 4 verified IDX files"
+copy_idx "$src" "$dest"

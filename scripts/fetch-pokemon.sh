@@ -11,6 +11,7 @@ dest=${GANTOOLS_DATA:-$root/data}/pokemon
 pkg=pokesprite-images@2.7.0
 setsum=8f5fd8ad706d01b3cd1d1c8ba2cff22a6def1a83fadb1bb3cf7242c389e71399
 say() { echo "fetch-pokemon: $*" >&2; }
+. "$root/scripts/fetch-lib.sh"
 # The set's sum of the sprite tree under $1 (empty when there is none).
 tree_sum() {
 	[ -d "$1/regular" ] && [ -d "$1/shiny" ] || return 0
@@ -22,16 +23,10 @@ if [ "$(tree_sum "$dest")" = "$setsum" ]; then
 	say "$dest: present and verified, nothing to do"
 	exit 0
 fi
-command -v npm >/dev/null 2>&1 || { say "npm not found (apt-get install npm)"; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
-say "fetching $pkg with npm pack"
-if ! (cd "$tmp" && npm pack --silent "$pkg" >/dev/null 2>npm.log); then
-	cat "$tmp/npm.log" >&2
-	say "npm pack $pkg failed"
-	exit 2
-fi
+npm_pack "$pkg" "$tmp"
 tar -xzf "$tmp"/pokesprite-images-2.7.0.tgz -C "$tmp" package/pokemon-gen8/regular \
 	package/pokemon-gen8/shiny
 src=$tmp/package/pokemon-gen8
