@@ -88,7 +88,7 @@ static void bwd_chunk(ActKind k, float alpha, float *din, const float *dout,
 void act_forward(ActKind k, float alpha, float *out, const float *in, size_t n)
 {
 	if (n < 4 * PAR_GRAIN) {
-		/* Not even an idle parallel region: OpenMP's costs microseconds. */
+		/* Serial below the threshold: see PAR_FOR in par.h. */
 		fwd_chunk(k, alpha, out, in, n);
 		return;
 	}

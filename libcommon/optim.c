@@ -45,7 +45,7 @@ void adam_step(float *p, const float *g, float *m, float *v, size_t n,
 		    (float)(1.0 - c->beta2), (float)(-(c->lr / bc1)), (float)sqrt(bc2),
 		    (float)c->eps };
 	if (n < 4 * PAR_GRAIN) {
-		/* Not even an idle parallel region: OpenMP's costs microseconds. */
+		/* Serial below the threshold: see PAR_FOR in par.h. */
 		adam_chunk(p, g, m, v, n, &k);
 		return;
 	}

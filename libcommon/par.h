@@ -10,7 +10,10 @@
 #include <omp.h>
 /* A parallel loop over its following for statement, taken when cond holds;
  * iterations are handed out one at a time (a thread that the system holds
- * back takes fewer), so they must not depend on which thread runs them. */
+ * back takes fewer), so they must not depend on which thread runs them.
+ * A false cond still enters libgomp, which sets up a team of one (a few
+ * microseconds, with malloc and futex calls): code called per step on small
+ * sizes (activations, Adam) tests its threshold first and runs serially. */
 #define PAR_FOR(cond) PAR_PRAGMA(omp parallel for schedule(dynamic) if (cond))
 /* The same inside a PAR_REGION: its threads share the loop, then wait. */
 #define PAR_SHARE PAR_PRAGMA(omp for schedule(dynamic))
