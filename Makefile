@@ -23,6 +23,11 @@ else
   endif
 endif
 
+# The library's sources, one folder per layer (config.mk: LIBCOMMON_DIRS).
+LIB_DIRS  := $(LIBCOMMON_DIRS:%=libcommon/%)
+LIB_SRC   := $(filter-out libcommon/engine/netgpu_%.c,$(sort $(wildcard $(LIB_DIRS:%=%/*.c))))
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
+
 NVCC := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 
 # GPU: built only where nvcc, cuBLAS and cuDNN are found (cuda/cuda.mk sets
@@ -39,16 +44,14 @@ NVCC := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/de
 # the loader itself.
 GPU_ENGINE := $(if $(filter 1,$(SAN)),,$(HAVE_GPU))
 GPU_SO_ALL := $(if $(GPU_ENGINE),$(GPU_SO))
-DL_OBJ     := $(B)/obj/libcommon/netgpu_dl.o
-NONE_OBJ   := $(B)/obj/libcommon/netgpu_none.o
+DL_OBJ     := $(B)/obj/libcommon/engine/netgpu_dl.o
+NONE_OBJ   := $(B)/obj/libcommon/engine/netgpu_none.o
 DL_LIBS    := -ldl
 TEST_ENGINE = $(NONE_OBJ)
 $(B)/tests/test_netgpu_dl: TEST_ENGINE = $(DL_OBJ)
 # Installed beside the tools' ../lib, where netgpu_dl.c looks for it.
 LIBDIR     ?= $(PREFIX)/lib
 
-LIB_SRC   := $(filter-out libcommon/netgpu_%.c,$(sort $(wildcard libcommon/*.c)))
-LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOL_SRC  := $(sort $(wildcard tools/gan-*.c))
 TOOLS     := $(TOOL_SRC:tools/%.c=$(B)/bin/%)
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
@@ -56,7 +59,7 @@ TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 MAN       := $(sort $(wildcard man/*.[0-9]))
 PRESETS   := $(sort $(wildcard models/*.model))
 
-.PHONY: all deps check check-fast test-unit test-bats demo bench install uninstall clean fuzz
+.PHONY: all deps check check-fast test-unit test-bats demo bench bench-layers install uninstall clean fuzz
 all: $(TOOLS) $(TESTS) $(GPU_SO_ALL)
 
 # Objects depend on the settings too: a flag changed in config.mk rebuilds.
@@ -65,7 +68,7 @@ $(B)/obj/%.o: %.c config.mk
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # gan-plot draws with cairo.
-$(B)/obj/tools/gan-plot.o $(B)/obj/libcommon/plot.o: CFLAGS += $(CAIRO_CFLAGS)
+$(B)/obj/tools/gan-plot.o $(B)/obj/libcommon/plot/plot.o: CFLAGS += $(CAIRO_CFLAGS)
 
 $(B)/libcommon.a: $(LIB_OBJ)
 	@rm -f $@
@@ -102,6 +105,13 @@ demo: deps
 
 bench: all
 	@sh bench/run.sh $(B)/bin
+
+# The per-layer micro-benchmark (bench/layers.c): make bench-layers, then
+# build/bench/layers [batch [threads [dcgan64|mnist|all]]].
+bench-layers: $(B)/bench/layers
+$(B)/bench/layers: $(B)/obj/bench/layers.o $(B)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(B)/libcommon.a $(LDLIBS) -o $@
 
 install: $(TOOLS) $(GPU_SO_ALL)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/models

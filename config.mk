@@ -11,19 +11,22 @@ CC       = cc
 OPT      = -O2
 # -march=native only where the compiler accepts it (checked in the Makefile).
 NATIVE   = -march=native
-# The layers' own threads (libcommon/par.h), where the compiler has OpenMP
+# The layers' own threads (libcommon/base/par.h), where the compiler has OpenMP
 # (checked in the Makefile); `make OPENMP=` builds without, leaving the
 # threading to OpenBLAS. Measured idle on 2 cores: dcgan-mnist 1.3x faster.
 OPENMP   = -fopenmp
 WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter
+# libcommon's folders, lowest layer first (see libcommon/README.md); each is
+# on the include path, so a header is named by its file name alone.
+LIBCOMMON_DIRS = base formats nn engine data plot eval
 CPPFLAGS = -D_GNU_SOURCE -DGAN_VERSION=\"$(VERSION)\" -DGAN_DATADIR=\"$(DATADIR)\" \
-           -I/usr/include/x86_64-linux-gnu/openblas-pthread -Ilibcommon
+           -I/usr/include/x86_64-linux-gnu/openblas-pthread $(LIBCOMMON_DIRS:%=-Ilibcommon/%)
 # -fopenmp-simd: the `omp simd` loops of par.h vectorise without OpenMP;
 # -fno-trapping-math: nothing here reads floating-point exception flags, and
 # without it gcc will not vectorise loops with selects (vmath.h).
 CFLAGS   = -std=c11 -g $(OPT) -fopenmp-simd -fno-trapping-math $(WARN) -pthread
 # --as-needed: a tool records only the libraries it calls. OpenBLAS is not
-# linked: libcommon/gemm.c loads it (dlopen) on the first product that needs
+# linked: libcommon/base/gemm.c loads it (dlopen) on the first product that needs
 # it, so tools and runs that need none skip its ~2 ms start-up.
 LDFLAGS  = -Wl,--as-needed
 LDLIBS   = -ljansson -lpng16 -lz -lm -ldl -pthread

@@ -1,14 +1,10 @@
 /* layers.c - micro-benchmark of the CPU layer kernels: forward and backward of
  * every layer of dcgan64 and dcgan-mnist, GFLOP/s per layer and per pass,
  * against the raw SGEMM rate of the same matrix shapes (whole-batch GEMMs).
- * Build by hand from the repository root with the flags of config.mk
- * (-fopenmp: the layers' own threads, see libcommon/par.h, as the tools are
- * built; without it OpenBLAS's threads split the GEMMs):
- *   cc -std=c11 -D_GNU_SOURCE -O2 -march=native -fopenmp -fno-trapping-math \
- *      -Ilibcommon -I/usr/include/x86_64-linux-gnu/openblas-pthread \
- *      bench/layers.c libcommon/{conv2d,gemm,batchnorm,activation,linear,optim,err}.c \
- *      -lm -ldl -pthread -o /tmp/layers
- * Run: /tmp/layers [batch [threads [dcgan64|mnist|all]]] (64, 2, all).
+ * Built with the tools' flags (-fopenmp: the layers' own threads, see
+ * libcommon/base/par.h; without it OpenBLAS's threads split the GEMMs):
+ *   make bench-layers
+ * Run: build/bench/layers [batch [threads [dcgan64|mnist|all]]] (64, 2, all).
  * On AVX-512 machines gemm.c selects OpenBLAS's SkylakeX kernels itself;
  * OPENBLAS_CORETYPE, when set, is obeyed instead. Times are the fastest of
  * several runs; "sgemm" is the rate of the same products as whole-batch

@@ -1,5 +1,5 @@
 /* activation.cu - element-wise activations and their derivatives on the GPU
- * (twin of libcommon/activation.c), the same float formulas: ReLU and
+ * (twin of libcommon/nn/activation.c), the same float formulas: ReLU and
  * LeakyReLU derivative 0 / alpha at x <= 0, softplus threshold 20. */
 #include "gpu_ops.h"
 

@@ -1,5 +1,5 @@
 /* batchnorm.cu - batch normalisation on the GPU (twin of
- * libcommon/batchnorm.c) with cuDNN's spatial mode on (n, c, hw, 1). cuDNN
+ * libcommon/nn/batchnorm.c) with cuDNN's spatial mode on (n, c, hw, 1). cuDNN
  * matches PyTorch: exponentialAverageFactor is the momentum, the running
  * variance takes the unbiased batch variance, and the saved "inverse
  * variance" is 1 / sqrt(var + eps), i.e. the CPU's rstd. */

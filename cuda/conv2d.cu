@@ -1,5 +1,5 @@
 /* conv2d.cu - 2-D convolution and transposed convolution on the GPU (twin
- * of libcommon/conv2d.c) with cuDNN: one cuDNN convolution per layer, whose
+ * of libcommon/nn/conv2d.c) with cuDNN: one cuDNN convolution per layer, whose
  * forward, backward-data and backward-filter serve both layer kinds in
  * swapped roles; algorithms picked once per batch size and cached in the plan. */
 #include <string.h>

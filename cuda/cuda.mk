@@ -5,7 +5,7 @@
 #   $(GPU_SO)           the engine, libgantools-gpu.so: cuda/*.cu (not test_*)
 #                       and its own -fPIC copies of libcommon (in $(B)/pic/),
 #                       linked -Bsymbolic, exporting only netgpu_api
-#                       (libcommon/netgpu_api.h); the tools dlopen it
+#                       (libcommon/engine/netgpu_api.h); the tools dlopen it
 #   make gpu-check      $(B)/libgpu.a and $(B)/tests-gpu/test_gpu_ops, then runs
 #                       it (it prints "skipped" and passes on a machine
 #                       without a device); without nvcc or cuDNN, says skipped.
@@ -32,10 +32,10 @@ GPU_LIB      := $(B)/libgpu.a
 GPU_SO       := $(B)/lib/libgantools-gpu.so
 # The engine's own position-independent libcommon: everything but the
 # drawing and the netgpu shims, as an archive so only what it uses is linked.
-PIC_SRC      := $(filter-out libcommon/plot.c libcommon/netgpu_%.c,$(sort $(wildcard libcommon/*.c)))
+PIC_SRC      := $(filter-out libcommon/plot/plot.c libcommon/engine/netgpu_%.c,$(LIB_SRC))
 PIC_OBJ      := $(PIC_SRC:%.c=$(B)/pic/%.o)
 PIC_LIB      := $(B)/pic/libcommon.a
-PIC_API      := $(B)/pic/libcommon/netgpu_api.o
+PIC_API      := $(B)/pic/libcommon/engine/netgpu_api.o
 GPU_MAP      := $(B)/pic/libgantools-gpu.map
 GPU_TEST     := $(B)/tests-gpu/test_gpu_ops
 GPU_CPPFLAGS := -Icuda $(addprefix -I,$(sort $(patsubst %/,%,$(dir $(CUDNN_INC)) \

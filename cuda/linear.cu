@@ -1,5 +1,5 @@
 /* linear.cu - the fully connected layer on the GPU (twin of
- * libcommon/linear.c): cuBLAS SGEMMs on row-major PyTorch layouts, read by
+ * libcommon/nn/linear.c): cuBLAS SGEMMs on row-major PyTorch layouts, read by
  * cuBLAS as their column-major transposes; bias kernels of our own. */
 #include "gpu_ops.h"
 

@@ -1,4 +1,4 @@
-/* loss.cu - the GAN losses on the GPU (twin of libcommon/loss.c): BCE on
+/* loss.cu - the GAN losses on the GPU (twin of libcommon/nn/loss.c): BCE on
  * logits and on probabilities, and MSE; per-element terms in double and one
  * block's fixed-order tree reduction, so the sum is deterministic. */
 #include "gpu_ops.h"

@@ -1,4 +1,4 @@
-/* net_gpu.cu - the Sequential network of libcommon/net.c on a CUDA device:
+/* net_gpu.cu - the Sequential network of libcommon/engine/net.c on a CUDA device:
  * device copies of params, grads, Adam moments and buffers at the host
  * offsets, per-layer activations and cuDNN plans, and the netgpu_* calls
  * that net.c and train.c dispatch to. Errors stay in the device context. */

@@ -1,4 +1,4 @@
-/* optim.cu - parameter updates on the GPU (twin of libcommon/optim.c):
+/* optim.cu - parameter updates on the GPU (twin of libcommon/nn/optim.c):
  * Adam with the bias corrections formed on the host in double exactly as
  * the CPU, and the same float operations per element (IEEE division and
  * sqrt, explicit fmaf), so the update is bit-exact with the CPU's. */

@@ -1,6 +1,6 @@
 /* scale.cu - training batches on the GPU from a data set kept on the
  * device: u8 pixels scaled to [-1, 1] as x / 255 * 2 - 1 in float (as
- * libcommon/epoch.c), and rows gathered by a shuffled index. */
+ * libcommon/engine/epoch.c), and rows gathered by a shuffled index. */
 #include "gpu_ops.h"
 
 /* The CPU's (float)u / 255.0f * 2.0f - 1.0f without fma contraction. */

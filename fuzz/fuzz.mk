@@ -25,7 +25,7 @@ FUZZ_LEN_tsvlog      := 12288
 FUZZ_BINS    := $(FUZZ_HARNESSES:%=$(FUZZ_DIR)/fuzz_%)
 REPLAY_BINS  := $(FUZZ_HARNESSES:%=$(B)/fuzz/replay_%)
 SHIM         := $(B)/shim/failwrite.so
-FUZZ_LIB_OBJ := $(LIB_SRC:libcommon/%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 
 .PHONY: fuzz fuzz-build fuzz-replay
 all: $(SHIM)
@@ -37,8 +37,8 @@ $(SHIM): tests/shim/failwrite.c
 
 # Library objects for the fuzzers: coverage-instrumented and sanitized, in
 # one archive, so each harness links just the libcommon sources it needs.
-$(FUZZ_DIR)/obj/plot.o: FUZZ_EXTRA = $(CAIRO_CFLAGS)
-$(FUZZ_DIR)/obj/%.o: libcommon/%.c
+$(FUZZ_DIR)/obj/libcommon/plot/plot.o: FUZZ_EXTRA = $(CAIRO_CFLAGS)
+$(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_EXTRA) -fsanitize=fuzzer-no-link -c $< -o $@
 

@@ -1,6 +1,6 @@
 /* gan-init - reads a model file or a preset name, initialises G and D from a
  * seed and writes the first checkpoint (safetensors) to a file or stdout.
- * The work lives in libcommon/model.c, train.c and ckpt.c. */
+ * The work lives in libcommon/engine/model.c, train.c and ckpt.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

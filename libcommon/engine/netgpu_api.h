@@ -1,6 +1,6 @@
 /* netgpu_api.h - the boundary between the tools and the GPU engine loaded at
  * run time: libgantools-gpu.so exports one function, netgpu_api, returning a
- * table of the netgpu.h calls; libcommon/netgpu_dl.c finds, loads and forwards. */
+ * table of the netgpu.h calls; libcommon/engine/netgpu_dl.c finds, loads and forwards. */
 #ifndef GAN_NETGPU_API_H
 #define GAN_NETGPU_API_H
 
@@ -47,7 +47,7 @@ typedef struct NetGpuApi {
 	int (*train_error)(const struct Trainer *t, Err *e);
 } NetGpuApi;
 
-/* The engine's table (libcommon/netgpu_api.c, linked into the .so only). */
+/* The engine's table (libcommon/engine/netgpu_api.c, linked into the .so only). */
 typedef const NetGpuApi *(*NetGpuApiFn)(void);
 const NetGpuApi *netgpu_api(void);
 
