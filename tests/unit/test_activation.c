@@ -44,7 +44,8 @@ static void check_fd(ActKind k, float alpha, const char *label)
 	act_forward(k, alpha, y, c.x, N);
 	act_backward(k, alpha, dx, c.r, c.x, y, N);
 	/* h = 1e-2: smaller steps drown in float rounding where tanh and
-	 * sigmoid saturate; the truncation error stays below 1e-4. */
+	 * sigmoid saturate; the truncation error stays below 1e-4 (measured
+	 * <= 2.7e-5), so 2e-3 leaves room for any rounding. */
 	CHECK_GRAD(act_loss, &c, c.x, dx, N, 1e-2, 2e-3, label);
 }
 

@@ -51,6 +51,9 @@ static void check_fd(int n, int ch, int hw, const char *label)
 	batchnorm_forward_train(out, mean, rstd, NULL, NULL, c.x, c.gamma, c.beta, &c.s);
 	batchnorm_backward(din, dg, db, c.r, c.x, mean, rstd, c.gamma, &c.s);
 	char buf[64];
+	/* Bounds (check.h): dx goes through the batch mean and variance, whose
+	 * curvature gives a truncation error ~h^2 = 1e-4 (measured 2.5e-5); the
+	 * loss is linear in beta and gamma given x, so 1e-3 is rounding room. */
 	snprintf(buf, sizeof buf, "%s dx", label);
 	CHECK_GRAD(bn_loss, &c, c.x, din, (size_t)tot, 1e-2, 1e-2, buf);
 	snprintf(buf, sizeof buf, "%s dgamma", label);

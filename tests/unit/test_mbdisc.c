@@ -61,6 +61,8 @@ static void run(void)
 	float din[NB * F], dw[K * D * F] = {0}, db[K * D] = {0};
 	mbdisc_forward(out, act, c.in, c.w, c.b, NB, F, K, D);
 	mbdisc_backward(din, dw, db, c.r, c.in, act, c.w, NB, F, K, D, ws);
+	/* exp(-L1 distance) has kinks where a difference crosses 0; h = 1e-3 keeps
+	 * steps from crossing them (measured 1.4e-4 against 5e-3). */
 	CHECK_GRAD(mb_loss, &c, c.in, din, NB * F, 1e-3, 5e-3, "mbdisc din fd");
 	CHECK_GRAD(mb_loss, &c, c.w, dw, K * D * F, 1e-3, 5e-3, "mbdisc dw fd");
 	/* b shifts every row of M alike, so pairwise distances and the loss do
