@@ -23,6 +23,19 @@ else
   endif
 endif
 
+# Without the -dev packages the build would die in a compile error: stop at
+# once instead, with one line naming them. demo, check and deps install them
+# first (scripts/install-deps.sh) and then build in a sub-make, which checks.
+NOCHECK_GOALS := deps demo check fresh-check clean uninstall
+ifneq ($(filter-out $(NOCHECK_GOALS),$(or $(MAKECMDGOALS),all)),)
+  HAVE_HEADERS := $(shell printf '\043include <cblas.h>\n\043include <jansson.h>\n\043include <png.h>\n\043include <zlib.h>\n\043include <cairo.h>\n' | \
+	$(CC) $(CPPFLAGS) $$(pkg-config --cflags cairo 2>/dev/null) -E -x c - >/dev/null 2>&1 && echo y)
+  ifneq ($(HAVE_HEADERS),y)
+    MISSING_PKGS := $(shell sh scripts/install-deps.sh --missing-build 2>/dev/null)
+    $(error missing build packages: $(or $(MISSING_PKGS),a C compiler or headers); install them with 'make deps' (scripts/install-deps.sh) or run 'make demo')
+  endif
+endif
+
 # The library's sources, one folder per layer (config.mk: LIBCOMMON_DIRS).
 LIB_DIRS  := $(LIBCOMMON_DIRS:%=libcommon/%)
 LIB_SRC   := $(filter-out libcommon/engine/netgpu_%.c,$(sort $(wildcard $(LIB_DIRS:%=%/*.c))))
@@ -59,7 +72,7 @@ TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 MAN       := $(sort $(wildcard man/*.[0-9]))
 PRESETS   := $(sort $(wildcard models/*.model))
 
-.PHONY: all deps check check-fast test-unit test-bats demo bench bench-layers install uninstall clean fuzz
+.PHONY: all deps check check-fast test-unit test-bats demo fresh-check bench bench-layers install uninstall clean fuzz
 all: $(TOOLS) $(TESTS) $(GPU_SO_ALL)
 
 # Objects depend on the settings too: a flag changed in config.mk rebuilds.
@@ -98,6 +111,10 @@ check: deps
 	@$(MAKE) --no-print-directory SAN=1 all
 	@$(MAKE) --no-print-directory gpu-check
 	@sh tests/run-all.sh $(CURDIR)/build $(CURDIR)/build-san
+
+# A bare Debian 12 root (debootstrap), the README's two commands in it.
+fresh-check:
+	@sh tests/fresh-debian.sh $(FRESH_DIR)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -1,17 +1,40 @@
 #!/bin/sh
 # install-deps.sh - installs the Debian packages gantools needs to build,
 # test and run; quiet and quick when they are all present.
+#   install-deps.sh              installs whatever is missing (as root, or
+#                                through sudo)
+#   install-deps.sh --missing    prints the missing packages, installs nothing
+#   install-deps.sh --missing-build   the same, for building only (the Makefile
+#                                asks this when a header is not found)
+# Every program `make check` runs is here: a test never depends on one that
+# it neither installs nor skips with a reason.
 set -e
-PKGS="build-essential clang libclang-rt-14-dev pkg-config libopenblas-dev libopenblas0-pthread
-libpng-dev zlib1g-dev libjansson-dev libcairo2-dev fonts-dejavu-core bats python3-numpy
-time"
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-		missing="$missing $p"
-done
+# To build the tools and the unit tests.
+BUILD="build-essential pkg-config libopenblas-dev libopenblas0-pthread libpng-dev zlib1g-dev
+libjansson-dev libcairo2-dev"
+# To run the tests: bats, Python with NumPy (the tests' independent readers
+# and writers of .npy, safetensors and PNG), clang and its sanitizer runtime
+# (make fuzz), fonts for the pictures, GNU time, man (the man pages render),
+# debootstrap (make fresh-check).
+TEST="clang libclang-rt-14-dev fonts-dejavu-core bats python3-numpy time man-db
+debootstrap"
+missing_of() {
+	out=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			out="$out $p"
+	done
+	echo "${out# }"
+}
+case "${1:-}" in
+--missing) missing_of $BUILD $TEST; exit 0 ;;
+--missing-build) missing_of $BUILD; exit 0 ;;
+"") ;;
+*) echo "usage: install-deps.sh [--missing | --missing-build]" >&2; exit 1 ;;
+esac
+missing=$(missing_of $BUILD $TEST)
 [ -z "$missing" ] && exit 0
-echo "install-deps: installing:$missing" >&2
+echo "install-deps: installing: $missing" >&2
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq
