@@ -204,36 +204,57 @@ static void checkpoints(void)
 	trainer_free(&t);
 }
 
-/* gaussian2d for 20 epochs on 1000 points: losses near log 2, mean near b. */
-static void converge(void)
+/* gaussian2d for 20 epochs on 1000 points from seed `seed`: after it, the mean
+ * of 1000 samples and one more step's loss_D per example and D(x). */
+static void converge_one(uint64_t seed, double mean[2], StepStats *st, Trainer *t,
+			 float *data, Tensor *x, Dataset *d)
 {
 	Model m;
-	Trainer t;
 	Err e = { 0 };
 	CHECK(model_load_preset(&m, "gaussian2d", &e) == 0);
-	CHECK(trainer_init(&t, &m, 8, 0, &e) == 0);
-	float *data = malloc(1000 * 2 * sizeof(float));
+	CHECK(trainer_init(t, &m, 8, seed, &e) == 0);
 	Rng r;
-	rng_init(&r, 1);
+	rng_init(&r, seed);
 	dataset_gaussian2d(&r, data, 1000);
-	Tensor x = { .dtype = DT_F32, .ndim = 2, .shape = { 1000, 2 }, .data = data, .borrowed = 1 };
-	Dataset d;
 	RunOpts o = { .epochs = 20 };
-	CHECK(trainer_check_data(&t, &x, "d.npy", &d, &e) == 0);
-	CHECK(trainer_run(&t, &d, &o, &e) == 0);
-	CHECK(t.step == 2500 && t.epoch == 20 && t.epoch_step == 0);
+	CHECK(trainer_check_data(t, x, "d.npy", d, &e) == 0);
+	CHECK(trainer_run(t, d, &o, &e) == 0);
+	CHECK(t->step == 2500 && t->epoch == 20 && t->epoch_step == 0);
 	float z[2000];
-	trainer_noise(&t.m, &r, z, 1000);
-	double mean[2] = { 0, 0 };
+	trainer_noise(&t->m, &r, z, 1000);
+	mean[0] = mean[1] = 0;
 	for (int k = 0; k < 1000; k += 8) {
-		const float *y = net_forward(&t.g, z + 2 * k, 8, 0);
+		const float *y = net_forward(&t->g, z + 2 * k, 8, 0);
 		for (int i = 0; i < 8; i++)
 			mean[0] += y[2 * i] / 1000, mean[1] += y[2 * i + 1] / 1000;
 	}
-	CHECK_MSG(fabs(mean[0] - 1) < 0.3 && fabs(mean[1] - 2) < 0.3, "mean %g %g", mean[0], mean[1]);
-	StepStats st;
-	CHECK(trainer_step_with(&t, data, 8, z, NULL, &st) == 0);
-	CHECK_MSG(fabs(st.loss_d / 8 - 0.693) < 0.1 && fabs(st.d_x - 0.5) < 0.1, "loss_D %g", st.loss_d);
+	CHECK(trainer_step_with(t, data, 8, z, NULL, st) == 0);
+}
+
+/* The textbook outcome, as a statistic over seeds rather than one run: a
+ * single trajectory's last bits, and so where it ends, depend on the CPU's
+ * vector width and FMA use. Over seeds 1-10 (Zen 4, AVX-512) 8 reach a mean
+ * within 0.3 of b = (1, 2) and all end with loss_D within 0.02 of log 2 and
+ * D(x) within 0.05 of 1/2; at least 7 and 9 of 10 must. */
+static void converge(void)
+{
+	Trainer t;
+	Err e = { 0 };
+	float *data = malloc(1000 * 2 * sizeof(float));
+	Tensor x = { .dtype = DT_F32, .ndim = 2, .shape = { 1000, 2 }, .data = data, .borrowed = 1 };
+	Dataset d;
+	int near_b = 0, near_eq = 0;
+	for (uint64_t seed = 1; seed <= 10; seed++) {
+		double mean[2];
+		StepStats st;
+		converge_one(seed, mean, &st, &t, data, &x, &d);
+		near_b += fabs(mean[0] - 1) < 0.3 && fabs(mean[1] - 2) < 0.3;
+		near_eq += fabs(st.loss_d / 8 - log(2)) < 0.02 && fabs(st.d_x - 0.5) < 0.05;
+		if (seed < 10)
+			trainer_free(&t);
+	}
+	CHECK_MSG(near_b >= 7, "%d of 10 seeds reach a mean within 0.3 of b", near_b);
+	CHECK_MSG(near_eq >= 9, "%d of 10 seeds end near loss_D = log 2, D(x) = 1/2", near_eq);
 	Tensor bad = x;
 	bad.shape[1] = 1, bad.shape[0] = 2000;
 	CHECK(trainer_check_data(&t, &bad, "d.npy", &d, &e) == -1);
