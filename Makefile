@@ -16,6 +16,11 @@ ifeq ($(SAN),1)
   B := build-san
   CFLAGS += $(SANFLAGS) -O1
   LDFLAGS += $(SANFLAGS)
+else ifeq ($(PORTABLE),1)
+  # The same instructions on every x86-64 CPU (SSE2, no FMA contraction):
+  # results that reach no OpenBLAS product are the same bits on any machine.
+  B := build-portable
+  CFLAGS += -ffp-contract=off
 else
   HAVE_NATIVE := $(shell echo 'int main(void){return 0;}' | $(CC) $(NATIVE) -x c - -o /dev/null 2>/dev/null && echo y)
   ifeq ($(HAVE_NATIVE),y)

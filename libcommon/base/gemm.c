@@ -22,6 +22,13 @@
  * the Gaussian GANs' layers at batch 8 (measured on Zen 3: 1.5-4x faster up
  * to m*n*k ~ 160, slower beyond). */
 #define GEMM_TINY_MAX 128
+/* Products up to this size (m*n*k, with k <= GEMM_OWN_K) run on our own dot
+ * loops too, not unrolled: their results are then the same bits whatever
+ * kernels OpenBLAS picks (the Gaussian GANs never reach it, so they train
+ * alike on every x86-64 CPU of one build), and at these sizes the loops cost
+ * no more than OpenBLAS's fixed overhead (gaussian1d: 12x8x8, 8x8x12). */
+#define GEMM_OWN_MAX 4096
+#define GEMM_OWN_K 64
 /* The library's run-time name (Debian: the alternatives link of
  * libopenblas0-pthread or -openmp); the environment's GAN_OPENBLAS, when
  * set, names another (a path or a soname). */
@@ -110,7 +117,8 @@ int gemm_load(Err *e)
 
 int gemm_is_tiny(int m, int n, int k)
 {
-	return k <= 8 && (double)m * n * k <= GEMM_TINY_MAX;
+	double mnk = (double)m * n * k;
+	return (k <= 8 && mnk <= GEMM_TINY_MAX) || (k <= GEMM_OWN_K && mnk <= GEMM_OWN_MAX);
 }
 
 /* C (m x n) = alpha op(A) op(B) + beta C by dot products of length K, a
@@ -130,8 +138,9 @@ int gemm_is_tiny(int m, int n, int k)
 		}                                                                \
 	}
 
-/* gemm_serial for tiny products (m, n >= 1, 1 <= k <= 8; C overlaps
- * neither A nor B, as BLAS requires): dot products unrolled for each k. */
+/* gemm_serial for tiny products (m, n >= 1, 1 <= k <= 8, m*n*k <= 128; C
+ * overlaps neither A nor B, as BLAS requires): dot products unrolled for
+ * each k. */
 static void gemm_tiny(int ta, int tb, int m, int n, int k, float alpha,
 		      const float *restrict a, int lda, const float *restrict b, int ldb,
 		      float beta, float *restrict c, int ldc)
@@ -147,6 +156,33 @@ static void gemm_tiny(int ta, int tb, int m, int n, int k, float alpha,
 	case 6: GEMM_DOT_LOOPS(6) break;
 	case 7: GEMM_DOT_LOOPS(7) break;
 	default: GEMM_DOT_LOOPS(8) break;
+	}
+}
+
+/* gemm_serial for the larger products gemm_is_tiny accepts (k > 8 or
+ * m*n*k > 128, m*n*k <= GEMM_OWN_MAX): op(B) copied into a k x n block, then
+ * each row of C accumulated across j (so the loop vectorises) but, for every
+ * entry, over p in order from 0: the same bits as GEMM_DOT_LOOPS. */
+static void gemm_small(int ta, int tb, int m, int n, int k, float alpha,
+		       const float *restrict a, int lda, const float *restrict b, int ldb,
+		       float beta, float *restrict c, int ldc)
+{
+	float bt[GEMM_OWN_MAX], acc[GEMM_OWN_MAX];
+	for (int p = 0; p < k; p++)
+		for (int j = 0; j < n; j++)
+			bt[p * n + j] = tb ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j];
+	for (int i = 0; i < m; i++) {
+		float *ci = c + (size_t)i * ldc;
+		for (int j = 0; j < n; j++)
+			acc[j] = 0;
+		for (int p = 0; p < k; p++) {
+			float av = ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p];
+			const float *bp = bt + p * n;
+			for (int j = 0; j < n; j++)
+				acc[j] += av * bp[j];
+		}
+		for (int j = 0; j < n; j++)
+			ci[j] = beta == 0 ? alpha * acc[j] : alpha * acc[j] + beta * ci[j];
 	}
 }
 
@@ -166,7 +202,10 @@ void gemm_serial(int ta, int tb, int m, int n, int k, float alpha,
 		return;
 	}
 	if (gemm_is_tiny(m, n, k)) {
-		gemm_tiny(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+		if (k <= 8 && (double)m * n * k <= GEMM_TINY_MAX)
+			gemm_tiny(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+		else
+			gemm_small(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 		return;
 	}
 	/* Callers load it first (net_init); this is the safety net. */

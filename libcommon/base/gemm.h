@@ -11,7 +11,8 @@
  * plans such products calls this first to fail with a message instead. */
 int gemm_load(Err *e);
 /* 1 when a product of this size runs on our own loops, not OpenBLAS
- * (k <= 8 and m*n*k <= 128). */
+ * (k <= 8 and m*n*k <= 128, or k <= 64 and m*n*k <= 4096); such products
+ * give the same bits whatever kernels OpenBLAS would pick. */
 int gemm_is_tiny(int m, int n, int k);
 
 /* ta/tb: 0 = as stored, 1 = transposed. lda/ldb/ldc are row strides of the

@@ -23,39 +23,43 @@ static void ref_gemm(float *c, int ta, int tb, int m, int n, int k,
 
 /* gemm's four variants against ref_gemm with padded strides, alpha 2 and
  * beta 0.5 (C starts at 1), then beta 0 over a C full of NaN (overwritten,
- * as BLAS does): shapes for the unrolled tiny path (gemm_is_tiny), its
- * edges, and OpenBLAS's. */
+ * as BLAS does): shapes for our own loops (gemm_is_tiny: unrolled for k <= 8,
+ * generic up to m*n*k = 4096 and k = 64), their edges, and OpenBLAS's. */
 static void test_gemm_shape(TestRng *rng, int m, int n, int k)
 {
-	enum { LD = 12 };
-	float *a = test_rnd_vec(rng, LD * LD), *b = test_rnd_vec(rng, LD * LD);
-	float c[LD * LD], ref[LD * LD];
+	int ld = (m > n ? m : n) > k ? (m > n ? m : n) : k;
+	ld += 2;
+	size_t sz = (size_t)ld * ld;
+	float *a = test_rnd_vec(rng, sz), *b = test_rnd_vec(rng, sz);
+	float *c = malloc(sizeof(float) * sz), *ref = malloc(sizeof(float) * sz);
 	char label[64];
 	for (int t = 0; t < 4; t++) {
 		int ta = t & 1, tb = t >> 1;
-		ref_gemm(ref, ta, tb, m, n, k, a, LD - 1, b, LD - 2, LD);
-		for (int i = 0; i < LD * LD; i++)
+		ref_gemm(ref, ta, tb, m, n, k, a, ld - 1, b, ld - 2, ld);
+		for (size_t i = 0; i < sz; i++)
 			c[i] = 1.0f;
-		gemm(ta, tb, m, n, k, 2.0f, a, LD - 1, b, LD - 2, 0.5f, c, LD);
+		gemm(ta, tb, m, n, k, 2.0f, a, ld - 1, b, ld - 2, 0.5f, c, ld);
 		for (int i = 0; i < m; i++)
-			for (int j = 0; j < LD; j++)   /* past n: untouched */
-				ref[i * LD + j] = j < n ? 2.0f * ref[i * LD + j] + 0.5f : 1.0f;
+			for (int j = 0; j < ld; j++)   /* past n: untouched */
+				ref[i * ld + j] = j < n ? 2.0f * ref[i * ld + j] + 0.5f : 1.0f;
 		snprintf(label, sizeof(label), "gemm %dx%dx%d ta=%d tb=%d%s", m, n, k, ta, tb,
-			 gemm_is_tiny(m, n, k) ? " (tiny)" : "");
-		CHECK_CLOSE(c, ref, (size_t)m * LD, 1e-5, 1e-5, label);
-		for (int i = 0; i < LD * LD; i++)
+			 gemm_is_tiny(m, n, k) ? " (own loops)" : "");
+		CHECK_CLOSE(c, ref, (size_t)m * ld, 1e-5, 1e-5, label);
+		for (size_t i = 0; i < sz; i++)
 			c[i] = NAN;
-		gemm(ta, tb, m, n, k, 2.0f, a, LD - 1, b, LD - 2, 0.0f, c, LD);
+		gemm(ta, tb, m, n, k, 2.0f, a, ld - 1, b, ld - 2, 0.0f, c, ld);
 		for (int i = 0; i < m; i++)
 			for (int j = 0; j < n; j++)
-				ref[i * LD + j] -= 0.5f;
+				ref[i * ld + j] -= 0.5f;
 		for (int i = 0; i < m; i++)
-			for (int j = n; j < LD; j++)
-				ref[i * LD + j] = c[i * LD + j];   /* NaN past n: not compared */
-		CHECK_CLOSE(c, ref, (size_t)m * LD, 1e-5, 1e-5, label);
+			for (int j = n; j < ld; j++)
+				ref[i * ld + j] = c[i * ld + j];   /* NaN past n: not compared */
+		CHECK_CLOSE(c, ref, (size_t)m * ld, 1e-5, 1e-5, label);
 	}
 	free(a);
 	free(b);
+	free(c);
+	free(ref);
 }
 
 static void test_gemm(void)
@@ -64,11 +68,14 @@ static void test_gemm(void)
 	static const int shapes[][3] = {
 		{ 1, 1, 1 }, { 8, 5, 2 }, { 5, 2, 8 }, { 8, 2, 5 }, { 4, 4, 8 },
 		{ 2, 8, 8 }, { 8, 4, 4 }, { 5, 7, 6 }, { 3, 5, 9 }, { 10, 10, 10 },
+		{ 12, 8, 8 }, { 8, 8, 12 }, { 16, 16, 16 }, { 2, 2, 64 },
+		{ 16, 16, 17 }, { 2, 2, 65 }, { 20, 30, 40 },
 	};
 	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
 		test_gemm_shape(&rng, shapes[i][0], shapes[i][1], shapes[i][2]);
-	CHECK(gemm_is_tiny(8, 5, 2) && gemm_is_tiny(2, 8, 8) && !gemm_is_tiny(3, 5, 9) &&
-	      !gemm_is_tiny(5, 7, 6));
+	CHECK(gemm_is_tiny(8, 5, 2) && gemm_is_tiny(2, 8, 8) && gemm_is_tiny(3, 5, 9) &&
+	      gemm_is_tiny(12, 8, 8) && gemm_is_tiny(16, 16, 16) && gemm_is_tiny(2, 2, 64));
+	CHECK(!gemm_is_tiny(16, 16, 17) && !gemm_is_tiny(2, 2, 65) && !gemm_is_tiny(20, 30, 40));
 	float *a = test_rnd_vec(&rng, 64), *b = test_rnd_vec(&rng, 64), c[5 * 9];
 	int n = 7;
 	for (int i = 0; i < 5 * 9; i++)
