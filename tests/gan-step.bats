@@ -218,14 +218,14 @@ labels() {
 @test "gan-step: OpenBLAS is loaded only when a layer needs it, and a missing one is one line" {
 	cd "$BATS_TEST_TMPDIR"
 	gan-init gaussian2d --seed 1 -o g.st
-	gan-init gaussian2d --seed 9 | gan-sample -n 64 > g.npy
+	gan-init gaussian2d --seed 9 | gan-sample -n 128 > g.npy
 	# gaussian2d at batch 8: every product runs on gantools' own loops
 	GAN_OPENBLAS=/nonexistent/libopenblas.so.0 gan-step g.st --data g.npy --steps 2 \
 		--log /dev/null -o g2.st
 	[ -s g2.st ]
-	# at batch 64 D's weight gradients (k = 64) need OpenBLAS
+	# at batch 128 D's weight gradients (k = 128 > 64) need OpenBLAS
 	GAN_OPENBLAS=/nonexistent/libopenblas.so.0 run gan-step g.st --data g.npy --steps 1 \
-		--batch 64 -o g3.st
+		--batch 128 -o g3.st
 	[ "$status" -eq 2 ]
 	[[ "$output" == "gan-step: cannot load OpenBLAS: /nonexistent/libopenblas.so.0: cannot open shared object file"* ]]
 	[ "${#lines[@]}" -eq 1 ]
