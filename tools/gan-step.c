@@ -16,7 +16,7 @@
 #include "gemm.h"
 #include "npy.h"
 #include "outfile.h"
-#include "train.h"
+#include "epoch.h"
 
 #ifndef GAN_VERSION
 #define GAN_VERSION "dev"
@@ -191,7 +191,7 @@ static void check_rest(FILE *f, const char *name, const Tensor *x)
 
 /* Reads the data stream: x (record 1), checked against the model into d,
  * then the rest of the stream. */
-static void read_data(const char *path, Trainer *t, Tensor *x, Dataset *d)
+static void read_data(const char *path, Trainer *t, Tensor *x, TrainSet *d)
 {
 	Err e = { 0 };
 	FILE *f = infile_open(path, 1, &e);
@@ -203,7 +203,7 @@ static void read_data(const char *path, Trainer *t, Tensor *x, Dataset *d)
 		die_err(PROG, &e);
 	if (rc == 0)
 		die(PROG, EXIT_BAD, "%s: empty stream (expected an x record)", name);
-	if (trainer_check_data(t, x, name, d, &e))
+	if (trainset_check(t, x, name, d, &e))
 		die_err(PROG, &e);
 	check_rest(f, name, x);
 	infile_close(f);
@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 	if (device_pick(cl.device, &t.m, 1, &t.device, &e))
 		die_err(PROG, &e);
 	Tensor x;
-	Dataset d;
+	TrainSet d;
 	read_data(cl.data, &t, &x, &d);
 	OutFile o;
 	if (outfile_open(&o, cl.out, 1, &e))

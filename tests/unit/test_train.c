@@ -9,7 +9,7 @@
 #include "ckpt.h"
 #include "dataset.h"
 #include "safetensors.h"
-#include "train.h"
+#include "epoch.h"
 #include "check.h"
 
 /* Dense nets with BN; %s = loss line, %s = D's last line. */
@@ -108,10 +108,10 @@ static void resume(void)
 	rng_normal(&r, data, 90, 0, 1);
 	Tensor x = { .dtype = DT_F32, .ndim = 2, .shape = { 30, 3 }, .data = data, .borrowed = 1 };
 	Trainer a, b, c;
-	Dataset d;
+	TrainSet d;
 	RunOpts one = { .steps = 13 }, two = { .steps = 26 };
 	CHECK(trainer_init(&a, &m, 4, 3, &e) == 0 && trainer_init(&b, &m, 4, 3, &e) == 0);
-	CHECK(trainer_check_data(&a, &x, "x.npy", &d, &e) == 0);
+	CHECK(trainset_check(&a, &x, "x.npy", &d, &e) == 0);
 	CHECK(trainer_batches(&a, 30) == 8);
 	CHECK(trainer_run(&a, &d, &two, &e) == 0);
 	CHECK(trainer_run(&b, &d, &one, &e) == 0);
@@ -212,9 +212,9 @@ static void converge(void)
 	rng_init(&r, 1);
 	dataset_gaussian2d(&r, data, 1000);
 	Tensor x = { .dtype = DT_F32, .ndim = 2, .shape = { 1000, 2 }, .data = data, .borrowed = 1 };
-	Dataset d;
+	TrainSet d;
 	RunOpts o = { .epochs = 20 };
-	CHECK(trainer_check_data(&t, &x, "d.npy", &d, &e) == 0);
+	CHECK(trainset_check(&t, &x, "d.npy", &d, &e) == 0);
 	CHECK(trainer_run(&t, &d, &o, &e) == 0);
 	CHECK(t.step == 2500 && t.epoch == 20 && t.epoch_step == 0);
 	float z[2000];
@@ -231,10 +231,10 @@ static void converge(void)
 	CHECK_MSG(fabs(st.loss_d / 8 - 0.693) < 0.1 && fabs(st.d_x - 0.5) < 0.1, "loss_D %g", st.loss_d);
 	Tensor bad = x;
 	bad.shape[1] = 1, bad.shape[0] = 2000;
-	CHECK(trainer_check_data(&t, &bad, "d.npy", &d, &e) == -1);
+	CHECK(trainset_check(&t, &bad, "d.npy", &d, &e) == -1);
 	CHECK_STR(e.msg, "d.npy: x has shape 1 per example, model gaussian2d expects 2");
 	data[3] = NAN;
-	CHECK(trainer_check_data(&t, &x, "d.npy", &d, &e) == -1);
+	CHECK(trainset_check(&t, &x, "d.npy", &d, &e) == -1);
 	CHECK_STR(e.msg, "d.npy: x holds a non-finite value at example 1");
 	free(data);
 	trainer_free(&t);
