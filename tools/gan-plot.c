@@ -10,6 +10,7 @@
 #include "err.h"
 #include "grid.h"
 #include "npy.h"
+#include "infile.h"
 #include "outfile.h"
 #include "plot.h"
 #include "png.h"

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "gemm.h"
 #include "npy.h"
+#include "infile.h"
 #include "outfile.h"
 #include "epoch.h"
 

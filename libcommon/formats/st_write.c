@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "outfile.h"
 #include "st_util.h"
 
 void stw_init(StWriter *w)

@@ -3,7 +3,7 @@
 
 #include "ckpt.h"
 #include "loss.h"
-#include "outfile.h"
+#include "infile.h"
 
 int decision_boundary(const char *path, const float *x, int n, float *prob, Err *e)
 {
