@@ -9,6 +9,7 @@
 #include "ckpt.h"
 #include "dataset.h"
 #include "safetensors.h"
+#include "st_write.h"
 #include "epoch.h"
 #include "check.h"
 
