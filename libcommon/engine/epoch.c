@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gemm.h"
 #include "netgpu.h"
 
 int64_t trainer_batches(const Trainer *t, int64_t n)
@@ -137,6 +138,8 @@ static int run_steps(Trainer *t, const TrainSet *d, const RunOpts *o, int64_t *p
 
 int trainer_run(Trainer *t, const TrainSet *d, const RunOpts *o, Err *e)
 {
+	if (o->threads > 0)
+		gemm_set_threads(o->threads);
 	int64_t nb = trainer_batches(t, d->n);
 	if (t->batch > t->max_batch || t->epoch_step >= nb)
 		return err_set(e, EXIT_BAD, "batch %d at epoch step %lld does not fit the data "

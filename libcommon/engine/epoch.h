@@ -21,6 +21,8 @@ typedef struct {
 	int64_t steps;            /* > 0: this many more steps */
 	int64_t epochs;           /* else this many more epochs */
 	int64_t log_every;        /* 0: a line per epoch (and at the end) */
+	int threads;              /* > 0: the CPU threads of the layers and the BLAS
+				   * (gemm_set_threads); 0: as they are */
 	void (*log)(void *ctx, const LogLine *l);
 	void (*progress)(void *ctx, int64_t done, int64_t total);
 	void *ctx;

@@ -1,5 +1,6 @@
-/* trainset.c - the data set of a training run: x checked against the
- * model (dtype, per-example shape, enough examples, finite points). */
+/* trainset.c - the data set of a training run: the data stream's records
+ * (x, an optional y of labels, nothing more) and x checked against the model
+ * (dtype, per-example shape, enough examples, finite points). */
 #include "trainset.h"
 
 #include <math.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "epoch.h"
+#include "npy.h"
 
 /* "1x28x28" of the per-example part of x's shape. */
 static void example_shape(const Tensor *x, char *buf, size_t n)
@@ -53,6 +55,47 @@ int trainset_check(const Trainer *t, const Tensor *x, const char *name, TrainSet
 			if (!isfinite(p[i]))
 				return err_set(e, EXIT_BAD, "%s: x holds a non-finite value at "
 					       "example %lld", name, (long long)(i / d->ex));
+	}
+	return 0;
+}
+
+/* Record 2 of the stream, when there is one: y, N labels of an integer dtype
+ * (shape (N,)) for the N examples of x; then nothing more. */
+static int check_rest(FILE *f, const char *name, const Tensor *x, Err *e)
+{
+	Tensor y;
+	int rc = npy_read(f, name, 2, &y, e);
+	if (rc <= 0)
+		return rc;
+	DType dt = y.dtype;
+	int integer = dt != DT_BOOL && dt != DT_F16 && dt != DT_F32 && dt != DT_F64;
+	if (y.ndim != 1 || y.shape[0] != x->shape[0] || !integer) {
+		char got[96];
+		err_set(e, EXIT_BAD, "%s: record 2: expected labels y (integers, shape (%lld,)), "
+			"got %s", name, (long long)x->shape[0], tensor_describe(&y, got, sizeof got));
+		tensor_free(&y);
+		return -1;
+	}
+	tensor_free(&y);
+	Tensor more;
+	rc = npy_read_header(f, name, 3, &more, e);
+	if (rc > 0)
+		return err_set(e, EXIT_BAD, "%s: record 3: unexpected record (a data set is x "
+			       "and an optional y)", name);
+	return rc;
+}
+
+int trainset_read(FILE *f, const char *name, const Trainer *t, Tensor *x, TrainSet *d,
+		  Err *e)
+{
+	int rc = npy_read(f, name, 1, x, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return err_set(e, EXIT_BAD, "%s: empty stream (expected an x record)", name);
+	if (trainset_check(t, x, name, d, e) || check_rest(f, name, x, e)) {
+		tensor_free(x);
+		return -1;
 	}
 	return 0;
 }
