@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "safetensors.h"
+#include "st_write.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "idx.h"
 #include "npy.h"
+#include "infile.h"
 #include "outfile.h"
 #include "rng.h"
 #include "tensor.h"

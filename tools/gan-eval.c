@@ -10,6 +10,7 @@
 #include "err.h"
 #include "moments.h"
 #include "npy.h"
+#include "infile.h"
 #include "outfile.h"
 
 #define PROG "gan-eval"

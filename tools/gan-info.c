@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "npy.h"
+#include "infile.h"
 #include "outfile.h"
 #include "safetensors.h"
 #include "sniff.h"

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "err.h"
 #include "grid.h"
 #include "npy.h"
+#include "infile.h"
 #include "outfile.h"
 #include "plot.h"
 #include "png.h"
@@ -273,6 +275,29 @@ static double *density_of(const float *v, int n, double lo, double hi, int bins)
 	return h;
 }
 
+/* D's decision boundary from the checkpoint at path over [lo, hi]. */
+static void draw_boundary(Panel *p, const char *path, double lo, double hi)
+{
+	enum { NPTS = 400 };
+	float xs[NPTS], ds[NPTS];
+	double x[NPTS], y[NPTS];
+	for (int i = 0; i < NPTS; i++)
+		xs[i] = (float)(lo + (hi - lo) * i / (NPTS - 1));
+	Err e = {0};
+	Trainer t;
+	const char *name = infile_name(path);
+	FILE *f = infile_open(path, 1, &e);
+	if (!f || ckpt_read(&t, f, name, 0, &e) < 0)
+		die_err(PROG, &e);
+	infile_close(f);
+	if (decision_boundary(&t, name, xs, NPTS, ds, &e) < 0)
+		die_err(PROG, &e);
+	trainer_free(&t);
+	for (int i = 0; i < NPTS; i++)
+		x[i] = xs[i], y[i] = ds[i];
+	panel_line(p, x, y, NPTS, plot_color(2), 2, "decision boundary D(x)");
+}
+
 static void cmd_density(const struct cmdline *cl)
 {
 	if (cl->nfiles != 2)
@@ -302,19 +327,8 @@ static void cmd_density(const struct cmdline *cl)
 	panel_init(&p, &cv, 0, 30, 800, 470, lo, hi, 0, ymax, NULL, "x", "density / D(x)");
 	panel_hist(&p, lo, hi, dr, cl->bins, plot_color(0), "real data");
 	panel_hist(&p, lo, hi, df, cl->bins, plot_color(1), "generated");
-	if (cl->ckpt) {
-		enum { NPTS = 400 };
-		float xs[NPTS], ds[NPTS];
-		double x[NPTS], y[NPTS];
-		for (int i = 0; i < NPTS; i++)
-			xs[i] = (float)(lo + (hi - lo) * i / (NPTS - 1));
-		Err e = {0};
-		if (decision_boundary(cl->ckpt, xs, NPTS, ds, &e) < 0)
-			die_err(PROG, &e);
-		for (int i = 0; i < NPTS; i++)
-			x[i] = xs[i], y[i] = ds[i];
-		panel_line(&p, x, y, NPTS, plot_color(2), 2, "decision boundary D(x)");
-	}
+	if (cl->ckpt)
+		draw_boundary(&p, cl->ckpt, lo, hi);
 	panel_legend(&p);
 	finish(&cv);
 	free(dr);

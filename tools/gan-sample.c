@@ -13,6 +13,7 @@
 #include "grid.h"
 #include "netgpu.h"
 #include "npy.h"
+#include "infile.h"
 #include "outfile.h"
 #include "png.h"
 #include "train.h"

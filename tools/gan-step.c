@@ -13,10 +13,11 @@
 #include "ckpt.h"
 #include "device.h"
 #include "err.h"
-#include "gemm.h"
 #include "npy.h"
+#include "infile.h"
 #include "outfile.h"
-#include "train.h"
+#include "tsvlog.h"
+#include "epoch.h"
 
 #ifndef GAN_VERSION
 #define GAN_VERSION "dev"
@@ -39,8 +40,6 @@
 	"      --log-every K  a log line every K steps (default: every epoch)\n" \
 	"      --device D     cpu or cuda (default: cuda when a GPU is found)\n" \
 	"  -o, --output FILE  write the checkpoint to FILE atomically (default stdout)\n"
-
-#define LOG_HEADER "# step\tepoch\tloss_D\tloss_G\tD_x\tD_G_z\texamples_per_s\n"
 
 struct cmdline {
 	const char *ckpt, *data, *out, *log;
@@ -144,8 +143,8 @@ static void on_log(void *ctx, const LogLine *l)
 	Ui *u = ctx;
 	if (u->progress && u->log == stderr)
 		fputs("\r\033[K", stderr);
-	fprintf(u->log, "%lld\t%lld\t%.6f\t%.6f\t%.6f\t%.6f\t%.1f\n", (long long)l->step,
-		(long long)l->epoch, l->loss_d, l->loss_g, l->d_x, l->d_g_z, l->ex_per_s);
+	TsvLogRow r = { l->step, l->epoch, l->loss_d, l->loss_g, l->d_x, l->d_g_z, l->ex_per_s };
+	tsvlog_write_row(u->log, &r);
 	flush_log(u);
 }
 
@@ -161,51 +160,13 @@ static void on_progress(void *ctx, int64_t done, int64_t total)
 		fputc('\n', stderr);
 }
 
-/* Checks record 2 of the data stream, when there is one: y, N labels of an
- * integer dtype (shape (N,)) for the N examples of x; then nothing more. */
-static void check_rest(FILE *f, const char *name, const Tensor *x)
-{
-	Err e = { 0 };
-	Tensor y;
-	int rc = npy_read(f, name, 2, &y, &e);
-	if (rc < 0)
-		die_err(PROG, &e);
-	if (rc == 0)
-		return;
-	DType dt = y.dtype;
-	int integer = dt != DT_BOOL && dt != DT_F16 && dt != DT_F32 && dt != DT_F64;
-	if (y.ndim != 1 || y.shape[0] != x->shape[0] || !integer) {
-		char got[96];
-		die(PROG, EXIT_BAD, "%s: record 2: expected labels y (integers, shape (%lld,)), "
-		    "got %s", name, (long long)x->shape[0], tensor_describe(&y, got, sizeof got));
-	}
-	tensor_free(&y);
-	Tensor more;
-	rc = npy_read_header(f, name, 3, &more, &e);
-	if (rc < 0)
-		die_err(PROG, &e);
-	if (rc > 0)
-		die(PROG, EXIT_BAD, "%s: record 3: unexpected record (a data set is x and an "
-		    "optional y)", name);
-}
-
-/* Reads the data stream: x (record 1), checked against the model into d,
- * then the rest of the stream. */
-static void read_data(const char *path, Trainer *t, Tensor *x, Dataset *d)
+/* Reads the data stream at path into x and d (trainset.h). */
+static void read_data(const char *path, Trainer *t, Tensor *x, TrainSet *d)
 {
 	Err e = { 0 };
 	FILE *f = infile_open(path, 1, &e);
-	if (!f)
+	if (!f || trainset_read(f, infile_name(path), t, x, d, &e))
 		die_err(PROG, &e);
-	const char *name = infile_name(path);
-	int rc = npy_read(f, name, 1, x, &e);
-	if (rc < 0)
-		die_err(PROG, &e);
-	if (rc == 0)
-		die(PROG, EXIT_BAD, "%s: empty stream (expected an x record)", name);
-	if (trainer_check_data(t, x, name, d, &e))
-		die_err(PROG, &e);
-	check_rest(f, name, x);
 	infile_close(f);
 }
 
@@ -215,14 +176,14 @@ static void open_log(const char *path, Ui *u)
 {
 	u->log = stderr;
 	if (!path) {
-		fputs(LOG_HEADER, stderr);
+		tsvlog_write_header(stderr);
 		return;
 	}
 	u->log = fopen(path, "a");
 	if (!u->log)
 		die(PROG, EXIT_SYS, "%s: %s", path, strerror(errno));
 	if (ftell(u->log) == 0)
-		fputs(LOG_HEADER, u->log);
+		tsvlog_write_header(u->log);
 	flush_log(u);
 }
 
@@ -263,8 +224,6 @@ int main(int argc, char **argv)
 	Err e = { 0 };
 	io_init();
 	parse_args(argc, argv, &cl);
-	if (cl.threads)
-		gemm_set_threads(cl.threads);
 	Trainer t;
 	FILE *f = infile_open(cl.ckpt, 1, &e);
 	if (!f || ckpt_read(&t, f, infile_name(cl.ckpt), cl.batch, &e))
@@ -274,7 +233,7 @@ int main(int argc, char **argv)
 	if (device_pick(cl.device, &t.m, 1, &t.device, &e))
 		die_err(PROG, &e);
 	Tensor x;
-	Dataset d;
+	TrainSet d;
 	read_data(cl.data, &t, &x, &d);
 	OutFile o;
 	if (outfile_open(&o, cl.out, 1, &e))
@@ -282,8 +241,8 @@ int main(int argc, char **argv)
 	Ui ui = { .progress = isatty(STDERR_FILENO) };
 	open_log(cl.log, &ui);
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
-		       .log_every = cl.log_every, .log = on_log, .progress = on_progress,
-		       .ctx = &ui };
+		       .log_every = cl.log_every, .threads = cl.threads, .log = on_log,
+		       .progress = on_progress, .ctx = &ui };
 	int rc = trainer_run(&t, &d, &ro, &e);
 	if (rc && e.code == EXIT_NONFINITE) {
 		outfile_abort(&o);

@@ -36,6 +36,19 @@ int err_sys(Err *e, const char *fmt, ...)
 	return -1;
 }
 
+int err_path(Err *e, const char *path)
+{
+	int saved = errno;
+	int bad = saved == ENOENT || saved == ENOTDIR || saved == EACCES ||
+		  saved == EISDIR || saved == ENAMETOOLONG || saved == ELOOP ||
+		  saved == EROFS;
+	err_sys(e, "%s", path);
+	if (bad && e)
+		e->code = EXIT_BAD;
+	return -1;
+}
+
+
 void err_sanitize(Err *e)
 {
 	for (char *c = e ? e->msg : NULL; c && *c; c++)

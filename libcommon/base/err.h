@@ -24,6 +24,10 @@ int err_set(Err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Same, appending ": strerror(errno)" and picking EXIT_PIPE for EPIPE. */
 int err_sys(Err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* err_sys for a file name: "path: strerror(errno)", with EXIT_BAD when the
+ * path is the user's mistake (missing, unreadable, a folder, a read-only
+ * filesystem...), EXIT_SYS for anything else. */
+int err_path(Err *e, const char *path);
 /* Replaces control bytes (< 0x20 and 0x7f) in e->msg with '?', so a message
  * quoting names or text taken from an input file stays one printable line
  * on stderr. Safe on NULL. */

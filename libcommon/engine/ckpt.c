@@ -11,6 +11,7 @@
 
 #include "rng.h"
 #include "safetensors.h"
+#include "st_write.h"
 
 /* Adds every parameter and buffer of n in state_dict order. */
 static void add_net(StWriter *w, const Net *n)

@@ -1,14 +1,15 @@
-/* epoch.c - training over a data set: validating it against the model,
- * per-epoch shuffles keyed by (seed, epoch) so a run resumes at the exact
- * batch, gathering and scaling batches, and the per-epoch statistics. */
-#include <math.h>
+/* epoch.c - training over a data set: per-epoch shuffles keyed by (seed,
+ * epoch) so a run resumes at the exact batch, gathering and scaling batches,
+ * and the per-epoch statistics. */
+#include "epoch.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "gemm.h"
 #include "netgpu.h"
-#include "train.h"
 
 int64_t trainer_batches(const Trainer *t, int64_t n)
 {
@@ -17,56 +18,6 @@ int64_t trainer_batches(const Trainer *t, int64_t n)
 	if (t->m.has_bn && n % b == 1)
 		nb--;
 	return nb;
-}
-
-/* "1x28x28" of the per-example part of x's shape. */
-static void example_shape(const Tensor *x, char *buf, size_t n)
-{
-	buf[0] = 0;
-	for (int i = 1; i < x->ndim; i++)
-		snprintf(buf + strlen(buf), n - strlen(buf), "%s%lld", i > 1 ? "x" : "",
-			 (long long)x->shape[i]);
-}
-
-/* 1 if x's per-example shape is exactly the model's data shape. */
-static int same_shape(const Tensor *x, const Shape3 *s)
-{
-	if (x->ndim != s->ndim + 1)
-		return 0;
-	int64_t want[3] = { s->c, s->h, s->w };
-	for (int i = 0; i < s->ndim; i++)
-		if (x->shape[i + 1] != want[i])
-			return 0;
-	return 1;
-}
-
-int trainer_check_data(const Trainer *t, const Tensor *x, const char *name, Dataset *d,
-		       Err *e)
-{
-	char got[96], want[48];
-	if (x->dtype != DT_U8 && x->dtype != DT_F32)
-		return err_set(e, EXIT_BAD, "%s: x has dtype %s, expected u8 images or f32 points",
-			       name, dtype_st(x->dtype));
-	if (x->ndim < 2)
-		return err_set(e, EXIT_BAD, "%s: x has %d dimensions, expected N x example shape",
-			       name, x->ndim);
-	example_shape(x, got, sizeof got);
-	if (!same_shape(x, &t->m.data))
-		return err_set(e, EXIT_BAD, "%s: x has shape %s per example, model %s expects %s",
-			       name, got, t->m.name, shape_str(&t->m.data, want, sizeof want));
-	*d = (Dataset){ x->data, x->dtype, x->shape[0], shape_numel(&t->m.data) };
-	if (trainer_batches(t, d->n) < 1)
-		return err_set(e, EXIT_BAD, "%s: %lld examples are not enough for one batch",
-			       name, (long long)d->n);
-	if (x->dtype == DT_F32) {
-		const float *p = x->data;
-		int64_t n = d->n * d->ex;
-		for (int64_t i = 0; i < n; i++)
-			if (!isfinite(p[i]))
-				return err_set(e, EXIT_BAD, "%s: x holds a non-finite value at "
-					       "example %lld", name, (long long)(i / d->ex));
-	}
-	return 0;
 }
 
 /* perm = the shuffle of epoch `epoch`: Fisher-Yates from Philox keyed by
@@ -81,7 +32,7 @@ static void epoch_perm(const Trainer *t, int64_t *perm, int64_t n, int64_t epoch
 }
 
 /* xb (bs, ex) = examples perm[0..bs) of d, u8 scaled as x/255*2-1. */
-static void gather(const Dataset *d, const int64_t *perm, int bs, float *xb)
+static void gather(const TrainSet *d, const int64_t *perm, int bs, float *xb)
 {
 	size_t ex = (size_t)d->ex;
 	for (int j = 0; j < bs; j++) {
@@ -136,7 +87,7 @@ static void acc_log(Acc *a, const Trainer *t, const RunOpts *o)
 
 /* One step at the current position: batch, noise, step, bookkeeping. The
  * noise is drawn on the host in either case, so both devices see the same z. */
-static int run_one(Trainer *t, const Dataset *d, const int64_t *perm, Acc *a, Err *e)
+static int run_one(Trainer *t, const TrainSet *d, const int64_t *perm, Acc *a, Err *e)
 {
 	int64_t pos = t->epoch_step * t->batch;
 	int bs = (int)(d->n - pos < t->batch ? d->n - pos : t->batch);
@@ -160,7 +111,7 @@ static int run_one(Trainer *t, const Dataset *d, const int64_t *perm, Acc *a, Er
 }
 
 /* The steps of a run from the current position; perm is scratch (n). */
-static int run_steps(Trainer *t, const Dataset *d, const RunOpts *o, int64_t *perm, Err *e)
+static int run_steps(Trainer *t, const TrainSet *d, const RunOpts *o, int64_t *perm, Err *e)
 {
 	int64_t nb = trainer_batches(t, d->n);
 	int64_t total = o->steps > 0 ? o->steps : o->epochs * nb - t->epoch_step;
@@ -185,8 +136,10 @@ static int run_steps(Trainer *t, const Dataset *d, const RunOpts *o, int64_t *pe
 	return 0;
 }
 
-int trainer_run(Trainer *t, const Dataset *d, const RunOpts *o, Err *e)
+int trainer_run(Trainer *t, const TrainSet *d, const RunOpts *o, Err *e)
 {
+	if (o->threads > 0)
+		gemm_set_threads(o->threads);
 	int64_t nb = trainer_batches(t, d->n);
 	if (t->batch > t->max_batch || t->epoch_step >= nb)
 		return err_set(e, EXIT_BAD, "batch %d at epoch step %lld does not fit the data "

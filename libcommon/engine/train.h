@@ -1,6 +1,7 @@
-/* train.h - GAN training: the D/G step in the peers' exact order, gan-intro's
- * D pre-training, epochs over a data set with a resumable shuffle position,
- * and per-epoch statistics. The whole state fits in a checkpoint (ckpt.h). */
+/* train.h - the GAN trainer: its state (both networks, noise, counters),
+ * the D/G step in the peers' exact order and gan-intro's D pre-training.
+ * The whole state fits in a checkpoint (ckpt.h); epochs over a data set are
+ * in epoch.h. */
 #ifndef GAN_TRAIN_H
 #define GAN_TRAIN_H
 
@@ -45,10 +46,6 @@ typedef struct Trainer {
 enum { SEED_INIT = 1, SEED_FIXED = 2, SEED_NOISE = 3, SEED_SAMPLE = 4, SEED_SHUFFLE = 16 };
 uint64_t seed_stream(uint64_t seed, uint64_t stream);
 
-/* Parse model text (see model.h). */
-int model_load(Model *m, const char *text, const char *name_for_messages, Err *e);
-int model_load_preset(Model *m, const char *preset, Err *e);
-
 /* Allocates everything for batches up to max_batch and initialises the
  * parameters per the model from seed; draws the fixed sample noise.
  * Learning rates and batch come from the model. 0 or -1 with e. */
@@ -75,45 +72,5 @@ void trainer_noise(const Model *m, Rng *r, float *z, int n);
  * N(pre_mean, pre_std) densities at U(pre_lo, pre_hi) points drawn from
  * t->noise; sets d_pretrained. 0 or -1 when non-finite. */
 int trainer_pretrain(Trainer *t);
-
-/* A data set in memory: u8 (scaled as x/255*2-1) or f32, n examples. */
-typedef struct {
-	const void *x;
-	DType dtype;
-	int64_t n;
-	int64_t ex;               /* elements per example */
-} Dataset;
-
-typedef struct {
-	int64_t step, epoch;      /* after the last step logged; epoch is 1-based */
-	int64_t examples;
-	double loss_d, loss_g, d_x, d_g_z;   /* per example / averages */
-	double ex_per_s;
-} LogLine;
-
-typedef struct {
-	int64_t steps;            /* > 0: this many more steps */
-	int64_t epochs;           /* else this many more epochs */
-	int64_t log_every;        /* 0: a line per epoch (and at the end) */
-	void (*log)(void *ctx, const LogLine *l);
-	void (*progress)(void *ctx, int64_t done, int64_t total);
-	void *ctx;
-} RunOpts;
-
-/* Batches per epoch for n examples: ceil(n / batch), less a final batch of
- * one when the model has batch norm. */
-int64_t trainer_batches(const Trainer *t, int64_t n);
-/* Checks that x (u8 or f32, N x data shape; f32 finite) fits the model and
- * has at least one batch, and fills d (borrowing x's data). name is the data
- * file's name for messages: "d.npy: x has shape 1x28x28 per example, model
- * gaussian2d expects 2". 0 or -1 with e. */
-int trainer_check_data(const Trainer *t, const Tensor *x, const char *name, Dataset *d,
-		       Err *e);
-/* Trains: pre-training first if due (on the CPU), then steps or epochs on
- * t->device: for DEV_CUDA the networks and the data set move to the GPU for
- * the run and the state comes back to the host at its end, so checkpoints
- * are device-independent. -1 with e: EXIT_NONFINITE "step 37: loss_D is
- * nan", EXIT_SYS for a GPU failure. */
-int trainer_run(Trainer *t, const Dataset *d, const RunOpts *o, Err *e);
 
 #endif

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "outfile.h"
+#include "infile.h"
 
 /* zlib's message for gz without the "<fd:N>: " it prefixes for a gzdopen'd
  * stream (the descriptor number means nothing to the user). */

@@ -49,7 +49,7 @@
 #include "npy.h"
 
 #include "memcheck.h"
-#include "outfile.h"
+#include "infile.h"
 
 static const char npy_magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 

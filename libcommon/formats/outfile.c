@@ -1,7 +1,6 @@
 /* outfile.c - outputs written atomically (temporary file in the target's
- * folder, fsync, rename, fsync the folder) or to stdout, inputs from a file
- * or stdin, reads that grow as data arrives, and the SIGPIPE / final stdout
- * checks every tool makes. */
+ * folder, fsync, rename, fsync the folder) or to stdout, and the SIGPIPE /
+ * final stdout checks every tool makes. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -14,20 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "outfile.h"
-
-/* "path: strerror(errno)"; a missing, unreadable or misnamed path is the
- * user's mistake (EXIT_BAD), anything else a system failure. */
-static int path_err(Err *e, const char *path)
-{
-	int saved = errno;
-	int bad = saved == ENOENT || saved == ENOTDIR || saved == EACCES ||
-		  saved == EISDIR || saved == ENAMETOOLONG || saved == ELOOP ||
-		  saved == EROFS;
-	err_sys(e, "%s", path);
-	if (bad && e)
-		e->code = EXIT_BAD;
-	return -1;
-}
 
 /* Folder of path ("." when it has none) and the temporary-file template
  * "<dir>/.<base>.tmp.<pid>.XXXXXX"; both malloc'd. */
@@ -123,7 +108,7 @@ int outfile_open(OutFile *o, const char *path, int binary, Err *e)
 	}
 	int fd = mkstemp(o->tmp);
 	if (fd < 0) {
-		path_err(e, path);
+		err_path(e, path);
 		free(o->tmp), o->tmp = NULL;
 		outfile_abort(o);
 		return -1;
@@ -196,7 +181,7 @@ static int commit_named(OutFile *o, Err *e)
 	if (fclose(f) != 0)
 		return err_sys(e, "%s: write error", o->path);
 	if (rename(o->tmp, o->path) != 0)
-		return path_err(e, o->path);
+		return err_path(e, o->path);
 	free(o->tmp);
 	o->tmp = NULL;
 	char *dir, *tmpl;
@@ -234,82 +219,6 @@ void outfile_abort(OutFile *o)
 	free(o->tmp);
 	free(o->path);
 	memset(o, 0, sizeof *o);
-}
-
-FILE *infile_open(const char *path, int binary, Err *e)
-{
-	if (!path || strcmp(path, "-") == 0) {
-		if (binary && isatty(STDIN_FILENO)) {
-			err_set(e, EXIT_BAD, "refusing to read binary data from a terminal");
-			return NULL;
-		}
-		return stdin;
-	}
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		path_err(e, path);
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		err_set(e, EXIT_BAD, "%s: Is a directory", path);
-		return NULL;
-	}
-	return f;
-}
-
-void infile_close(FILE *f)
-{
-	if (f && f != stdin)
-		fclose(f);
-}
-
-const char *infile_name(const char *path)
-{
-	return !path || strcmp(path, "-") == 0 ? "<stdin>" : path;
-}
-
-size_t io_read_full(FILE *f, void *buf, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		size_t r = fread((char *)buf + got, 1, n - got, f);
-		if (r == 0)
-			break;
-		got += r;
-	}
-	return got;
-}
-
-int io_read_alloc(FILE *f, size_t n, void **buf, size_t *got)
-{
-	size_t cap = n < IO_FIRST_CHUNK ? n : IO_FIRST_CHUNK, have = 0;
-	char *b = malloc(cap ? cap : 1);
-	*buf = NULL;
-	*got = 0;
-	if (!b)
-		return -2;
-	for (;;) {
-		have += io_read_full(f, b + have, cap - have);
-		*got = have;
-		if (have == n)
-			break;
-		if (have < cap) {
-			free(b);
-			return -1;
-		}
-		size_t ncap = cap > n / 2 ? n : cap * 2;
-		char *nb = realloc(b, ncap);
-		if (!nb) {
-			free(b);
-			return -2;
-		}
-		b = nb;
-		cap = ncap;
-	}
-	*buf = b;
-	return 0;
 }
 
 void io_init(void)

@@ -10,6 +10,7 @@
 #include <libpng16/png.h>
 
 #include "memcheck.h"
+#include "infile.h"
 #include "outfile.h"
 
 /* Where bytes come from: a stream or a memory block. */

@@ -34,7 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "outfile.h"
+#include "infile.h"
 #include "st_util.h"
 
 #define ST_ALIGN 64

@@ -14,7 +14,7 @@
  *   out of memory                                            (EXIT_SYS)
  *   write error: <strerror>                       (EXIT_SYS or EXIT_PIPE)
  */
-#include "safetensors.h"
+#include "st_write.h"
 
 #include <stdarg.h>
 #include <inttypes.h>
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "outfile.h"
+#include "safetensors.h"
 #include "st_util.h"
 
 void stw_init(StWriter *w)

@@ -1,5 +1,5 @@
-/* tsvlog.c - strict parser for gan-step's TSV logs (see tsvlog.h); used by
- * gan-plot loss, and fuzzed. */
+/* tsvlog.c - gan-step's TSV logs (see tsvlog.h): the writer gan-step uses,
+ * and the strict parser of gan-plot loss (fuzzed). */
 #include "tsvlog.h"
 
 #include <errno.h>
@@ -13,6 +13,21 @@
 static const char *col_name[TSVLOG_COLS] = {
 	"step", "epoch", "loss_D", "loss_G", "D_x", "D_G_z", "examples_per_s",
 };
+
+int tsvlog_write_header(FILE *f)
+{
+	int bad = fputs("# ", f) < 0;
+	for (int i = 0; i < TSVLOG_COLS; i++)
+		bad |= fprintf(f, "%s%c", col_name[i], i + 1 < TSVLOG_COLS ? '\t' : '\n') < 0;
+	return bad ? -1 : 0;
+}
+
+int tsvlog_write_row(FILE *f, const TsvLogRow *r)
+{
+	return fprintf(f, "%lld\t%lld\t%.6f\t%.6f\t%.6f\t%.6f\t%.1f\n", (long long)r->step,
+		       (long long)r->epoch, r->loss_d, r->loss_g, r->d_x, r->d_g_z,
+		       r->ex_per_s) < 0 ? -1 : 0;
+}
 
 static int parse_field(const char *s, size_t len, double *out)
 {

@@ -1,16 +1,18 @@
-/* decision.h - D's output probability at given points, read from a
- * checkpoint: the decision boundary of gan-plot density (gan-intro's
- * picture). */
+/* decision.h - D's output probability at given points: the decision
+ * boundary of gan-plot density (gan-intro's picture). */
 #ifndef GAN_DECISION_H
 #define GAN_DECISION_H
 
 #include "err.h"
+#include "train.h"
 
-/* Loads the checkpoint at path ("-" = stdin) and evaluates D in eval mode on
- * x (n points of a model whose data is 1 value per example), in chunks of the
- * model's training batch as gan-intro does (so minibatch discrimination sees
- * batches of the size it was trained on). prob (n) gets D's probability.
- * 0, or -1 with e ("ck.st: model data is 1x28x28, not 1-D"). */
-int decision_boundary(const char *path, const float *x, int n, float *prob, Err *e);
+/* Evaluates t's D in eval mode on x (n points of a model whose data is 1
+ * value per example), in chunks of t->max_batch (for a checkpoint read with
+ * max_batch 0, the model's training batch, as gan-intro does, so minibatch
+ * discrimination sees batches of the size it was trained on). prob (n) gets
+ * D's probability. name is the checkpoint's, for messages. 0, or -1 with e
+ * ("ck.st: D of model gaussian2d does not take 1-D points"). */
+int decision_boundary(Trainer *t, const char *name, const float *x, int n, float *prob,
+		      Err *e);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "device.h"
 #include "netgpu.h"
-#include "train.h"
+#include "epoch.h"
 #include "check.h"
 
 static const char *mbd_text =
@@ -59,12 +59,12 @@ static void run_without_cuda(void)
 		data[i] = (float)(i % 7) * 0.25f;
 	Tensor x = { .dtype = DT_F32, .ndim = 2, .shape = { 16, 2 }, .data = data,
 		     .borrowed = 1 };
-	Dataset d;
+	TrainSet d;
 	RunOpts o = { .steps = 3 };
 	CHECK(model_load_preset(&m, "gaussian2d", &e) == 0);
 	CHECK(trainer_init(&t, &m, 8, 1, &e) == 0);
 	CHECK(t.device == DEV_CPU && t.gpu == NULL && t.dl == t.dlog && t.df == t.dfake);
-	CHECK(trainer_check_data(&t, &x, "x.npy", &d, &e) == 0);
+	CHECK(trainset_check(&t, &x, "x.npy", &d, &e) == 0);
 	t.device = DEV_CUDA;
 	CHECK(trainer_run(&t, &d, &o, &e) == -1);
 	CHECK_STR(e.msg, "CUDA support not built");

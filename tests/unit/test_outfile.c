@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "npy.h"
+#include "infile.h"
 #include "outfile.h"
 #include "check.h"
 

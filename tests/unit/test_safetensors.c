@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "safetensors.h"
+#include "st_write.h"
 
 #include "check.h"
 

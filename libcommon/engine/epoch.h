@@ -1,0 +1,41 @@
+/* epoch.h - training runs over a data set: epochs or steps from the
+ * checkpoint's position with per-epoch shuffles keyed by (seed, epoch), so a
+ * run resumes at the exact batch, and the statistics of each log line. */
+#ifndef GAN_EPOCH_H
+#define GAN_EPOCH_H
+
+#include <stdint.h>
+#include "err.h"
+#include "train.h"
+#include "trainset.h"
+
+/* What a run reports per log line: sums since the last line, as averages. */
+typedef struct {
+	int64_t step, epoch;      /* after the last step logged; epoch is 1-based */
+	int64_t examples;
+	double loss_d, loss_g, d_x, d_g_z;   /* per example / averages */
+	double ex_per_s;
+} LogLine;
+
+typedef struct {
+	int64_t steps;            /* > 0: this many more steps */
+	int64_t epochs;           /* else this many more epochs */
+	int64_t log_every;        /* 0: a line per epoch (and at the end) */
+	int threads;              /* > 0: the CPU threads of the layers and the BLAS
+				   * (gemm_set_threads); 0: as they are */
+	void (*log)(void *ctx, const LogLine *l);
+	void (*progress)(void *ctx, int64_t done, int64_t total);
+	void *ctx;
+} RunOpts;
+
+/* Batches per epoch for n examples: ceil(n / batch), less a final batch of
+ * one when the model has batch norm. */
+int64_t trainer_batches(const Trainer *t, int64_t n);
+/* Trains: pre-training first if due (on the CPU), then steps or epochs on
+ * t->device: for DEV_CUDA the networks and the data set move to the GPU for
+ * the run and the state comes back to the host at its end, so checkpoints
+ * are device-independent. -1 with e: EXIT_NONFINITE "step 37: loss_D is
+ * nan", EXIT_SYS for a GPU failure. */
+int trainer_run(Trainer *t, const TrainSet *d, const RunOpts *o, Err *e);
+
+#endif
