@@ -11,10 +11,11 @@ new=$(mktemp)
 trap 'rm -f "$new"' EXIT
 sh "$root/tests/golden/sums.sh" "$bin" > "$new"
 key=$(sed -n 's/^platform //p' "$new")
+arch=$(uname -m)
 {
 	sed -n '/^#/p' "$file" 2>/dev/null
-	grep -v '^#' "$file" 2>/dev/null | awk -v k="$key" '$1 != "any" && $1 != k'
+	grep -v '^#' "$file" 2>/dev/null | awk -v k="$key" -v a="$arch" '$1 != "any" && $1 != k && $1 != a'
 	grep -v '^platform ' "$new"
 } | awk '!/^#/ || !seen[$0]++' > "$file.tmp"
 mv "$file.tmp" "$file"
-echo "golden: recorded $(grep -vc '^platform ' "$new") sums for $key and 'any' in $file"
+echo "golden: recorded $(grep -vc '^platform ' "$new") sums for $key, $arch and 'any' in $file"
