@@ -25,6 +25,9 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 	memset(t, 0, sizeof *t);
 	if (max_batch < 1 || max_batch > 65536)
 		return err_set(e, EXIT_BAD, "batch %d out of range 1..65536", max_batch);
+	if (m->classes)
+		return err_set(e, EXIT_BAD, "model %s is a classifier ([C]), not a GAN: train it "
+			       "with gan-classify", m->name);
 	t->m = *m;
 	t->max_batch = max_batch;
 	t->seed = seed;
