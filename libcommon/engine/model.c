@@ -295,6 +295,14 @@ static int key_train(Parse *p, Model *m, const char *key, char **w, int nw)
 		return want_words(p, key, nw, 2, 2) ||
 		       parse_float(p, w[0], "d_pretrain_pdf mean", -1e6, 1e6, &m->pre_mean) ||
 		       parse_float(p, w[1], "d_pretrain_pdf std", 1e-6, 1e6, &m->pre_std);
+	if (strcmp(key, "ema") == 0) {
+		if (want_words(p, key, nw, 1, 1) || parse_float(p, w[0], "ema", 0, 1, &m->ema))
+			return -1;
+		return m->ema < 1 ? 0 : perr(p, "ema: the decay must be below 1 (e.g. 0.999)");
+	}
+	if (strcmp(key, "ema_start") == 0)
+		return want_words(p, key, nw, 1, 1) ||
+		       parse_int(p, w[0], key, 0, INT_MAX, &m->ema_start);
 	if (strcmp(key, "d_pretrain_range") == 0) {
 		if (want_words(p, key, nw, 2, 2) ||
 		    parse_float(p, w[0], "d_pretrain_range low", -1e6, 1e6, &m->pre_lo) ||

@@ -68,6 +68,8 @@ typedef struct {
 	int decay_every;          /* 0: no decay */
 	int batch, epochs, fixed_samples;
 	int d_pretrain;           /* steps of MSE pre-training of D (gan-intro) */
+	float ema;                /* decay of the EMA of G (0: none) */
+	int ema_start;            /* G steps before the EMA starts averaging (copies) */
 	float pre_mean, pre_std, pre_lo, pre_hi;
 	int has_bn;               /* any batch norm in G or D (or C) */
 	NetSpec G, D;
