@@ -62,6 +62,7 @@ static void check_fd(const Tensor *r, const Tensor *f)
 	CHECK(fd_stats(rx, 200, d, &h1, &e) == 0 && fd_stats(rx + 200 * d, 200, d, &h2, &e) == 0);
 	CHECK(fd_distance(&h1, &h2, &v, &e) == 0);
 	CHECK_REL(v, "fd_self_split", 1e-9);
+	fd_stats_free(&h1);
 	CHECK(fd_stats(rx, 1, d, &h1, &e) == -1);
 	fd_stats_free(&a);
 	fd_stats_free(&b);
