@@ -3,10 +3,12 @@
 # and without minibatch discrimination: densities of real and generated
 # data and D's decision boundary. -e is the number of passes over a data
 # set of 1200 x 12 fresh points (one pass = gan-intro's 1200 steps).
-# gan-intro's N(0, 1) weights make the outcome depend on the seed, and which
-# seeds converge depends on the CPU too (scripts/seeds.sh gaussian1d counts
-# them; the README gives the figures); the default seed here is 3.
-# Leaves in DIR/{plain,mbd}: data.npy ckpt.st log.tsv fake.npy density.png fit.txt
+# gan-intro's N(0, 1) weights make the outcome depend on the seed
+# (scripts/seeds.sh gaussian1d counts the seeds that converge; the README
+# gives the figures); the default seed here is 3.
+# Leaves in DIR/{plain,mbd}: data.npy ckpt.st log.tsv fake.npy density.png
+# fit.txt (moments against N(4, 0.5)) dist.txt (against the data: W1, KS,
+# energy distance)
 set -eu
 name=gaussian1d default_epochs=1 limit=14400
 . "$(dirname "$0")/common.sh"
@@ -24,6 +26,7 @@ for variant in plain mbd; do
 		--log "$d/log.tsv" -o "$d/ckpt.st"
 	gan-sample "$d/ckpt.st" -n 10000 --seed "$seed" -o "$d/fake.npy"
 	gan-eval moments "$d/fake.npy" --ref-mean 4 --ref-cov 0.25 | tee "$d/fit.txt"
+	gan-eval moments "$d/fake.npy" --ref "$out/data.npy" | tail -n 3 | tee "$d/dist.txt"
 	gan-plot density "$out/data.npy" "$d/fake.npy" --ckpt "$d/ckpt.st" --range -8:8 \
 		--title "gaussian1d ($variant): densities and D(x)" -o "$d/density.png"
 	gan-plot loss "$d/log.tsv" --title "gaussian1d ($variant): losses" -o "$d/loss.png"

@@ -2,7 +2,8 @@
 # gaussian2d.sh - the textbook 2-D Gaussian GAN (d2l.ai "Generative
 # Adversarial Networks"): data -> init -> train -> samples -> pictures.
 # Leaves in DIR: data.npy ckpt.st log.tsv fake.npy (10000 samples, for fit.txt),
-# fake-1000.npy (as many as the data, for the scatter), loss.png scatter.png fit.txt
+# fake-1000.npy (as many as the data, for the scatter), loss.png scatter.png
+# fit.txt (moments against b and A^T A), dist.txt (energy distance to the data)
 set -eu
 name=gaussian2d default_epochs=20 limit=1000
 . "$(dirname "$0")/common.sh"
@@ -17,6 +18,7 @@ gan-step "$out/init.st" --data "$out/data.npy" --epochs "$epochs" --device "$dev
 step "sample: 10000 points"
 gan-sample "$out/ckpt.st" -n 10000 --seed "$seed" -o "$out/fake.npy"
 gan-eval moments "$out/fake.npy" --ref-mean 1,2 --ref-cov 1.01,1.95,1.95,4.25 | tee "$out/fit.txt"
+gan-eval moments "$out/fake.npy" --ref "$out/data.npy" | tail -n 1 | tee "$out/dist.txt"
 step "plots"
 gan-plot loss "$out/log.tsv" --title "gaussian2d: losses" -o "$out/loss.png"
 gan-sample "$out/ckpt.st" -n 1000 --seed "$seed" -o "$out/fake-1000.npy"

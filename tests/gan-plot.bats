@@ -27,7 +27,7 @@ pixels() { $PNGCHECK "$1" "$2" | sed -n 2p; }
 	[ "$status" -eq 1 ]
 	run gan-plot pie x
 	[ "$status" -eq 1 ]
-	[ "$output" = "gan-plot: unknown command 'pie' (expected loss, scatter, density or grid)" ]
+	[ "$output" = "gan-plot: unknown command 'pie' (expected loss, metrics, scatter, density or grid)" ]
 	run gan-plot scatter only-one.npy
 	[ "$status" -eq 1 ]
 	[[ "$output" == "usage: gan-plot loss"* ]]
@@ -122,4 +122,32 @@ pixels() { $PNGCHECK "$1" "$2" | sed -n 2p; }
 	run gan-plot grid pts.npy -o g.png
 	[ "$status" -eq 1 ]
 	[[ "$output" == "gan-plot: pts.npy: expected u8 or f32 images N x C x H x W with C = 1 or 3, got f32 5x2" ]]
+}
+
+@test "gan-plot metrics: four panels by epoch, G and G_ema; bad logs refused" {
+	printf '# epoch\tstep\tnet\tfd\tkid\tprecision\trecall\tdensity\tcoverage\tclass_max_share\tclass_entropy\n' > m.tsv
+	for e in 1 2 3; do
+		printf '%d\t%d\tG\t%d\t0.0%d\t0.%d\t0.%d\t0.9\t0.8\t0.12\t2.29\n' $e $((e * 938)) $((40 - 10 * e)) $((5 - e)) $((5 + e)) $((4 + e)) >> m.tsv
+		printf '%d\t%d\tG_ema\t%d\t0.0%d\t0.%d\t0.%d\t1.1\t0.85\t0.11\t2.3\n' $e $((e * 938)) $((50 - 15 * e)) $((6 - e)) $((4 + e)) $((3 + e)) >> m.tsv
+	done
+	gan-plot metrics m.tsv -o m.png
+	run $PNGCHECK m.png
+	[ "${lines[0]%% *}" = "1000x760" ]
+	[ "$(pixels m.png $BLUE)" -gt 1000 ] && [ "$(pixels m.png $ORANGE)" -gt 1000 ]
+	[ "$(pixels m.png $GREEN)" -gt 300 ]
+	head -n 3 m.tsv > one.tsv
+	gan-plot metrics one.tsv m.tsv --svg -o m.svg
+	grep -q '<svg' m.svg
+	printf '1\t938\tH\t1\t1\t1\t1\t1\t1\t1\t1\n' > bad.tsv
+	run gan-plot metrics bad.tsv
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-plot: bad.tsv:1: field 3 (net): 'H' is not G or G_ema" ]
+	printf '1\t938\tG\t1\t1\n' > bad.tsv
+	run gan-plot metrics bad.tsv
+	[ "$output" = "gan-plot: bad.tsv:1: expected 11 tab-separated fields, got 5" ]
+	printf '# nothing\n' > bad.tsv
+	run gan-plot metrics bad.tsv
+	[ "$output" = "gan-plot: bad.tsv: no data lines" ]
+	run gan-plot metrics log.tsv
+	[ "$output" = "gan-plot: log.tsv:2: field 3 (net): '0.8' is not G or G_ema" ]
 }

@@ -91,3 +91,54 @@ print(*struct.unpack(">II", b[16:24]))' g.png
 	[ "$status" -eq 1 ]
 	[[ "$output" == "gan-sample: cut.st: "* ]]
 }
+
+@test "gan-sample: --ema samples from G_ema; --bn batch|running; --batch" {
+	cd "$BATS_TEST_TMPDIR"
+	cat > ema.model <<'M'
+[model]
+data = 2
+latent = 2
+loss = bce-logits mean
+[train]
+batch = 8
+ema = 0.5
+[G]
+linear 2 4
+batchnorm1d 4
+relu
+linear 4 2
+[D]
+linear 2 4
+tanh
+linear 4 1
+M
+	gan-data gaussian2d -n 64 -o d.npy
+	gan-init ema.model --seed 2 -o ck0.st
+	gan-sample -n 20 ck0.st > g0.npy
+	gan-sample -n 20 --ema ck0.st > e0.npy
+	cmp g0.npy e0.npy                    # at step 0 the EMA is G
+	gan-step ck0.st --data d.npy --steps 10 -o ck.st 2>/dev/null
+	gan-info ck.st | grep -q '^G_ema.1.running_var F32 4$'
+	gan-info ck.st | grep -q '^G_ema.1.num_batches_tracked I64 scalar$'
+	gan-sample -n 20 ck.st > g.npy
+	gan-sample -n 20 --ema ck.st > e.npy
+	! cmp -s g.npy e.npy
+	# Running statistics: each sample on its own, whatever the batch (to the
+	# last bits of the products).
+	gan-sample -n 20 --batch 7 ck.st > g7.npy
+	$PY -c 'import numpy as np; a, b = np.load("g.npy"), np.load("g7.npy")
+assert np.allclose(a, b, rtol=1e-5, atol=1e-6), abs(a - b).max()' 
+	# Batch statistics: the batch matters.
+	gan-sample -n 20 --bn batch ck.st > b.npy
+	gan-sample -n 20 --bn batch --batch 10 ck.st > b10.npy
+	! cmp -s g.npy b.npy && ! cmp -s b.npy b10.npy
+	run gan-sample -n 21 --bn batch --batch 10 ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-sample: --bn batch: a last batch of 1 sample has no batch statistics (-n 21, --batch 10)" ]
+	run gan-sample --bn mean ck.st
+	[ "$output" = "gan-sample: --bn: expected running or batch, got 'mean'" ]
+	gan-init gaussian2d -o plain.st
+	run gan-sample --ema plain.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-sample: --ema: plain.st holds no EMA of G (its model sets no 'ema')" ]
+}

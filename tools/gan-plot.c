@@ -1,6 +1,7 @@
-/* gan-plot - pictures of GAN runs: loss curves from gan-step logs, 2-D
- * scatter of real vs generated points, 1-D densities with D's decision
- * boundary, and image grids. PNG by default, SVG with --svg or a .svg name. */
+/* gan-plot - pictures of GAN runs: loss curves from gan-step logs, quality
+ * figures per epoch from the scripts' metrics.tsv, 2-D scatter of real vs
+ * generated points, 1-D densities with D's decision boundary, and image
+ * grids. PNG by default, SVG with --svg or a .svg name. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,11 +17,13 @@
 #include "plot.h"
 #include "png.h"
 #include "decision.h"
+#include "metricslog.h"
 #include "tsvlog.h"
 
 #define PROG "gan-plot"
 #define USAGE \
 	"usage: gan-plot loss [-o FILE] [--svg] [--title T] [--by step|epoch] LOG.tsv...\n" \
+	"       gan-plot metrics [-o FILE] [--svg] [--title T] METRICS.tsv...\n" \
 	"       gan-plot scatter [-o FILE] [--svg] [--title T] REAL.npy FAKE.npy\n" \
 	"       gan-plot density [-o FILE] [--svg] [--title T] [--ckpt CKPT] [--bins N]\n" \
 	"                        [--range LO:HI] REAL.npy FAKE.npy\n" \
@@ -226,6 +229,120 @@ static void cmd_loss(const struct cmdline *cl)
 	free(logs);
 }
 
+/* The rows of net (0 G, 1 G_ema) of a metrics log: x = epoch, y = column
+ * col; returns their count. */
+static int metric_series(const MetricsLog *lg, int net, int col, double *x, double *y)
+{
+	int k = 0;
+	for (int i = 0; i < lg->n; i++) {
+		const double *r = lg->v + (size_t)i * MLOG_COLS;
+		if (r[MLOG_NET] != net)
+			continue;
+		x[k] = r[MLOG_EPOCH];
+		y[k++] = r[col];
+	}
+	return k;
+}
+
+/* One panel of metrics: columns cols[0..nc) of every log and net, a line
+ * with a marker at each epoch (so a one-epoch log shows). */
+static void metric_panel(Panel *p, MetricsLog *logs, int n, char **files, const int *cols,
+			 int nc, char labels[][96], int *nlab)
+{
+	for (int k = 0; k < n; k++)
+		for (int net = 0; net < 2; net++)
+			for (int c = 0; c < nc; c++) {
+				double *x = xmalloc(logs[k].n * sizeof *x), *y = xmalloc(logs[k].n * sizeof *y);
+				float *xy = xmalloc(2 * logs[k].n * sizeof *xy);
+				int m = metric_series(&logs[k], net, cols[c], x, y);
+				int idx = ((k * 2 + net) * nc + c) % 10;
+				if (m > 0 && *nlab < 64) {
+					char *l = labels[(*nlab)++];
+					snprintf(l, 96, "%s%s%s%s", nc > 1 ? mlog_names[cols[c]] : "",
+						 nc > 1 ? " " : "", net ? "G_ema" : "G", "");
+					if (n > 1)
+						snprintf(l + strlen(l), 96 - strlen(l), " %.40s", files[k]);
+					for (int i = 0; i < m; i++)
+						xy[2 * i] = (float)x[i], xy[2 * i + 1] = (float)y[i];
+					panel_line(p, x, y, m, plot_color(idx), 2, l);
+					panel_points(p, xy, m, plot_color(idx), 3.5, 1, NULL);
+				}
+				free(x);
+				free(y);
+				free(xy);
+			}
+	panel_legend(p);
+}
+
+/* Range of columns cols of every log (finite values), with lo at most 0. */
+static void metric_range(MetricsLog *logs, int n, const int *cols, int nc, double *lo,
+			 double *hi)
+{
+	*lo = 0;
+	*hi = -INFINITY;
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < logs[k].n; i++)
+			for (int c = 0; c < nc; c++) {
+				double v = logs[k].v[(size_t)i * MLOG_COLS + cols[c]];
+				if (isfinite(v)) {
+					*lo = fmin(*lo, v);
+					*hi = fmax(*hi, v);
+				}
+			}
+	if (!(*hi > *lo))
+		*hi = *lo + 1;
+}
+
+/* Four panels: FD, KID, precision and recall, density and coverage, by
+ * epoch; a line per net (G, G_ema) and log. */
+static void cmd_metrics(const struct cmdline *cl)
+{
+	if (cl->nfiles < 1)
+		usage();
+	int n = cl->nfiles;
+	MetricsLog *logs = xcalloc(n, sizeof *logs);
+	double x0 = INFINITY, x1 = -INFINITY;
+	for (int k = 0; k < n; k++) {
+		Err e = {0};
+		FILE *f = infile_open(cl->files[k], 0, &e);
+		if (!f || mlog_read(f, infile_name(cl->files[k]), &logs[k], &e) < 0)
+			die_err(PROG, &e);
+		infile_close(f);
+		for (int i = 0; i < logs[k].n; i++) {
+			x0 = fmin(x0, logs[k].v[(size_t)i * MLOG_COLS]);
+			x1 = fmax(x1, logs[k].v[(size_t)i * MLOG_COLS]);
+		}
+	}
+	if (x1 <= x0)
+		x0 -= 0.5, x1 += 0.5;
+	static const int fd[] = { MLOG_FD }, kd[] = { MLOG_KID };
+	static const int pr[] = { MLOG_PRECISION, MLOG_RECALL }, dc[] = { MLOG_DENSITY, MLOG_COVERAGE };
+	static const int *const sets[4] = { fd, kd, pr, dc };
+	static const int nsets[4] = { 1, 1, 2, 2 };
+	static const char *const titles[4] = { "Fréchet distance (lenet features)", "KID",
+					       "precision and recall", "density and coverage" };
+	char (*labels)[96] = xcalloc(64, sizeof *labels);
+	int nlab = 0;
+	Canvas cv;
+	open_canvas(&cv, cl, 1000, 760);
+	canvas_title(&cv, cl->title ? cl->title : "Sample quality per epoch");
+	for (int q = 0; q < 4; q++) {
+		double lo, hi;
+		metric_range(logs, n, sets[q], nsets[q], &lo, &hi);
+		if (q >= 2)
+			hi = fmax(hi, 1);
+		Panel p;
+		panel_init(&p, &cv, (q % 2) * 500, 30 + (q / 2) * 365, 500, 365, x0, x1, lo, hi,
+			   titles[q], "epoch", NULL);
+		metric_panel(&p, logs, n, cl->files, sets[q], nsets[q], labels, &nlab);
+	}
+	finish(&cv);
+	for (int k = 0; k < n; k++)
+		mlog_free(&logs[k]);
+	free(logs);
+	free(labels);
+}
+
 static void minmax(const float *v, size_t n, size_t stride, double *lo, double *hi)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -364,6 +481,8 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cl);
 	if (!strcmp(cl.cmd, "loss"))
 		cmd_loss(&cl);
+	else if (!strcmp(cl.cmd, "metrics"))
+		cmd_metrics(&cl);
 	else if (!strcmp(cl.cmd, "scatter"))
 		cmd_scatter(&cl);
 	else if (!strcmp(cl.cmd, "density"))
@@ -371,7 +490,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cl.cmd, "grid"))
 		cmd_grid(&cl);
 	else
-		die(PROG, EXIT_BAD, "unknown command '%s' (expected loss, scatter, density or grid)", cl.cmd);
+		die(PROG, EXIT_BAD, "unknown command '%s' (expected loss, metrics, scatter, density or grid)", cl.cmd);
 	Err e = {0};
 	if (stdout_close(&e) < 0)
 		die_err(PROG, &e);

@@ -1,6 +1,7 @@
-/* gan-sample - draws samples from a checkpoint's generator (eval mode):
+/* gan-sample - draws samples from a checkpoint's generator (or its EMA):
  * seeded noise, the checkpoint's fixed noise, or a linear interpolation
- * between two latent draws; writes an f32 .npy record or a PNG grid. */
+ * between two latent draws, batch norm from the running statistics or from
+ * each batch; writes an f32 .npy record or a PNG grid. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -23,14 +24,19 @@
 #endif
 
 #define PROG "gan-sample"
-#define USAGE "usage: gan-sample [-n N] [--seed S | --fixed] [--interpolate K]\n" \
-	"                  [--png FILE [--grid RxC]] [--device cpu|cuda] [-o FILE] [CKPT]\n"
+#define USAGE "usage: gan-sample [-n N] [--seed S | --fixed] [--interpolate K] [--ema]\n" \
+	"                  [--bn running|batch] [--batch B] [--png FILE [--grid RxC]]\n" \
+	"                  [--device cpu|cuda] [-o FILE] [CKPT]\n"
 #define HELP \
 	"Draw samples from a checkpoint's generator in eval mode.\n\n" \
 	"  -n, --count N        number of samples (default 64, or the fixed noise count)\n" \
 	"  -s, --seed S         seed of the latent noise (default 0)\n" \
 	"  -f, --fixed          use the checkpoint's fixed noise (noise.fixed)\n" \
 	"  -i, --interpolate K  K points on the straight line (lerp) between two draws\n" \
+	"      --ema            sample from the EMA of G (a model with ema = DECAY)\n" \
+	"      --bn MODE        batch norm from the running statistics (running, the\n" \
+	"                       default) or from each batch of samples (batch)\n" \
+	"  -b, --batch B        samples per forward pass of G (default 256)\n" \
 	"  -p, --png FILE       write a PNG grid of the images instead of .npy\n" \
 	"  -g, --grid RxC       grid rows x columns (default: square enough)\n" \
 	"      --device D       cpu or cuda (default: cuda when a GPU is found)\n" \
@@ -40,7 +46,7 @@
 
 struct cmdline {
 	const char *ckpt, *out, *png;
-	int n, fixed, interp, rows, cols;
+	int n, fixed, interp, rows, cols, ema, bn_batch, batch;
 	uint64_t seed;
 	Device device;            /* DEV_AUTO unless --device */
 };
@@ -57,20 +63,23 @@ static long long num_arg(const char *opt, const char *s, long long lo, long long
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	enum { O_DEVICE = 256 };
+	enum { O_DEVICE = 256, O_EMA, O_BN };
 	static const struct option opts[] = {
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
 		{ "count", required_argument, 0, 'n' }, { "seed", required_argument, 0, 's' },
 		{ "fixed", no_argument, 0, 'f' }, { "interpolate", required_argument, 0, 'i' },
 		{ "png", required_argument, 0, 'p' }, { "grid", required_argument, 0, 'g' },
 		{ "device", required_argument, 0, O_DEVICE },
+		{ "ema", no_argument, 0, O_EMA }, { "bn", required_argument, 0, O_BN },
+		{ "batch", required_argument, 0, 'b' },
 		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
 	};
 	memset(cl, 0, sizeof *cl);
+	cl->batch = CHUNK;
 	cl->device = DEV_AUTO;
 	Err e = { 0 };
 	int c, seeded = 0;
-	while ((c = getopt_long(argc, argv, "hVn:s:fi:p:g:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hVn:s:fi:p:g:b:o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': fputs(USAGE "\n" HELP, stdout); exit(0);
 		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
@@ -92,6 +101,13 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 			if (device_parse(optarg, &cl->device, &e))
 				die_err(PROG, &e);
 			break;
+		case O_EMA: cl->ema = 1; break;
+		case O_BN:
+			if (strcmp(optarg, "batch") && strcmp(optarg, "running"))
+				die(PROG, EXIT_BAD, "--bn: expected running or batch, got '%s'", optarg);
+			cl->bn_batch = strcmp(optarg, "batch") == 0;
+			break;
+		case 'b': cl->batch = (int)num_arg("--batch", optarg, 1, 65536); break;
 		case 'o': cl->out = optarg; break;
 		default: fputs(USAGE, stderr); exit(EXIT_BAD);
 		}
@@ -172,10 +188,10 @@ static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n
 	if (device_pick(cl->device, &t->m, 0, &dev, &e) ||
 	    (dev == DEV_CUDA && (netgpu_open(&gpu, &e) || netgpu_attach(&t->g, gpu, &e))))
 		die_err(PROG, &e);
-	for (int i = 0; i < n; i += CHUNK) {
-		int b = n - i < CHUNK ? n - i : CHUNK;
+	for (int i = 0; i < n; i += cl->batch) {
+		int b = n - i < cl->batch ? n - i : cl->batch;
 		float *xi = o ? x : x + (size_t)i * dat;
-		if (net_forward_host(&t->g, z + (size_t)i * lat, b, 0, xi, &e))
+		if (net_forward_host(&t->g, z + (size_t)i * lat, b, cl->bn_batch, xi, &e))
 			die_err(PROG, &e);
 		errno = 0;
 		if (o && fwrite(xi, sizeof(float), (size_t)b * dat, o->f) != (size_t)b * dat) {
@@ -196,18 +212,26 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cl);
 	Trainer t;
 	FILE *f = infile_open(cl.ckpt, 1, &e);
-	if (!f || ckpt_read(&t, f, infile_name(cl.ckpt), CHUNK, &e))
+	if (!f || ckpt_read(&t, f, infile_name(cl.ckpt), cl.batch, &e))
 		die_err(PROG, &e);
 	infile_close(f);
+	if (cl.ema && t.m.ema <= 0)
+		die(PROG, EXIT_BAD, "--ema: %s holds no EMA of G (its model sets no 'ema')",
+		    infile_name(cl.ckpt));
+	if (cl.ema)
+		ema_apply(&t.ema, &t.g);
 	int n = cl.interp ? cl.interp : cl.n ? cl.n : cl.fixed ? t.m.fixed_samples : 64;
 	if (cl.fixed && !cl.interp && n > t.m.fixed_samples)
 		die(PROG, EXIT_BAD, "-n %d: the checkpoint holds %d fixed noise vectors", n,
 		    t.m.fixed_samples);
 	if (cl.fixed && cl.interp && t.m.fixed_samples < 2)
 		die(PROG, EXIT_BAD, "--interpolate --fixed needs 2 fixed noise vectors");
+	if (t.m.has_bn && cl.bn_batch && n % cl.batch == 1)
+		die(PROG, EXIT_BAD, "--bn batch: a last batch of 1 sample has no batch "
+		    "statistics (-n %d, --batch %d)", n, cl.batch);
 	float *z = make_latent(&t, &cl, n);
 	size_t dat = (size_t)shape_numel(&t.m.data);
-	float *x = xmalloc((size_t)(cl.png ? n : CHUNK) * dat * sizeof(float));
+	float *x = xmalloc((size_t)(cl.png ? n : cl.batch) * dat * sizeof(float));
 	if (cl.png) {
 		generate(&t, &cl, z, n, x, NULL);
 		write_png(&t, &cl, x, n);

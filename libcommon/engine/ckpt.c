@@ -27,6 +27,23 @@ static void add_net(StWriter *w, const Net *n)
 	}
 }
 
+/* Adds the EMA of G as G_ema.0.weight ...: G's names under the prefix
+ * G_ema, so that load_state_dict takes it in place of G after a prefix
+ * strip. */
+static void add_ema(StWriter *w, const Net *g, const Ema *a)
+{
+	for (int i = 0; i < g->nt; i++) {
+		const NetTensor *nt = &g->t[i];
+		char name[80];
+		snprintf(name, sizeof name, "G_ema%s", nt->name + 1);
+		if (nt->is_nbt)
+			stw_add(w, name, DT_I64, 0, nt->shape, &a->nbt[nt->layer]);
+		else
+			stw_add(w, name, DT_F32, nt->ndim, nt->shape,
+				(nt->is_buf ? a->bufs : a->params) + nt->off);
+	}
+}
+
 /* Adds the Adam moments opt.<name>.m and .v of every parameter of n. */
 static void add_moments(StWriter *w, const Net *n)
 {
@@ -71,6 +88,8 @@ int ckpt_write(const Trainer *t, FILE *f, const char *name, Err *e)
 		add_moments(&w, &t->g);
 		add_moments(&w, &t->d);
 	}
+	if (t->m.ema > 0)
+		add_ema(&w, &t->g, &t->ema);
 	stw_add(&w, "noise.fixed", DT_F32, fixed_shape(&t->m, shape), shape, t->fixed);
 	stw_meta(&w, "format", CKPT_FORMAT);
 	stw_meta(&w, "model", t->m.text);
@@ -170,6 +189,28 @@ static int load_net(const SafeTensors *st, const char *file, Net *n, int adam, i
 	return 0;
 }
 
+/* Loads G_ema.<name> for every tensor of G into the EMA; counts them. */
+static int load_ema(const SafeTensors *st, const char *file, const Net *g, Ema *a, int *cnt,
+		    Err *e)
+{
+	for (int i = 0; i < g->nt; i++) {
+		const NetTensor *nt = &g->t[i];
+		char name[80];
+		snprintf(name, sizeof name, "G_ema%s", nt->name + 1);
+		if (nt->is_nbt) {
+			if (load_tensor(st, file, name, DT_I64, 0, nt->shape, &a->nbt[nt->layer], e))
+				return -1;
+			if (a->nbt[nt->layer] < 0)
+				return err_set(e, EXIT_BAD, "%s: tensor '%s': negative", file, name);
+		} else if (load_tensor(st, file, name, DT_F32, nt->ndim, nt->shape,
+				       (nt->is_buf ? a->bufs : a->params) + nt->off, e)) {
+			return -1;
+		}
+		(*cnt)++;
+	}
+	return 0;
+}
+
 /* Metadata integer in [lo, hi]. */
 static int meta_int(const SafeTensors *st, const char *file, const char *key, int64_t lo,
 		    int64_t hi, int64_t *out, Err *e)
@@ -264,7 +305,8 @@ static int load_tensors(Trainer *t, const SafeTensors *st, const char *file, Err
 {
 	int cnt = 0, adam = t->m.opt == OPT_ADAM;
 	int64_t shape[4];
-	if (load_net(st, file, &t->g, adam, &cnt, e) || load_net(st, file, &t->d, adam, &cnt, e))
+	if (load_net(st, file, &t->g, adam, &cnt, e) || load_net(st, file, &t->d, adam, &cnt, e) ||
+	    (t->m.ema > 0 && load_ema(st, file, &t->g, &t->ema, &cnt, e)))
 		return -1;
 	if (load_tensor(st, file, "noise.fixed", DT_F32, fixed_shape(&t->m, shape), shape,
 			t->fixed, e))
@@ -279,6 +321,10 @@ static int load_tensors(Trainer *t, const SafeTensors *st, const char *file, Err
 		size_t len = strlen(nm);
 		if (!known && (nm[0] == 'G' || nm[0] == 'D'))
 			known = net_tensor(nm[0] == 'G' ? &t->g : &t->d, nm) != NULL;
+		if (!known && t->m.ema > 0 && len < sizeof base + 4 && strncmp(nm, "G_ema.", 6) == 0) {
+			snprintf(base, sizeof base, "G%s", nm + 5);
+			known = net_tensor(&t->g, base) != NULL;
+		}
 		if (!known && adam && len > 6 && len < sizeof base + 4 && strncmp(nm, "opt.", 4) == 0 &&
 		    (strcmp(nm + len - 2, ".m") == 0 || strcmp(nm + len - 2, ".v") == 0)) {
 			snprintf(base, sizeof base, "%.*s", (int)(len - 6), nm + 4);

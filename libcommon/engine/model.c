@@ -1,6 +1,7 @@
 /* model.c - the model-file parser: INI sections with key = value pairs and
- * one layer per line in [G] and [D], then a shape check through both
- * networks. Every error names "FILE:LINE". Format: gantools-model(5). */
+ * one layer per line in [G] and [D] (or [C] for a classifier), then a shape
+ * check through the networks. Every error names "FILE:LINE". Format:
+ * gantools-model(5). */
 #include "model.h"
 
 #include <ctype.h>
@@ -17,7 +18,7 @@
 #define MAX_NUMEL ((int64_t)1 << 28)
 #define MAX_WORDS 16
 
-enum { SEC_NONE, SEC_MODEL, SEC_OPT, SEC_TRAIN, SEC_G, SEC_D };
+enum { SEC_NONE, SEC_MODEL, SEC_OPT, SEC_TRAIN, SEC_G, SEC_D, SEC_C };
 
 /* Parser state: the current file name and line for messages. */
 typedef struct {
@@ -250,6 +251,12 @@ static int key_model(Parse *p, Model *m, const char *key, char **w, int nw)
 		return key_init(p, m, w, nw);
 	if (strcmp(key, "loss") == 0)
 		return key_loss(p, m, w, nw);
+	if (strcmp(key, "classes") == 0)
+		return want_words(p, key, nw, 1, 1) ||
+		       parse_int(p, w[0], key, 2, 65536, &m->classes);
+	if (strcmp(key, "features") == 0)
+		return want_words(p, key, nw, 1, 1) ||
+		       parse_int(p, w[0], key, 0, MODEL_MAX_LAYERS - 1, &m->features);
 	return perr(p, "unknown key '%s' in [model]", key);
 }
 
@@ -263,6 +270,8 @@ static int key_opt(Parse *p, Model *m, const char *key, char **w, int nw)
 	if (i >= 0)
 		return want_words(p, key, nw, 1, 1) ||
 		       parse_double(p, w[0], key, lo[i], hi[i], dst[i]);
+	if (strcmp(key, "lr") == 0)
+		return want_words(p, key, nw, 1, 1) || parse_double(p, w[0], key, 0, 10, &m->lr);
 	if (strcmp(key, "decay") == 0) {
 		if (nw != 3 || strcmp(w[1], "every") != 0)
 			return perr(p, "decay: expected 'RATE every STEPS' (e.g. 0.95 every 150)");
@@ -286,6 +295,14 @@ static int key_train(Parse *p, Model *m, const char *key, char **w, int nw)
 		return want_words(p, key, nw, 2, 2) ||
 		       parse_float(p, w[0], "d_pretrain_pdf mean", -1e6, 1e6, &m->pre_mean) ||
 		       parse_float(p, w[1], "d_pretrain_pdf std", 1e-6, 1e6, &m->pre_std);
+	if (strcmp(key, "ema") == 0) {
+		if (want_words(p, key, nw, 1, 1) || parse_float(p, w[0], "ema", 0, 1, &m->ema))
+			return -1;
+		return m->ema < 1 ? 0 : perr(p, "ema: the decay must be below 1 (e.g. 0.999)");
+	}
+	if (strcmp(key, "ema_start") == 0)
+		return want_words(p, key, nw, 1, 1) ||
+		       parse_int(p, w[0], key, 0, INT_MAX, &m->ema_start);
 	if (strcmp(key, "d_pretrain_range") == 0) {
 		if (want_words(p, key, nw, 2, 2) ||
 		    parse_float(p, w[0], "d_pretrain_range low", -1e6, 1e6, &m->pre_lo) ||
@@ -548,12 +565,44 @@ static int check_net(Parse *p, Model *m, NetSpec *net, char which, Shape3 in)
 			    shape_str(&m->data, want, sizeof want));
 	if (which == 'D' && shape_numel(&in) != 1)
 		return perr(p, "D's output is %s, expected 1 value per example", got);
+	if (which == 'C' && shape_numel(&in) != m->classes)
+		return perr(p, "C's output is %s, expected %d values (classes)", got, m->classes);
+	return 0;
+}
+
+/* A classifier model: data and classes set, C from the data to the class
+ * logits, the feature layer before the last (default: the last one's input). */
+static int check_classifier(Parse *p, Model *m)
+{
+	if (m->data.ndim == 0)
+		return perr(p, "[model] needs 'data = SHAPE'");
+	if (m->classes == 0)
+		return perr(p, "[model] needs 'classes = K' in a classifier model");
+	if (m->C.n < 2)
+		return perr(p, "[C] needs at least 2 layers (features, then the class logits)");
+	if (m->features < 0)
+		m->features = m->C.n - 2;
+	if (m->lr < 0)
+		m->lr = 1e-3;
+	if (m->features > m->C.n - 2)
+		return perr(p, "features = %d: expected a layer of [C] before the last (0..%d)",
+			    m->features, m->C.n - 2);
+	if (check_net(p, m, &m->C, 'C', m->data))
+		return -1;
+	p->line = 0;
+	if (m->has_bn && m->batch < 2)
+		return perr(p, "batch must be at least 2 with batch norm");
 	return 0;
 }
 
 /* Whole-model checks after parsing. */
 static int check_model(Parse *p, Model *m)
 {
+	if (m->C.n)
+		return check_classifier(p, m);
+	if (m->classes || m->features >= 0 || m->lr >= 0)
+		return perr(p, "%s is a setting of classifier models ([C]); a GAN sets lr_d and lr_g",
+			    m->classes ? "classes" : m->features >= 0 ? "features" : "lr");
 	if (m->data.ndim == 0)
 		return perr(p, "[model] needs 'data = SHAPE'");
 	if (m->latent.ndim == 0)
@@ -600,17 +649,19 @@ static void model_defaults(Model *m)
 	m->pre_std = 1;
 	m->pre_lo = -5;
 	m->pre_hi = 5;
+	m->features = -1;
+	m->lr = -1;               /* unset: 1e-3 for a classifier, refused in a GAN */
 }
 
 /* Handles "[section]". */
 static int parse_section(Parse *p, Model *m, char *s, int *have)
 {
-	static const char *names[] = { "model", "optimizer", "train", "G", "D" };
+	static const char *names[] = { "model", "optimizer", "train", "G", "D", "C" };
 	char *close = strchr(s, ']');
 	if (!close || close[1])
 		return perr(p, "bad section header '%s' (expected [name])", s);
 	*close = 0;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		if (strcmp(s + 1, names[i]) == 0) {
 			if (have[i])
 				return perr(p, "section [%s] appears twice", names[i]);
@@ -619,7 +670,8 @@ static int parse_section(Parse *p, Model *m, char *s, int *have)
 			return 0;
 		}
 	}
-	return perr(p, "unknown section [%s] (expected model, optimizer, train, G or D)", s + 1);
+	return perr(p, "unknown section [%s] (expected model, optimizer, train, G and D, or C)",
+		    s + 1);
 }
 
 /* One logical line (comment already stripped, trimmed, non-empty). */
@@ -629,15 +681,15 @@ static int parse_line(Parse *p, Model *m, char *s, int *have)
 		return parse_section(p, m, s, have);
 	if (p->sec == SEC_NONE)
 		return perr(p, "'%s' outside any section", s);
-	if (p->sec == SEC_G || p->sec == SEC_D)
-		return parse_layer(p, p->sec == SEC_G ? &m->G : &m->D, s);
+	if (p->sec == SEC_G || p->sec == SEC_D || p->sec == SEC_C)
+		return parse_layer(p, p->sec == SEC_G ? &m->G : p->sec == SEC_D ? &m->D : &m->C, s);
 	return parse_key(p, m, s);
 }
 
 /* Copies the text, then walks it line by line. */
 static int parse_text(Parse *p, Model *m, const char *text)
 {
-	int have[5] = { 0 };
+	int have[6] = { 0 };
 	const char *s = text;
 	for (p->line = 1; *s; p->line++) {
 		const char *nl = strchr(s, '\n');
@@ -662,6 +714,10 @@ static int parse_text(Parse *p, Model *m, const char *text)
 	p->line = 0;
 	if (!have[0])
 		return perr(p, "no [model] section");
+	if (have[5] && (have[3] || have[4]))
+		return perr(p, "a classifier model ([C]) has no [G] or [D]");
+	if (have[5])
+		return m->C.n ? 0 : perr(p, "no layers in [C]");
 	if (!have[3] || m->G.n == 0)
 		return perr(p, "no layers in [G]");
 	if (!have[4] || m->D.n == 0)

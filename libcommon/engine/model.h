@@ -1,5 +1,6 @@
 /* model.h - gantools model files: INI sections [model], [optimizer], [train],
- * [G] and [D] (one layer per line) parsed and shape-checked into a Model.
+ * [G] and [D] (one layer per line) parsed and shape-checked into a Model; a
+ * classifier model has one network, [C], instead of G and D.
  * The format is documented in gantools-model(5). */
 #ifndef GAN_MODEL_H
 #define GAN_MODEL_H
@@ -67,9 +68,16 @@ typedef struct {
 	int decay_every;          /* 0: no decay */
 	int batch, epochs, fixed_samples;
 	int d_pretrain;           /* steps of MSE pre-training of D (gan-intro) */
+	float ema;                /* decay of the EMA of G (0: none) */
+	int ema_start;            /* G steps before the EMA starts averaging (copies) */
 	float pre_mean, pre_std, pre_lo, pre_hi;
-	int has_bn;               /* any batch norm in G or D */
+	int has_bn;               /* any batch norm in G or D (or C) */
 	NetSpec G, D;
+	/* Classifier models ([C] instead of [G] and [D]; classes 0 for a GAN). */
+	int classes;              /* C's outputs: logits of this many classes */
+	int features;             /* C's layer whose output are the features */
+	double lr;                /* the classifier's learning rate */
+	NetSpec C;
 } Model;
 
 /* Parses model text; name is used in messages ("NAME:LINE: what is wrong").

@@ -25,14 +25,19 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 	memset(t, 0, sizeof *t);
 	if (max_batch < 1 || max_batch > 65536)
 		return err_set(e, EXIT_BAD, "batch %d out of range 1..65536", max_batch);
+	if (m->classes)
+		return err_set(e, EXIT_BAD, "model %s is a classifier ([C]), not a GAN: train it "
+			       "with gan-classify", m->name);
 	t->m = *m;
 	t->max_batch = max_batch;
 	t->seed = seed;
 	size_t lat = (size_t)shape_numel(&m->latent), dat = (size_t)shape_numel(&m->data);
 	size_t mb = (size_t)max_batch;
 	size_t planned = ((size_t)m->fixed_samples * lat + mb * (2 * lat + 2 * dat + 1)) * sizeof(float);
-	if (net_init(&t->g, &m->G, 'G', max_batch, &planned, e) ||
-	    net_init(&t->d, &m->D, 'D', max_batch, &planned, e)) {
+	int rc = net_init(&t->g, &m->G, 'G', max_batch, &planned, e);
+	if (rc == 0 && m->ema > 0)
+		planned += (size_t)(t->g.np + t->g.nb) * sizeof(float);
+	if (rc || net_init(&t->d, &m->D, 'D', max_batch, &planned, e)) {
 		trainer_free(t);
 		return -1;
 	}
@@ -50,6 +55,10 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 	rng_init(&r, seed_stream(seed, SEED_INIT));
 	net_init_params(&t->g, m, &r);
 	net_init_params(&t->d, m, &r);
+	if (m->ema > 0 && ema_init(&t->ema, &t->g, e)) {
+		trainer_free(t);
+		return -1;
+	}
 	rng_init(&r, seed_stream(seed, SEED_FIXED));
 	trainer_noise(m, &r, t->fixed, m->fixed_samples);
 	rng_init(&t->noise, seed_stream(seed, SEED_NOISE));
@@ -69,6 +78,7 @@ void trainer_free(Trainer *t)
 		netgpu_train_close(t, 0, NULL);
 	net_free(&t->g);
 	net_free(&t->d);
+	ema_free(&t->ema);
 	free(t->fixed);
 	free(t->z);
 	free(t->zg);
@@ -256,6 +266,18 @@ static int d_step(Trainer *t, const float *x, int n, const float *z, const float
 	return check_net(t, &t->d);
 }
 
+/* The EMA of G after its update (StudioGAN's Ema.update): a copy for the
+ * first ema_start G steps, then lerp with the model's decay. On a GPU, G's
+ * state comes to the host first (its sticky error, if any, ends the run
+ * after this step). */
+static void ema_step(Trainer *t)
+{
+	Err ignored;
+	if (t->g.gpu)
+		netgpu_download(&t->g, &ignored);
+	ema_update(&t->ema, &t->g, t->opt_t_g - 1 < t->m.ema_start ? 0.0f : t->m.ema);
+}
+
 /* G step: the fake batch per g_step, D(fake) vs 1 in train mode, backward
  * through D (no D grads) and G, update G. */
 static int g_step(Trainer *t, int n, const float *z, const float *z_g, const float *fake,
@@ -276,7 +298,11 @@ static int g_step(Trainer *t, int n, const float *z, const float *z_g, const flo
 	net_backward(&t->d, t->dl, t->df, 0);
 	net_backward(&t->g, t->df, NULL, 1);
 	opt_update(m, &t->g, t->lr_g, &t->opt_t_g);
-	return check_net(t, &t->g);
+	if (check_net(t, &t->g))
+		return -1;
+	if (m->ema > 0)
+		ema_step(t);
+	return 0;
 }
 
 int trainer_step_with(Trainer *t, const float *x, int n, const float *z,

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include "device.h"
+#include "ema.h"
 #include "err.h"
 #include "model.h"
 #include "net.h"
@@ -38,6 +39,7 @@ typedef struct Trainer {
 	Device device;            /* where trainer_run trains (DEV_CPU by default) */
 	struct TrainGpu *gpu;     /* device state during a DEV_CUDA trainer_run (netgpu.h) */
 	char bad[64];             /* what went non-finite: "loss_D", "D weights" */
+	Ema ema;                  /* the EMA of G when the model sets ema (ema.h) */
 } Trainer;
 
 /* Independent Philox keys derived from one seed (splitmix64): parameter

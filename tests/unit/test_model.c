@@ -88,7 +88,10 @@ static const Bad bad[] = {
 	{ 2, "data = 0", "m.model:2: bad number '0' for data (expected an integer in 1..65536)" },
 	{ 3, "latnet = 2", "m.model:3: unknown key 'latnet' in [model]" },
 	{ 3, "latent = 2\nlatent = 3", "m.model:4: key 'latent' set twice" },
-	{ 1, "[modl]", "m.model:1: unknown section [modl] (expected model, optimizer, train, G or D)" },
+	{ 1, "[modl]", "m.model:1: unknown section [modl] (expected model, optimizer, train, G and D, or C)" },
+	{ 3, "latent = 2\nclasses = 10", "m.model: classes is a setting of classifier models ([C]); a GAN sets lr_d and lr_g" },
+	{ 3, "latent = 2\n[optimizer]\nlr = 0.1", "m.model: lr is a setting of classifier models ([C]); a GAN sets lr_d and lr_g" },
+	{ 6, "[C]\nlinear 2 2", "m.model: a classifier model ([C]) has no [G] or [D]" },
 	{ 3, "latent = 2\n[train]\nbatch = 0", "m.model:5: bad number '0' for batch (expected an integer in 1..65536)" },
 	{ 3, "latent = 2\n[optimizer]\nlr_d = nan", "m.model:5: bad number 'nan' for lr_d (expected a number in 0..10)" },
 	{ 3, "latent = 2\n[optimizer]\ntype = rmsprop", "m.model:5: type: expected adam or sgd" },
@@ -126,6 +129,42 @@ static void bad_models(void)
 	}
 }
 
+/* Classifier models: [C] from the data to `classes` logits. */
+static void classifiers(void)
+{
+	Model m;
+	Err e = { 0 };
+	CHECK(model_load_preset(&m, "lenet", &e) == 0);
+	CHECK(m.classes == 10 && m.features == 8 && m.C.n == 10 && m.G.n == 0 && m.D.n == 0);
+	CHECK(m.C.l[8].out.c == 128 && m.C.l[9].out.c == 10 && m.lr == 1e-3 && m.has_bn);
+	static const char *head = "[model]\ndata = 4\nclasses = 3\n[C]\n";
+	static const struct { const char *body, *msg; } cases[] = {
+		{ "linear 4 3\n", "c.model: [C] needs at least 2 layers (features, then the class logits)" },
+		{ "linear 4 5\nrelu\nlinear 5 2\n", "c.model:7: C's output is 2, expected 3 values (classes)" },
+		{ "linear 4 5\nrelu\nlinear 5 3\n[model]\n", "c.model:8: section [model] appears twice" },
+		{ "linear 4 5\nlinear 5 3\n[train]\nbatch = 1\n", NULL },
+	};
+	char text[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(text, sizeof text, "%s%s", head, cases[i].body);
+		int rc = model_load(&m, text, "c.model", &e);
+		CHECK_MSG(cases[i].msg ? rc == -1 : rc == 0, "classifier case %zu", i);
+		if (cases[i].msg)
+			CHECK_STR(e.msg, cases[i].msg);
+	}
+	CHECK(m.features == 0 && m.lr == 1e-3);
+	snprintf(text, sizeof text, "[model]\ndata = 4\nclasses = 3\nfeatures = 2\n[C]\n"
+		 "linear 4 5\nrelu\nlinear 5 3\n");
+	CHECK(model_load(&m, text, "c.model", &e) == -1);
+	CHECK_STR(e.msg, "c.model: features = 2: expected a layer of [C] before the last (0..1)");
+	snprintf(text, sizeof text, "[model]\ndata = 4\n[C]\nlinear 4 5\nlinear 5 3\n");
+	CHECK(model_load(&m, text, "c.model", &e) == -1);
+	CHECK_STR(e.msg, "c.model: [model] needs 'classes = K' in a classifier model");
+	snprintf(text, sizeof text, "[model]\ndata = 4\nclasses = 3\n[C]\n");
+	CHECK(model_load(&m, text, "c.model", &e) == -1);
+	CHECK_STR(e.msg, "c.model: no layers in [C]");
+}
+
 static void misc(void)
 {
 	Model m;
@@ -155,6 +194,7 @@ static void run(void)
 {
 	presets();
 	bad_models();
+	classifiers();
 	misc();
 }
 

@@ -1,0 +1,109 @@
+#!/bin/sh
+# quality-mnist.sh - the dcgan-mnist quality table of README.md: gantools
+# (preset dcgan-mnist-ema: dcgan-mnist with the EMA of G) and the PyTorch
+# peer (../shared/peers/torch_dcgan_mnist.py), seeds 1-3, after 1 and 5
+# epochs; 5,000 train-mode samples of each (batch norm from batches of 500,
+# as the peer draws them), compared by gan-eval all with 5,000 MNIST test
+# images on the lenet classifier's features.
+#   bench/quality-mnist.sh train [-j JOBS] [-s SEEDS] [-o DIR]   trainings (long)
+#   bench/quality-mnist.sh eval [-o DIR]                          figures, table
+# JOBS runs at a time (default 2), each on one thread; DIR default
+# runs/quality-mnist. A peer run trains from scratch for 938 or 4688 steps
+# (1 or 5 epochs of 60,000 at batch 64); gantools trains once per seed and
+# samples after epochs 1 and 5, from G and from G_ema.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+[ -x "$root/build/bin/gan-step" ] && PATH="$root/build/bin:$PATH"
+GAN_MODELS=${GAN_MODELS:-$root/models}
+export PATH GAN_MODELS
+peer=${PEER:-$root/../shared/peers/torch_dcgan_mnist.py}
+data=${GANTOOLS_DATA:-$root/data}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+jobs=2 seeds="1 2 3" out=$root/runs/quality-mnist
+while getopts j:s:o: opt; do
+	case $opt in
+	j) jobs=$OPTARG ;;
+	s) seeds=$OPTARG ;;
+	o) out=$OPTARG ;;
+	*) cmd=usage ;;
+	esac
+done
+say() { echo "quality-mnist: $*" >&2; }
+
+# gantools SEED: 5 epochs, samples of G and G_ema after epochs 1 and 5.
+run_gantools() {
+	d=$out/gantools-s$1
+	mkdir -p "$d"
+	gan-init dcgan-mnist-ema --seed "$1" -o "$d/ckpt.st"
+	for e in 1 2 3 4 5; do
+		gan-step "$d/ckpt.st" --data "$out/train.npy" --epochs 1 --threads 1 \
+			--device cpu --log "$d/log.tsv" -o "$d/ckpt.st"
+		case $e in 1|5)
+			gan-sample "$d/ckpt.st" -n 5000 --seed 1 --bn batch --batch 500 \
+				--device cpu -o "$out/samples/gantools-e$e-s$1.npy"
+			gan-sample "$d/ckpt.st" -n 5000 --seed 1 --bn batch --batch 500 --ema \
+				--device cpu -o "$out/samples/gantools_ema-e$e-s$1.npy" ;;
+		esac
+	done
+}
+
+# peer SEED EPOCHS: the peer from scratch, its 5,000 samples (written under
+# a temporary name, so an interrupted run leaves no sample file).
+run_peer() {
+	steps=$(( $2 == 1 ? 938 : 4688 ))
+	PEER_SEED=$1 /usr/bin/python3 "$peer" 1 "$steps" "$data/mnist/train-images-idx3-ubyte" \
+		"$out/logs/tmp-peer-e$2-s$1.npy" > "$out/logs/peer-e$2-s$1.txt" 2>&1
+	mv "$out/logs/tmp-peer-e$2-s$1.npy" "$out/samples/peer-e$2-s$1.npy"
+}
+
+job() {
+	case $1 in
+	g) run_gantools "$2" > "$out/logs/gantools-s$2.txt" 2>&1 ;;
+	p) run_peer "$2" "$3" ;;
+	esac && say "done: $*" || say "FAILED: $* (see $out/logs)"
+}
+
+case $cmd in
+train)
+	[ -f "$data/mnist/train-images-idx3-ubyte" ] || sh "$root/scripts/fetch-mnist.sh"
+	mkdir -p "$out/samples" "$out/logs"
+	gan-data mnist "$data/mnist/train-images-idx3-ubyte" -o "$out/train.npy"
+	# The long runs first, gantools and peer side by side, then the short ones.
+	{ for s in $seeds; do echo "g $s"; echo "p $s 5"; done
+	  for s in $seeds; do echo "p $s 1"; done; } > "$out/jobs"
+	say "$(wc -l < "$out/jobs") jobs, $jobs at a time: logs in $out/logs"
+	# One job per line, JOBS at a time, each in a fresh shell of this script.
+	xargs -P "$jobs" -L 1 sh "$0" job -o "$out" < "$out/jobs"
+	;;
+job)
+	# Internal: one line of the job list ("g SEED" or "p SEED EPOCHS").
+	shift $((OPTIND - 1))
+	job "$@"
+	;;
+eval)
+	[ -f "$data/mnist/t10k-images-idx3-ubyte" ] || sh "$root/scripts/fetch-mnist.sh"
+	gan-data mnist "$data/mnist/t10k-images-idx3-ubyte" -n 5000 -o "$out/real.npy"
+	gan-classify features mnist "$out/real.npy" -o "$out/real-features.npy"
+	printf 'system\tepochs\tseed\tfd\tkid_mean\tprecision\trecall\tdensity\tcoverage\tclass_max_share\tclass_entropy\n' \
+		> "$out/figures.tsv"
+	for f in "$out"/samples/*-e*-s*.npy; do
+		b=$(basename "$f" .npy)
+		sys=${b%%-e*} rest=${b#*-e} ep=${rest%%-s*} seed=${rest#*-s}
+		gan-eval all "$out/real-features.npy" "$f" > "$out/samples/$b.tsv"
+		awk -F '\t' -v s="$sys" -v e="$ep" -v r="$seed" '
+			{ v[$1] = $2 }
+			END { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, e, r,
+			      v["fd"], v["kid_mean"], v["precision"], v["recall"], v["density"],
+			      v["coverage"], v["class_max_share"], v["class_entropy"] }' \
+			"$out/samples/$b.tsv" >> "$out/figures.tsv"
+	done
+	sh "$here/quality-table.sh" "$out/figures.tsv"
+	;;
+*)
+	echo "usage: quality-mnist.sh train [-j JOBS] [-s SEEDS] [-o DIR] | eval [-o DIR]" >&2
+	exit 1
+	;;
+esac
