@@ -12,6 +12,7 @@
 #include "classifier.h"
 #include "err.h"
 #include "gemm.h"
+#include "infile.h"
 #include "npy.h"
 #include "outfile.h"
 

@@ -11,8 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "infile.h"
 #include "outfile.h"
 #include "safetensors.h"
+#include "st_write.h"
 
 #ifdef GAN_DATADIR
 #define DATADIR_NAME GAN_DATADIR

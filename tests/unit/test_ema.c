@@ -8,8 +8,10 @@
 
 #include "ckpt.h"
 #include "ema.h"
+#include "epoch.h"
 #include "safetensors.h"
 #include "train.h"
+#include "trainset.h"
 #include "../fixtures/ema.h"
 #include "check.h"
 
@@ -141,10 +143,10 @@ static void resume(void)
 	rng_normal(&r, data, 90, 0, 1);
 	Tensor x = { .dtype = DT_F32, .ndim = 2, .shape = { 30, 3 }, .data = data, .borrowed = 1 };
 	Trainer a, b, c;
-	Dataset d;
+	TrainSet d;
 	RunOpts all = { .steps = 14 }, first = { .steps = 5 }, rest = { .steps = 9 };
 	CHECK(trainer_init(&a, &m, 4, 3, &e) == 0 && trainer_init(&b, &m, 4, 3, &e) == 0);
-	CHECK(trainer_check_data(&a, &x, "x.npy", &d, &e) == 0);
+	CHECK(trainset_check(&a, &x, "x.npy", &d, &e) == 0);
 	CHECK(trainer_run(&a, &d, &all, &e) == 0 && trainer_run(&b, &d, &first, &e) == 0);
 	size_t nb, na, nc;
 	char *bb = ckpt_bytes(&b, &nb);
