@@ -50,9 +50,9 @@ static int check_batch(const Trainer *t, int k, int sync_bn, int64_t n_ex,
 		rem = 0;      /* that last batch of one is dropped (trainer_batches) */
 	if (rem > 0 && rem / k < need)
 		return err_set(e, EXIT_BAD, "%s: the last batch of each epoch holds %lld "
-			       "examples, fewer than %d per process on %d processes; pick a "
+			       "example%s, fewer than %d per process on %d processes; pick a "
 			       "--batch that divides %lld or fewer processes", name,
-			       (long long)rem, need, k, (long long)n_ex);
+			       (long long)rem, rem == 1 ? "" : "s", need, k, (long long)n_ex);
 	return 0;
 }
 
