@@ -127,6 +127,7 @@ demo: deps
 
 bench: all
 	@sh bench/run.sh $(B)/bin
+	@sh bench/mpi.sh $(B)/bin
 
 # The per-layer micro-benchmark (bench/layers.c): make bench-layers, then
 # build/bench/layers [batch [threads [dcgan64|mnist|all]]].
