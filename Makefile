@@ -53,6 +53,11 @@ NVCC := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/de
 # operation tests, or says it skipped.
 -include cuda/cuda.mk
 
+# MPI: libgantools-mpi.so only where mpicc is found (mpi/mpi.mk sets HAVE_MPI
+# and MPI_SO); libcommon/engine/comm.c loads it only under mpirun.
+-include mpi/mpi.mk
+MPI_SO_ALL := $(if $(HAVE_MPI),$(MPI_SO))
+
 # The engine's GPU half (netgpu.h): cuda/*.cu in $(GPU_SO), a shared
 # library (cuda/cuda.mk) built where nvcc and cuDNN are found, but not for
 # SAN=1 (ASan and the CUDA driver do not mix). Every tool links netgpu_dl.o,
@@ -78,7 +83,7 @@ MAN       := $(sort $(wildcard man/*.[0-9]))
 PRESETS   := $(sort $(wildcard models/*.model))
 
 .PHONY: all deps check check-fast test-unit test-bats demo fresh-check bench bench-layers install uninstall clean fuzz
-all: $(TOOLS) $(TESTS) $(GPU_SO_ALL)
+all: $(TOOLS) $(TESTS) $(GPU_SO_ALL) $(MPI_SO_ALL)
 
 # Objects depend on the settings too: a flag changed in config.mk rebuilds.
 $(B)/obj/%.o: %.c config.mk
@@ -127,6 +132,7 @@ demo: deps
 
 bench: all
 	@sh bench/run.sh $(B)/bin
+	@sh bench/mpi.sh $(B)/bin
 
 # The per-layer micro-benchmark (bench/layers.c): make bench-layers, then
 # build/bench/layers [batch [threads [dcgan64|mnist|all]]].
@@ -135,11 +141,13 @@ $(B)/bench/layers: $(B)/obj/bench/layers.o $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(B)/libcommon.a $(LDLIBS) -o $@
 
-install: $(TOOLS) $(GPU_SO_ALL)
+install: $(TOOLS) $(GPU_SO_ALL) $(MPI_SO_ALL)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/models
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	$(if $(GPU_SO_ALL),install -d $(DESTDIR)$(LIBDIR)/gantools)
 	$(if $(GPU_SO_ALL),install -m 755 $(GPU_SO_ALL) $(DESTDIR)$(LIBDIR)/gantools)
+	$(if $(MPI_SO_ALL),install -d $(DESTDIR)$(LIBDIR)/gantools)
+	$(if $(MPI_SO_ALL),install -m 755 $(MPI_SO_ALL) $(DESTDIR)$(LIBDIR)/gantools)
 	for m in $(MAN); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 	$(if $(PRESETS),install -m 644 $(PRESETS) $(DESTDIR)$(DATADIR)/models)
 

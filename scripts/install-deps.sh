@@ -15,9 +15,11 @@ libjansson-dev libcairo2-dev"
 # To run the tests: bats, Python with NumPy (the tests' independent readers
 # and writers of .npy, safetensors and PNG), clang and its sanitizer runtime
 # (make fuzz), fonts for the pictures, GNU time, man (the man pages render),
-# debootstrap (make fresh-check).
+# debootstrap (make fresh-check), Open MPI (libgantools-mpi.so is built
+# where mpicc is found; tests/mpi.bats runs mpirun; the tools build and run
+# without it).
 TEST="clang libclang-rt-14-dev fonts-dejavu-core bats python3-numpy time man-db
-debootstrap"
+debootstrap libopenmpi-dev openmpi-bin"
 missing_of() {
 	out=""
 	for p in "$@"; do

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "comm.h"
+#include "datapar.h"
 #include "device.h"
 #include "err.h"
 #include "npy.h"
@@ -26,7 +28,7 @@
 #define PROG "gan-step"
 #define USAGE "usage: gan-step --data FILE [--epochs N | --steps N] [--batch B] [--lr-d X]\n" \
 	"                [--lr-g X] [--threads T] [--log FILE] [--log-every K]\n" \
-	"                [--device cpu|cuda] [-o FILE] [CKPT]\n"
+	"                [--device cpu|cuda] [--sync-bn] [-o FILE] [CKPT]\n"
 #define HELP \
 	"Train a GAN checkpoint on a data set; writes the new checkpoint.\n\n" \
 	"  -d, --data FILE    .npy stream: x (u8 NxCxHxW or f32 NxD), optional y\n" \
@@ -39,6 +41,7 @@
 	"  -l, --log FILE     append TSV log lines to FILE (default stderr)\n" \
 	"      --log-every K  a log line every K steps (default: every epoch)\n" \
 	"      --device D     cpu or cuda (default: cuda when a GPU is found)\n" \
+	"      --sync-bn      under mpirun: batch norm over the global batch\n" \
 	"  -o, --output FILE  write the checkpoint to FILE atomically (default stdout)\n"
 
 struct cmdline {
@@ -47,6 +50,7 @@ struct cmdline {
 	int batch, threads;
 	double lr_d, lr_g;        /* < 0: keep */
 	Device device;            /* DEV_AUTO unless --device */
+	int sync_bn;              /* --sync-bn */
 };
 
 /* Strict integer in [lo, hi] for option `opt`. */
@@ -73,7 +77,7 @@ static double lr_arg(const char *opt, const char *s)
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE };
+	enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_SYNCBN };
 	static const struct option opts[] = {
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
 		{ "data", required_argument, 0, 'd' }, { "epochs", required_argument, 0, 'e' },
@@ -82,6 +86,7 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		{ "threads", required_argument, 0, 't' }, { "log", required_argument, 0, 'l' },
 		{ "log-every", required_argument, 0, O_EVERY },
 		{ "device", required_argument, 0, O_DEVICE },
+		{ "sync-bn", no_argument, 0, O_SYNCBN },
 		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
 	};
 	memset(cl, 0, sizeof *cl);
@@ -107,6 +112,7 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 				die_err(PROG, &e);
 			break;
 		case 'o': cl->out = optarg; break;
+		case O_SYNCBN: cl->sync_bn = 1; break;
 		default: fputs(USAGE, stderr); exit(EXIT_BAD);
 		}
 	}
@@ -203,6 +209,25 @@ static int close_log(Ui *u)
 	return bad ? -1 : 0;
 }
 
+/* Ranks 1..K-1 of a data-parallel run: the same steps as rank 0, which
+ * logs and writes; a failure the ranks share (a non-finite loss, a failed
+ * reduction) is reported by rank 0 alone. Returns the exit status. */
+static int run_rank(Trainer *t, const struct cmdline *cl, const TrainSet *d, Tensor *x,
+		    DataPar *dp, Comm *c)
+{
+	Err e = { 0 };
+	RunOpts ro = { .steps = cl->steps, .epochs = cl->epochs ? cl->epochs : t->m.epochs,
+		       .log_every = cl->log_every, .threads = cl->threads };
+	int rc = trainer_run(t, d, &ro, &e);
+	datapar_free(dp, t);
+	trainer_free(t);
+	tensor_free(x);
+	if (rc)
+		exit(e.code ? e.code : EXIT_SYS);
+	comm_close(c);
+	return 0;
+}
+
 /* Applies --batch, --lr-d, --lr-g to the loaded trainer. */
 static void apply_opts(Trainer *t, const struct cmdline *cl)
 {
@@ -218,48 +243,118 @@ static void apply_opts(Trainer *t, const struct cmdline *cl)
 		t->lr_g = cl->lr_g;
 }
 
+/* Under mpirun with K > 1 processes: every rank reads the checkpoint and
+ * the data itself (so neither may be stdin), rank 0 writes -o FILE. */
+static void check_parallel(const struct cmdline *cl, const Comm *c)
+{
+	if (c->size < 2)
+		return;
+	if (strcmp(cl->ckpt, "-") == 0 || strcmp(cl->data, "-") == 0)
+		die(PROG, EXIT_BAD, "with %d processes the checkpoint and --data must be files "
+		    "(every process reads them), not stdin", c->size);
+	if (!cl->out || strcmp(cl->out, "-") == 0)
+		die(PROG, EXIT_BAD, "with %d processes name the output with -o FILE (rank 0 "
+		    "writes it)", c->size);
+	if (cl->device == DEV_CUDA)
+		die(PROG, EXIT_BAD, "--device cuda across processes needs NCCL, which this "
+		    "build does not support; use --device cpu");
+}
+
+/* Attaches the data-parallel state to t under mpirun (K > 1). The checks
+ * give every rank the same answer, so only rank 0 says it. */
+static void start_parallel(DataPar *p, Comm *c, Trainer *t, const struct cmdline *cl,
+			   const TrainSet *d)
+{
+	Err e = { 0 };
+	if (c->size < 2)
+		return;
+	if (datapar_init(p, c, t, cl->sync_bn, d->n, infile_name(cl->data), &e)) {
+		if (c->rank > 0)
+			exit(e.code);
+		die_err(PROG, &e);
+	}
+}
+
+/* Writes t through o, opening it first unless open (under mpirun rank 0
+ * opens -o only now, so a job killed mid-run leaves no temporary file
+ * beside the last checkpoint). 0 or -1 with e. */
+static int write_ckpt(Trainer *t, OutFile *o, const char *out, int open, Err *e)
+{
+	if (!open && outfile_open(o, out, 1, e))
+		return -1;
+	if (ckpt_write(t, o->f, o->is_stdout ? "<stdout>" : o->path, e)) {
+		outfile_abort(o);
+		return -1;
+	}
+	return outfile_commit(o, e);
+}
+
+/* Rank 0's closing comment in the log: what the reductions cost. */
+static void log_parallel(Ui *u, const Comm *c, const DataPar *p, int64_t steps)
+{
+	if (c->size < 2 || c->rank > 0 || steps < 1)
+		return;
+	fprintf(u->log, "# processes %d\tsync_bn %d\tsteps %lld\tbytes_reduced_per_step %.0f"
+		"\tallreduce_ms_per_step %.3f\tallreduce_calls_per_step %.1f\n", c->size,
+		p->sync_bn, (long long)steps, (double)c->reduce_bytes / (double)steps,
+		1e3 * c->reduce_s / (double)steps, (double)c->reduce_calls / (double)steps);
+	flush_log(u);
+}
+
 int main(int argc, char **argv)
 {
 	struct cmdline cl;
 	Err e = { 0 };
+	Comm comm;
 	io_init();
 	parse_args(argc, argv, &cl);
+	if (comm_open(&comm, &e))
+		die_err(PROG, &e);
+	check_parallel(&cl, &comm);
 	Trainer t;
 	FILE *f = infile_open(cl.ckpt, 1, &e);
 	if (!f || ckpt_read(&t, f, infile_name(cl.ckpt), cl.batch, &e))
 		die_err(PROG, &e);
 	infile_close(f);
 	apply_opts(&t, &cl);
-	if (device_pick(cl.device, &t.m, 1, &t.device, &e))
+	if (device_pick(comm.size > 1 ? DEV_CPU : cl.device, &t.m, 1, &t.device, &e))
 		die_err(PROG, &e);
 	Tensor x;
 	TrainSet d;
 	read_data(cl.data, &t, &x, &d);
+	DataPar dp = { 0 };
+	start_parallel(&dp, &comm, &t, &cl, &d);
+	if (comm.rank > 0)
+		return run_rank(&t, &cl, &d, &x, &dp, &comm);
 	OutFile o;
 	if (outfile_open(&o, cl.out, 1, &e))
 		die_err(PROG, &e);
+	int open = comm.size < 2;
+	if (!open)
+		outfile_abort(&o);   /* checked now, opened again after training */
 	Ui ui = { .progress = isatty(STDERR_FILENO) };
 	open_log(cl.log, &ui);
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
 		       .log_every = cl.log_every, .threads = cl.threads, .log = on_log,
 		       .progress = on_progress, .ctx = &ui };
+	int64_t step0 = t.step;
 	int rc = trainer_run(&t, &d, &ro, &e);
-	if (rc && e.code == EXIT_NONFINITE) {
+	if (rc && open)
 		outfile_abort(&o);
+	if (rc && e.code == EXIT_NONFINITE)
 		die(PROG, EXIT_NONFINITE, "%s; checkpoint not written", e.msg);
-	}
 	if (rc == 0)
-		rc = ckpt_write(&t, o.f, o.is_stdout ? "<stdout>" : o.path, &e);
-	if (rc)
-		outfile_abort(&o);
-	else
-		rc = outfile_commit(&o, &e);
+		rc = write_ckpt(&t, &o, cl.out, open, &e);
+	if (rc == 0)
+		log_parallel(&ui, &comm, &dp, t.step - step0);
 	if (close_log(&ui) != 0 && rc == 0)
 		rc = err_set(&e, EXIT_SYS, "checkpoint written; log: %s: %s", cl.log,
 			     ui.log_errno ? strerror(ui.log_errno) : "write error");
+	datapar_free(&dp, &t);
 	trainer_free(&t);
 	tensor_free(&x);
 	if (rc)
 		die_err(PROG, &e);
+	comm_close(&comm);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "datapar.h"
 #include "gemm.h"
 #include "netgpu.h"
 
@@ -95,15 +96,23 @@ static int run_one(Trainer *t, const TrainSet *d, const int64_t *perm, Acc *a, E
 	trainer_noise(&t->m, &t->noise, t->z, bs);
 	if (fresh)
 		trainer_noise(&t->m, &t->noise, t->zg, bs);
-	const float *x = t->xb, *z = t->z, *zg = fresh ? t->zg : NULL;
+	int off = 0, cnt = bs;    /* this process's slice of the batch */
+	if (t->dp)
+		datapar_slice(t->dp, bs, &off, &cnt);
+	size_t zo = (size_t)off * (size_t)shape_numel(&t->m.latent);
+	const float *x = t->xb, *z = t->z + zo, *zg = fresh ? t->zg + zo : NULL;
 	if (t->gpu)
 		netgpu_train_batch(t, perm + pos, bs, &x, &z, &zg);
 	else
-		gather(d, perm + pos, bs, t->xb);
+		gather(d, perm + pos + off, cnt, t->xb);
 	StepStats st;
-	int rc = trainer_step_with(t, x, bs, z, zg, &st);
+	int rc = trainer_step_with(t, x, cnt, z, zg, &st);
 	if (t->gpu && netgpu_train_error(t, e))
 		return -1;
+	if (rc && t->dp && t->dp->err.code) {
+		*e = t->dp->err;
+		return -1;
+	}
 	if (rc)
 		return err_set(e, EXIT_NONFINITE, "step %lld: %s", (long long)t->step + 1, t->bad);
 	acc_add(a, t, &st, bs);

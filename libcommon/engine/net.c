@@ -351,7 +351,12 @@ static void layer_forward(Net *n, Layer *L, const float *x, int batch, int train
 		break;
 	case LAYER_BN1D:
 	case LAYER_BN2D:
-		if (train) {
+		if (train && n->bn_sync) {
+			bnsync_forward_train(L->out, L->save, L->save + s->a,
+					     n->bufs + L->rm_off, n->bufs + L->rv_off,
+					     x, w, b, &bs, n->bn_sync);
+			L->nbt++;
+		} else if (train) {
 			batchnorm_forward_train(L->out, L->save, L->save + s->a,
 						n->bufs + L->rm_off, n->bufs + L->rv_off,
 						x, w, b, &bs);
@@ -412,7 +417,11 @@ static void layer_backward(Net *n, Layer *L, const float *x, const float *dout, 
 		break;
 	case LAYER_BN1D:
 	case LAYER_BN2D:
-		batchnorm_backward(din, dw, db, dout, x, L->save, L->save + s->a, w, &bs);
+		if (n->bn_sync)
+			bnsync_backward(din, dw, db, dout, x, L->save, L->save + s->a, w, &bs,
+					n->bn_sync);
+		else
+			batchnorm_backward(din, dw, db, dout, x, L->save, L->save + s->a, w, &bs);
 		break;
 	case LAYER_ACT:
 		act_backward(s->act, s->alpha, din, dout, x, L->out,

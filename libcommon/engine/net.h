@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "batchnorm.h"
+#include "bnsync.h"
 #include "conv2d.h"
 #include "err.h"
 #include "model.h"
@@ -59,6 +60,8 @@ typedef struct {
 	struct NetGpu *gpu;        /* device state (netgpu.h) when the network runs on a
 				    * GPU, else NULL; the host arrays are then stale until
 				    * netgpu_download */
+	BnSync *bn_sync;           /* batch norm's statistics across processes
+				    * (--sync-bn, bnsync.h; CPU only), else NULL */
 } Net;
 
 /* Allocates everything for batches up to max_batch. *planned holds the bytes

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datapar.h"
 #include "loss.h"
 #include "netgpu.h"
 #include "optim.h"
@@ -243,13 +244,34 @@ static int check_net(Trainer *t, Net *n)
 	return -1;
 }
 
+/* The examples of this step: n, or across processes the global batch. */
+static int step_n(const Trainer *t, int n)
+{
+	return t->dp ? t->dp->n_global : n;
+}
+
+/* Across processes: D's gradients, the loss sums *lr, *lf and D's mean
+ * probabilities (of this process's n) summed into the global batch's. */
+static int reduce_d(Trainer *t, int n, double *lr, double *lf, StepStats *st)
+{
+	double s[4] = { *lr, *lf, st->d_x * n, st->d_g_z * n };
+	if (datapar_sum(t->dp, &t->d, s, 4, t->bad, sizeof t->bad))
+		return -1;
+	*lr = s[0];
+	*lf = s[1];
+	st->d_x = s[2] / t->dp->n_global;
+	st->d_g_z = s[3] / t->dp->n_global;
+	return 0;
+}
+
 /* D step: zero grads, D(real) vs 1, G(z), D(fake) vs 0, update D.
  * Returns G's output (the fake batch) through *fake. */
 static int d_step(Trainer *t, const float *x, int n, const float *z, const float **fake,
 		  StepStats *st)
 {
 	const Model *m = &t->m;
-	float scale = (m->loss_mean ? 1.0f / (float)n : 1.0f) * (m->d_loss_half ? 0.5f : 1.0f);
+	int ng = step_n(t, n);
+	float scale = (m->loss_mean ? 1.0f / (float)ng : 1.0f) * (m->d_loss_half ? 0.5f : 1.0f);
 	net_zero_grads(&t->d);
 	const float *y = net_forward(&t->d, x, n, 1);
 	double lr = d_loss(t, y, 1.0f, n, scale, &st->d_x);
@@ -258,7 +280,9 @@ static int d_step(Trainer *t, const float *x, int n, const float *z, const float
 	y = net_forward(&t->d, *fake, n, 1);
 	double lf = d_loss(t, y, 0.0f, n, scale, &st->d_g_z);
 	net_backward(&t->d, t->dl, NULL, 1);
-	double l = m->loss_mean ? lr / n + lf / n : lr + lf;
+	if (t->dp && reduce_d(t, n, &lr, &lf, st))
+		return -1;
+	double l = m->loss_mean ? lr / ng + lf / ng : lr + lf;
 	st->loss_d = m->d_loss_half ? l / 2 : l;
 	if (check_loss(t, "loss_D", st->loss_d))
 		return -1;
@@ -290,13 +314,18 @@ static int g_step(Trainer *t, int n, const float *z, const float *z_g, const flo
 	else if (m->g_step == GSTEP_FRESH)
 		fake = net_forward(&t->g, z_g, n, 1);
 	const float *y = net_forward(&t->d, fake, n, 1);
-	float scale = m->loss_mean ? 1.0f / (float)n : 1.0f;
+	int ng = step_n(t, n);
+	float scale = m->loss_mean ? 1.0f / (float)ng : 1.0f;
 	double l = d_loss(t, y, 1.0f, n, scale, NULL);
-	st->loss_g = m->loss_mean ? l / n : l;
+	if (t->dp && datapar_sum(t->dp, NULL, &l, 1, t->bad, sizeof t->bad))
+		return -1;
+	st->loss_g = m->loss_mean ? l / ng : l;
 	if (check_loss(t, "loss_G", st->loss_g))
 		return -1;
 	net_backward(&t->d, t->dl, t->df, 0);
 	net_backward(&t->g, t->df, NULL, 1);
+	if (t->dp && datapar_sum(t->dp, &t->g, NULL, 0, t->bad, sizeof t->bad))
+		return -1;
 	opt_update(m, &t->g, t->lr_g, &t->opt_t_g);
 	if (check_net(t, &t->g))
 		return -1;
@@ -310,7 +339,7 @@ int trainer_step_with(Trainer *t, const float *x, int n, const float *z,
 {
 	StepStats s = { 0 };
 	t->bad[0] = 0;
-	if (n < 1 || n > t->max_batch || (t->m.has_bn && n < 2) ||
+	if (n < 1 || n > t->max_batch || (t->m.has_bn && step_n(t, n) < 2) ||
 	    (t->m.g_step == GSTEP_FRESH && !z_g)) {
 		snprintf(t->bad, sizeof t->bad, "batch of %d is not allowed", n);
 		return -1;

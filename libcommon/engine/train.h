@@ -19,6 +19,7 @@
 typedef struct { double loss_d, loss_g, d_x, d_g_z; } StepStats;
 
 struct TrainGpu;
+struct DataPar;
 
 typedef struct Trainer {
 	Model m;
@@ -38,6 +39,7 @@ typedef struct Trainer {
 				   * or device buffers while t->gpu is set */
 	Device device;            /* where trainer_run trains (DEV_CPU by default) */
 	struct TrainGpu *gpu;     /* device state during a DEV_CUDA trainer_run (netgpu.h) */
+	struct DataPar *dp;       /* data-parallel across processes (datapar.h), else NULL */
 	char bad[64];             /* what went non-finite: "loss_D", "D weights" */
 	Ema ema;                  /* the EMA of G when the model sets ema (ema.h) */
 } Trainer;

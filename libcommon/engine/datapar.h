@@ -1,0 +1,48 @@
+/* datapar.h - data-parallel training over the processes of comm.h: each of
+ * K processes takes its slice of the global batch (the same shuffled order
+ * and noise everywhere), and the gradients of G and D, the losses and D's
+ * probabilities are summed across processes before every optimizer step,
+ * so K processes follow the schedule of one (gan-step(1), mpirun). */
+#ifndef GAN_DATAPAR_H
+#define GAN_DATAPAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "bnsync.h"
+#include "comm.h"
+#include "err.h"
+#include "net.h"
+#include "train.h"
+
+typedef struct DataPar {
+	Comm *comm;
+	int sync_bn;              /* batch norm over the global batch (bnsync.h) */
+	int n_global;             /* examples of the current step, all processes */
+	BnSync bn;                /* the BN layers' reduction (when sync_bn) */
+	Err err;                  /* the first failed reduction */
+	int64_t steps;            /* steps taken under this DataPar */
+} DataPar;
+
+/* Checks that t (on the CPU) can train on n_examples across c's processes
+ * and attaches p to t (t->dp, and the BN layers when sync_bn):
+ *   - the batch is a multiple of c->size (each takes batch / size);
+ *   - no minibatch discrimination (it compares the examples of one batch);
+ *   - without sync_bn, batch norm gets at least 2 examples per process;
+ *   - the short last batch of an epoch leaves every process examples;
+ *   - no D pre-training still due with synchronised batch norm.
+ * name is the data file's, for messages. 0 or -1 with e (EXIT_BAD). */
+int datapar_init(DataPar *p, Comm *c, Trainer *t, int sync_bn, int64_t n_examples,
+		 const char *name, Err *e);
+/* Detaches p from t and frees its scratch. */
+void datapar_free(DataPar *p, Trainer *t);
+
+/* This process's part [*off, *off + *cnt) of a global batch of bs examples
+ * (rank r of K: bs r / K to bs (r + 1) / K); remembers bs as n_global. */
+void datapar_slice(DataPar *p, int bs, int *off, int *cnt);
+
+/* Sums across processes, in place: net's gradients (net may be NULL) and
+ * the doubles stats[0..ns). 0, or -1 with the failure in bad (cap bytes)
+ * and p->err; a failed BN reduction of the step is reported here too. */
+int datapar_sum(DataPar *p, Net *net, double *stats, int ns, char *bad, size_t cap);
+
+#endif

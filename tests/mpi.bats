@@ -1,0 +1,181 @@
+#!/usr/bin/env bats
+# mpi.bats - the communication layer (libcommon/engine/comm.h) under Open
+# MPI's mpirun on this machine: 2 and 3 processes of 1 thread each over
+# loopback. Skipped, with the reason, where mpirun or the MPI library
+# (libgantools-mpi.so, built where mpicc is found) is missing.
+
+load helper
+
+TESTS_DIR=$GAN_BIN/../tests
+MPI_LIB=$GAN_BIN/../lib/libgantools-mpi.so
+
+# mpirun_k K CMD...: CMD on K local processes, 1 thread each, as root too
+# (CI runs as root). Under the sanitizer build leak checks are off for these
+# runs only: Open MPI keeps its own allocations until exit (the serial runs
+# of the same code check leaks).
+mpirun_k() {
+	local k=$1
+	shift
+	local opts=(--oversubscribe -np "$k" -x OMP_NUM_THREADS -x ASAN_OPTIONS)
+	[ "$(id -u)" -eq 0 ] && opts+=(--allow-run-as-root)
+	[ -n "${UBSAN_OPTIONS:-}" ] && opts+=(-x UBSAN_OPTIONS)
+	[ -n "${LSAN_OPTIONS:-}" ] && opts+=(-x LSAN_OPTIONS)
+	OMP_NUM_THREADS=1 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		mpirun "${opts[@]}" "$@"
+}
+
+need_mpi() {
+	command -v mpirun >/dev/null || skip "mpirun not found (Debian: openmpi-bin)"
+	[ -f "$MPI_LIB" ] || skip "MPI support not built (mpicc not found: libopenmpi-dev)"
+}
+
+@test "comm: every collective on 2 processes" {
+	need_mpi
+	run mpirun_k 2 "$TESTS_DIR/test_comm"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^test_comm: [0-9]* passed, 0 failed$' <<<"$output")" -eq 2 ]
+}
+
+@test "comm: every collective on 3 processes" {
+	need_mpi
+	run mpirun_k 3 "$TESTS_DIR/test_comm"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^test_comm: [0-9]* passed, 0 failed$' <<<"$output")" -eq 3 ]
+}
+
+@test "comm: launched by mpirun without the MPI library: one line, status 2" {
+	need_mpi
+	run mpirun_k 2 -x GAN_MPI_LIB=/nonexistent "$TESTS_DIR/test_comm"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"launched by mpirun, but MPI support is not built"* ]]
+}
+
+# ---- gan-step across processes ----
+
+CKDIFF="$PY $BATS_TEST_DIRNAME/ckdiff.py"
+
+# preset_data PRESET: d.npy fitting the preset (u8 images drawn by NumPy).
+preset_data() {
+	case $1 in
+	gaussian2d) gan-data gaussian2d -n 256 --seed 3 -o d.npy ;;
+	gaussian1d*) gan-data gaussian1d -n 256 --seed 3 -o d.npy ;;
+	dcgan-mnist) py 'np.save("d.npy", np.random.default_rng(3).integers(0, 256, (96, 1, 28, 28), dtype=np.uint8))' ;;
+	dcgan64) py 'np.save("d.npy", np.random.default_rng(3).integers(0, 256, (40, 3, 64, 64), dtype=np.uint8))' ;;
+	esac
+}
+
+# equivalent PRESET BATCH: 3 steps at global batch BATCH, one process
+# against 2 with --sync-bn: every parameter, BN statistic and Adam moment
+# within 1e-5 on its group's scale (ckdiff.py), the same schedule and RNG
+# state, the same losses in the log. Adam's eps is raised from the presets'
+# 1e-8 to 1e-3: Adam divides by |g| + eps, so a gradient entry that nearly
+# cancels (or a bias before batch norm, whose exact gradient is 0) turns
+# rounding noise into steps of up to lr, and any other summation order (one
+# process on another BLAS kernel: Haswell against SkylakeX differ by 9e-2
+# after one dcgan64 step) moves it as much; gantools-mpi notes in the README.
+equivalent() {
+	need_mpi
+	scratch
+	sed 's/^eps *=.*/eps = 1e-3/' "$ROOT/models/$1.model" > m.model
+	gan-init m.model --seed 1 -o i.st
+	preset_data "$1"
+	OMP_NUM_THREADS=1 gan-step --steps 3 --log-every 1 --batch "$2" --data d.npy -o one.st i.st 2> one.log
+	mpirun_k 2 gan-step --steps 3 --log-every 1 --batch "$2" --sync-bn --data d.npy -o two.st i.st 2> two.log
+	run $CKDIFF one.st two.st 1e-5
+	echo "$output"
+	[ "$status" -eq 0 ]
+	py 'a = np.loadtxt(sys.argv[1]); b = np.loadtxt(sys.argv[2])
+assert a.shape == b.shape == (3, 7), (a.shape, b.shape)
+assert (a[:, :2] == b[:, :2]).all()
+d = np.abs(a[:, 2:6] - b[:, 2:6]) / np.abs(a[:, 2:6])
+assert d.max() <= 1e-5, d.max()' one.log two.log
+	[ "$(grep -c '^# processes 2	sync_bn ' two.log)" -eq 1 ]
+}
+
+@test "mpirun -np 2 --sync-bn equals one process: gaussian2d" { equivalent gaussian2d 8; }
+@test "mpirun -np 2 --sync-bn equals one process: gaussian1d" { equivalent gaussian1d 12; }
+@test "mpirun -np 2 --sync-bn equals one process: dcgan-mnist" { equivalent dcgan-mnist 16; }
+@test "mpirun -np 2 --sync-bn equals one process: dcgan64" { equivalent dcgan64 4; }
+
+@test "mpirun: gaussian1d-mbd (minibatch discrimination) is refused, once" {
+	need_mpi
+	scratch
+	gan-init gaussian1d-mbd --seed 1 -o i.st
+	preset_data gaussian1d
+	run mpirun_k 2 gan-step --steps 1 --data d.npy -o o.st i.st
+	[ "$status" -eq 1 ]
+	[ "$(grep -c 'gan-step: model gaussian1d-mbd: minibatch discrimination compares the examples of the whole batch; it does not run across processes' <<<"$output")" -eq 1 ]
+	[ ! -e o.st ]
+}
+
+@test "mpirun: refusals: batch not a multiple of K, stdin, no -o, small last batch" {
+	need_mpi
+	scratch
+	gan-init gaussian2d --seed 1 -o i.st
+	preset_data gaussian2d
+	run mpirun_k 3 gan-step --steps 1 --batch 8 --data d.npy -o o.st i.st
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"gan-step: batch 8 is not a multiple of the 3 processes (each takes batch / 3 examples of the global batch)"* ]]
+	run mpirun_k 2 gan-step --steps 1 --data d.npy -o o.st - < i.st
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"with 2 processes the checkpoint and --data must be files"* ]]
+	run mpirun_k 2 gan-step --steps 1 --data d.npy i.st
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"with 2 processes name the output with -o FILE (rank 0 writes it)"* ]]
+	gan-data gaussian2d -n 61 --seed 3 -o d61.npy
+	run mpirun_k 2 gan-step --steps 1 --batch 6 --data d61.npy -o o.st i.st
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"gan-step: d61.npy: the last batch of each epoch holds 1 example, fewer than 1 per process on 2 processes; pick a --batch that divides 61 or fewer processes"* ]]
+	[ ! -e o.st ]
+}
+
+@test "mpirun: per-process batch norm (no --sync-bn) trains, and differs from one process" {
+	need_mpi
+	scratch
+	gan-init dcgan-mnist --seed 1 -o i.st
+	preset_data dcgan-mnist
+	OMP_NUM_THREADS=1 gan-step --steps 2 --batch 16 --data d.npy -o one.st i.st 2>/dev/null
+	mpirun_k 2 gan-step --steps 2 --batch 16 --data d.npy -o two.st i.st 2> two.log
+	grep -q '^# processes 2	sync_bn 0	steps 2	' two.log
+	run $CKDIFF one.st two.st 1e-3
+	[ "$status" -eq 1 ]
+}
+
+@test "mpirun: a run resumed with another K continues the same global schedule" {
+	need_mpi
+	scratch
+	sed 's/^eps *=.*/eps = 1e-3/' "$ROOT/models/gaussian2d.model" > m.model
+	gan-init m.model --seed 1 -o i.st
+	gan-data gaussian2d -n 60 --seed 3 -o d.npy
+	# 60 examples, batch 12: 5 batches an epoch; 7 steps cross an epoch.
+	OMP_NUM_THREADS=1 gan-step --steps 7 --batch 12 --data d.npy -o one.st i.st 2>/dev/null
+	mpirun_k 3 gan-step --steps 3 --batch 12 --data d.npy -o a.st i.st 2>/dev/null
+	mpirun_k 2 gan-step --steps 3 --data d.npy -o b.st a.st 2>/dev/null
+	OMP_NUM_THREADS=1 gan-step --steps 1 --data d.npy -o c.st b.st 2>/dev/null
+	run $CKDIFF one.st c.st 1e-5
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "mpirun: a rank that dies ends the job non-zero, the last checkpoint intact" {
+	need_mpi
+	scratch
+	gan-init gaussian2d --seed 1 -o k.st
+	preset_data gaussian2d
+	cp k.st k0.st
+	run mpirun_k 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (sleep 1; kill -9 $$) & fi
+exec gan-step --steps 100000000 --data d.npy --log /dev/null -o k.st k.st'
+	[ "$status" -ne 0 ]
+	cmp k.st k0.st
+	[ -z "$(ls -A | grep -v -e '^k.st$' -e '^k0.st$' -e '^d.npy$')" ]
+}
+
+@test "gan-step without mpirun loads no MPI library" {
+	scratch
+	gan-init gaussian2d --seed 1 -o i.st
+	preset_data gaussian2d
+	LD_DEBUG=files gan-step --steps 1 --data d.npy -o o.st i.st 2> ld.txt
+	grep -q 'gan-step' ld.txt
+	! grep -q libmpi ld.txt
+	! grep -q libgantools-mpi ld.txt
+}
