@@ -27,7 +27,9 @@ step() { printf '%s: %s\n' "$name" "$*" >&2; }
 
 # train_by_epoch N RxC: trains $out/ckpt.st on $out/data.npy for $epochs more
 # epochs, one at a time, writing after each a grid of N images of the fixed
-# noise, epoch-NNN.png. Grids are numbered by the checkpoint's epoch, so a
+# noise, epoch-NNN.png, drawn with batch statistics (gan-sample --bn batch:
+# G in train mode, as pytorch/examples and d2l draw theirs). Grids are
+# numbered by the checkpoint's epoch, so a
 # resumed run goes on from where the last one stopped.
 train_by_epoch() {
 	done_epochs=$(gan-info "$out/ckpt.st" | sed -n 's/^  epoch=//p')
@@ -36,7 +38,7 @@ train_by_epoch() {
 		step "epoch $e/$last"
 		gan-step "$out/ckpt.st" --data "$out/data.npy" --epochs 1 --device "$device" \
 			--threads "$threads" --log "$out/log.tsv" -o "$out/ckpt.st"
-		gan-sample "$out/ckpt.st" --fixed -n "$1" --png "$out/epoch-$(printf %03d "$e").png" \
+		gan-sample "$out/ckpt.st" --fixed --bn batch -n "$1" --png "$out/epoch-$(printf %03d "$e").png" \
 			--grid "$2"
 		e=$((e + 1))
 	done
