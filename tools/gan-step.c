@@ -16,6 +16,7 @@
 #include "gemm.h"
 #include "npy.h"
 #include "outfile.h"
+#include "snapshot.h"
 #include "train.h"
 
 #ifndef GAN_VERSION
@@ -25,7 +26,7 @@
 #define PROG "gan-step"
 #define USAGE "usage: gan-step --data FILE [--epochs N | --steps N] [--batch B] [--lr-d X]\n" \
 	"                [--lr-g X] [--threads T] [--log FILE] [--log-every K]\n" \
-	"                [--device cpu|cuda] [-o FILE] [CKPT]\n"
+	"                [--save-every N [--keep K]] [--device cpu|cuda] [-o FILE] [CKPT]\n"
 #define HELP \
 	"Train a GAN checkpoint on a data set; writes the new checkpoint.\n\n" \
 	"  -d, --data FILE    .npy stream: x (u8 NxCxHxW or f32 NxD), optional y\n" \
@@ -37,6 +38,9 @@
 	"  -t, --threads T    BLAS threads\n" \
 	"  -l, --log FILE     append TSV log lines to FILE (default stderr)\n" \
 	"      --log-every K  a log line every K steps (default: every epoch)\n" \
+	"      --save-every N also write a snapshot STEM-epoch-NNN.st beside -o FILE\n" \
+	"                     every N epochs (with --steps: STEM-step-NNNNNN.st, steps)\n" \
+	"      --keep K       keep only the K newest snapshots (default: all)\n" \
 	"      --device D     cpu or cuda (default: cuda when a GPU is found)\n" \
 	"  -o, --output FILE  write the checkpoint to FILE atomically (default stdout)\n"
 
@@ -44,7 +48,8 @@
 
 struct cmdline {
 	const char *ckpt, *data, *out, *log;
-	int64_t epochs, steps, log_every;
+	int64_t epochs, steps, log_every, save_every;
+	int keep;                 /* 0: keep every snapshot */
 	int batch, threads;
 	double lr_d, lr_g;        /* < 0: keep */
 	Device device;            /* DEV_AUTO unless --device */
@@ -74,7 +79,7 @@ static double lr_arg(const char *opt, const char *s)
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE };
+	enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_SAVE, O_KEEP };
 	static const struct option opts[] = {
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
 		{ "data", required_argument, 0, 'd' }, { "epochs", required_argument, 0, 'e' },
@@ -83,6 +88,7 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		{ "threads", required_argument, 0, 't' }, { "log", required_argument, 0, 'l' },
 		{ "log-every", required_argument, 0, O_EVERY },
 		{ "device", required_argument, 0, O_DEVICE },
+		{ "save-every", required_argument, 0, O_SAVE }, { "keep", required_argument, 0, O_KEEP },
 		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
 	};
 	memset(cl, 0, sizeof *cl);
@@ -107,6 +113,8 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 			if (device_parse(optarg, &cl->device, &e))
 				die_err(PROG, &e);
 			break;
+		case O_SAVE: cl->save_every = num_arg("--save-every", optarg, 1, INT64_MAX / 4); break;
+		case O_KEEP: cl->keep = (int)num_arg("--keep", optarg, 1, 1000000); break;
 		case 'o': cl->out = optarg; break;
 		default: fputs(USAGE, stderr); exit(EXIT_BAD);
 		}
@@ -120,15 +128,20 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		die(PROG, EXIT_BAD, "--data FILE is required");
 	if (cl->epochs && cl->steps)
 		die(PROG, EXIT_BAD, "--epochs and --steps exclude each other");
+	if (cl->save_every && (!cl->out || !strcmp(cl->out, "-")))
+		die(PROG, EXIT_BAD, "--save-every needs -o FILE (snapshots are written beside it)");
+	if (cl->keep && !cl->save_every)
+		die(PROG, EXIT_BAD, "--keep needs --save-every N");
 	if (strcmp(cl->ckpt, "-") == 0 && strcmp(cl->data, "-") == 0)
 		die(PROG, EXIT_BAD, "the checkpoint and --data cannot both come from stdin");
 }
 
-/* Logging and progress context. */
+/* Logging, progress and snapshot context. */
 typedef struct {
 	FILE *log;
 	int log_errno;            /* first failed write of --log, 0 if none */
 	int progress;             /* stderr is a terminal */
+	const struct cmdline *cl;
 } Ui;
 
 /* Flushes the log, keeping the errno of its first failure. */
@@ -159,6 +172,12 @@ static void on_progress(void *ctx, int64_t done, int64_t total)
 		(long long)total, 100.0 * (double)done / (double)total);
 	if (done == total)
 		fputc('\n', stderr);
+}
+
+static int on_save(void *ctx, const Trainer *t, Err *e)
+{
+	const Ui *u = ctx;
+	return snapshot_save(t, u->cl->out, u->cl->steps > 0, u->cl->keep, e);
 }
 
 /* Checks record 2 of the data stream, when there is one: y, N labels of an
@@ -279,11 +298,11 @@ int main(int argc, char **argv)
 	OutFile o;
 	if (outfile_open(&o, cl.out, 1, &e))
 		die_err(PROG, &e);
-	Ui ui = { .progress = isatty(STDERR_FILENO) };
+	Ui ui = { .progress = isatty(STDERR_FILENO), .cl = &cl };
 	open_log(cl.log, &ui);
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
 		       .log_every = cl.log_every, .log = on_log, .progress = on_progress,
-		       .ctx = &ui };
+		       .save_every = cl.save_every, .save = on_save, .ctx = &ui };
 	int rc = trainer_run(&t, &d, &ro, &e);
 	if (rc && e.code == EXIT_NONFINITE) {
 		outfile_abort(&o);

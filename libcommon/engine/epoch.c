@@ -159,6 +159,21 @@ static int run_one(Trainer *t, const Dataset *d, const int64_t *perm, Acc *a, Er
 	return 0;
 }
 
+/* Calls o->save when the step just done ends a save interval (see RunOpts);
+ * epoch_ended: it finished an epoch. The GPU state is downloaded first. */
+static int maybe_save(Trainer *t, const RunOpts *o, int epoch_ended, Err *e)
+{
+	if (!o->save || o->save_every <= 0)
+		return 0;
+	int due = o->steps > 0 ? t->step % o->save_every == 0 :
+		  epoch_ended && t->epoch % o->save_every == 0;
+	if (!due)
+		return 0;
+	if (t->gpu && (netgpu_download(&t->g, e) || netgpu_download(&t->d, e)))
+		return -1;
+	return o->save(o->ctx, t, e);
+}
+
 /* The steps of a run from the current position; perm is scratch (n). */
 static int run_steps(Trainer *t, const Dataset *d, const RunOpts *o, int64_t *perm, Err *e)
 {
@@ -169,7 +184,8 @@ static int run_steps(Trainer *t, const Dataset *d, const RunOpts *o, int64_t *pe
 	for (int64_t i = 0; i < total; i++) {
 		if (run_one(t, d, perm, &a, e))
 			return -1;
-		if (++t->epoch_step == nb) {
+		int ended = ++t->epoch_step == nb;
+		if (ended) {
 			t->epoch_step = 0;
 			t->epoch++;
 			epoch_perm(t, perm, d->n, t->epoch);
@@ -178,6 +194,8 @@ static int run_steps(Trainer *t, const Dataset *d, const RunOpts *o, int64_t *pe
 		}
 		if (o->log_every > 0 && t->step % o->log_every == 0)
 			acc_log(&a, t, o);
+		if (maybe_save(t, o, ended, e))
+			return -1;
 		if (o->progress)
 			o->progress(o->ctx, i + 1, total);
 	}

@@ -97,6 +97,11 @@ typedef struct {
 	int64_t log_every;        /* 0: a line per epoch (and at the end) */
 	void (*log)(void *ctx, const LogLine *l);
 	void (*progress)(void *ctx, int64_t done, int64_t total);
+	/* save_every > 0: save(ctx, t, e) after every save_every-th epoch (by
+	 * t->epoch) or, when steps > 0, step (by t->step), with t's host state
+	 * current; a -1 from it ends the run with its e. */
+	int64_t save_every;
+	int (*save)(void *ctx, const struct Trainer *t, Err *e);
 	void *ctx;
 } RunOpts;
 
