@@ -8,9 +8,9 @@
 # them; the README gives the figures); the default seed here is 3.
 # Leaves in DIR/{plain,mbd}: data.npy ckpt.st log.tsv fake.npy density.png fit.txt
 set -eu
-name=gaussian1d default_epochs=1 limit=14400
+name=gaussian1d default_epochs=1 limit=14400 default_seed=3
+about="The gan-intro 1-D Gaussian with and without minibatch discrimination (-e: passes of 1200 steps)."
 . "$(dirname "$0")/common.sh"
-[ "$seed_given" ] || seed=3
 
 gan-data gaussian1d -n "$limit" --mean 4 --std 0.5 --seed "$seed" -o "$out/data.npy"
 for variant in plain mbd; do

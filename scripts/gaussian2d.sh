@@ -5,6 +5,7 @@
 # fake-1000.npy (as many as the data, for the scatter), loss.png scatter.png fit.txt
 set -eu
 name=gaussian2d default_epochs=20 limit=1000
+about="The d2l 2-D Gaussian GAN: data, training, 10000 samples, their fit, losses and a scatter."
 . "$(dirname "$0")/common.sh"
 
 step "data: $limit points of X.A + b"

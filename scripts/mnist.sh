@@ -1,16 +1,20 @@
 #!/bin/sh
 # mnist.sh - the MNIST DCGAN notebook: fetch -> data -> train epoch by epoch
 # with a 5x5 grid of the checkpoint's fixed noise after each -> loss curve.
-# Leaves in DIR: data.npy ckpt.st log.tsv epoch-NNN.png loss.png
+# Leaves in DIR: settings data.npy ckpt.st ckpt-epoch-NNN.st log.tsv real.png
+# epoch-NNN.png loss.png
 set -eu
-name=mnist default_epochs=20 limit=60000
+name=mnist default_epochs=20 limit=60000 resumes=1
+about="The MNIST DCGAN notebook: trains epoch by epoch, a 5x5 grid of the fixed noise after each."
 . "$(dirname "$0")/common.sh"
 
 images=${MNIST:-$root/data/mnist/train-images-idx3-ubyte}
-[ -f "$images" ] || sh "$here/fetch-mnist.sh"
-step "data: $limit images from $images"
-gan-data mnist "$images" -n "$limit" -o "$out/data.npy"
-[ -f "$out/ckpt.st" ] || gan-init dcgan-mnist --seed "$seed" -o "$out/ckpt.st"
-train_by_epoch 25 5x5
+if [ -z "$resuming" ]; then
+	[ -f "$images" ] || sh "$here/fetch-mnist.sh"
+	step "data: $limit images from $images"
+	gan-data mnist "$images" -n "$limit" -o "$out/data.npy"
+	gan-init dcgan-mnist --seed "$seed" -o "$out/ckpt.st"
+fi
+train_by_epoch 25 5x5 3
 gan-plot loss "$out/log.tsv" --title "DCGAN on MNIST: losses" -o "$out/loss.png"
 step "done: $out/epoch-*.png $out/loss.png"
