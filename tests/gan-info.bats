@@ -164,9 +164,6 @@ metadata:
 	{ npy_header "'>f4'" False "(2,)"; printf '12345678'; } > be.npy
 	run gan-info be.npy
 	[ "$output" = "gan-info: be.npy: record 1: header: dtype '>f4' not supported (big-endian)" ]
-	{ npy_header "'<f4'" True "(2, 2)"; printf '1234567812345678'; } > fo.npy
-	run gan-info fo.npy
-	[ "$output" = "gan-info: fo.npy: record 1: header: Fortran order not supported" ]
 	{ printf '\223NUMPY\001\000\040\116'; head -c 20000 /dev/zero; } > long.npy
 	run gan-info long.npy
 	[ "$output" = "gan-info: long.npy: record 1: header length 20000 exceeds 10000" ]

@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "moments.h"
+#include "convert.h"
 #include "npy.h"
 #include "outfile.h"
 
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cl);
 	const char *name = infile_name(cl.file);
 	Tensor t;
-	if (npy_read_first(cl.file, &t, &e) < 0)
+	if (npy_read_first(cl.file, &t, &e) < 0 || convert_to_f32(&t, name, &e) < 0)
 		die_err(PROG, &e);
 	char desc[128];
 	int d = t.ndim == 1 ? 1 : t.ndim == 2 ? (int)t.shape[1] : 0;

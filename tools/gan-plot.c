@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "err.h"
 #include "grid.h"
 #include "npy.h"
@@ -108,11 +109,17 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		die(PROG, EXIT_BAD, "--by: expected 'step' or 'epoch', got '%s'", cl->by);
 }
 
-/* Reads the first record of an .npy file (or stream), or dies. */
-static void read_first(const char *path, Tensor *t)
+/* Reads the first record of an .npy file (or stream) as f32 points (any
+ * numeric dtype converted), or as images (u8 or f32, channels first: see
+ * convert_images_to_nchw), or dies. */
+static void read_first(const char *path, Tensor *t, int images)
 {
 	Err e = {0};
+	const char *name = infile_name(path);
 	if (npy_read_first(path, t, &e) < 0)
+		die_err(PROG, &e);
+	if (images ? convert_images_to_nchw(t, &e) < 0 || convert_to_images(t, name, &e) < 0 :
+	    convert_to_f32(t, name, &e) < 0)
 		die_err(PROG, &e);
 }
 
@@ -240,8 +247,8 @@ static void cmd_scatter(const struct cmdline *cl)
 	if (cl->nfiles != 2)
 		usage();
 	Tensor r, f;
-	read_first(cl->files[0], &r);
-	read_first(cl->files[1], &f);
+	read_first(cl->files[0], &r, 0);
+	read_first(cl->files[1], &f, 0);
 	int nr = points_of(&r, cl->files[0], 2), nf = points_of(&f, cl->files[1], 2);
 	double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
 	minmax(r.data, nr, 2, &x0, &x1);
@@ -278,8 +285,8 @@ static void cmd_density(const struct cmdline *cl)
 	if (cl->nfiles != 2)
 		usage();
 	Tensor r, f;
-	read_first(cl->files[0], &r);
-	read_first(cl->files[1], &f);
+	read_first(cl->files[0], &r, 0);
+	read_first(cl->files[1], &f, 0);
 	int nr = points_of(&r, cl->files[0], 1), nf = points_of(&f, cl->files[1], 1);
 	double lo = INFINITY, hi = -INFINITY;
 	if (cl->have_range) {
@@ -331,7 +338,7 @@ static void cmd_grid(const struct cmdline *cl)
 		die(PROG, EXIT_BAD, "grid: SVG output is not supported (pictures are PNG)");
 	const char *path = cl->nfiles ? cl->files[0] : "-";
 	Tensor t;
-	read_first(path, &t);
+	read_first(path, &t, 1);
 	GridOpt o = {cl->rows, cl->cols, 2, cl->scale, 0};
 	uint8_t *pic;
 	int w, h, c;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "convert.h"
 #include "device.h"
 #include "err.h"
 #include "gemm.h"
@@ -29,7 +30,7 @@
 	"                [--save-every N [--keep K]] [--device cpu|cuda] [-o FILE] [CKPT]\n"
 #define HELP \
 	"Train a GAN checkpoint on a data set; writes the new checkpoint.\n\n" \
-	"  -d, --data FILE    .npy stream: x (u8 NxCxHxW or f32 NxD), optional y\n" \
+	"  -d, --data FILE    .npy stream: x (images NxCxHxW or points NxD), optional y\n" \
 	"  -e, --epochs N     N more epochs (default: the model's epochs)\n" \
 	"  -n, --steps N      N more D/G steps, across epoch boundaries\n" \
 	"  -b, --batch B      batch size from now on\n" \
@@ -222,6 +223,11 @@ static void read_data(const char *path, Trainer *t, Tensor *x, Dataset *d)
 		die_err(PROG, &e);
 	if (rc == 0)
 		die(PROG, EXIT_BAD, "%s: empty stream (expected an x record)", name);
+	/* f64, f16 and integer arrays as NumPy makes them: integer pixels to u8
+	 * for image models, the rest to f32 (u8 stays: scaled as images) */
+	if (x->dtype != DT_U8 && (t->m.data.ndim == 3 ? convert_to_images(x, name, &e) :
+				   convert_to_f32(x, name, &e)))
+		die_err(PROG, &e);
 	if (trainer_check_data(t, x, name, d, &e))
 		die_err(PROG, &e);
 	check_rest(f, name, x);

@@ -242,8 +242,6 @@ static void test_bad_headers(void)
 		  P "dtype '<c8' not supported");
 	CHECK_STR(header_msg(1, "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3,), }", 1, &e),
 		  P "'descr' must be a string (structured dtypes are not supported)");
-	CHECK_STR(header_msg(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (3,), }", 1, &e),
-		  P "Fortran order not supported");
 	CHECK_STR(header_msg(1, "{'descr': '<f4', 'fortran_order': 0, 'shape': (3,), }", 1, &e),
 		  P "'fortran_order' must be True or False");
 	CHECK_STR(header_msg(1, "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (3,)}", 1, &e),
