@@ -113,8 +113,9 @@ step() { printf '%s: %s\n' "$name" "$*" >&2; }
 # each a grid of N images of the fixed noise, epoch-NNN.png, each pixel
 # SCALE x SCALE, drawn with batch statistics (gan-sample --bn batch: G in
 # train mode, as pytorch/examples and d2l draw theirs); real.png, a grid of
-# the data's first N images, once. Grids and snapshots are numbered by the
-# checkpoint's epoch, so a resumed run goes on from where the last stopped.
+# the data's first N images, once; at the end animation.png, an APNG of all
+# the epoch grids. Grids and snapshots are numbered by the checkpoint's
+# epoch, so a resumed run goes on from where the last stopped.
 train_by_epoch() {
 	[ -f "$out/real.png" ] ||
 		gan-plot grid "$out/data.npy" --grid "$2" --scale "$3" -o "$out/real.png"
@@ -129,4 +130,5 @@ train_by_epoch() {
 			--png "$out/epoch-$(printf %03d "$e").png"
 		e=$((e + 1))
 	done
+	gan-plot animate --delay 400 "$out"/epoch-[0-9][0-9][0-9]*.png -o "$out/animation.png"
 }

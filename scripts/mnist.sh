@@ -2,7 +2,7 @@
 # mnist.sh - the MNIST DCGAN notebook: fetch -> data -> train epoch by epoch
 # with a 5x5 grid of the checkpoint's fixed noise after each -> loss curve.
 # Leaves in DIR: settings data.npy ckpt.st ckpt-epoch-NNN.st log.tsv real.png
-# epoch-NNN.png loss.png
+# epoch-NNN.png animation.png loss.png
 set -eu
 name=mnist default_epochs=20 limit=60000 resumes=1
 about="The MNIST DCGAN notebook: trains epoch by epoch, a 5x5 grid of the fixed noise after each."

@@ -2,7 +2,7 @@
 # pokemon.sh - the textbook DCGAN chapter on 64x64 Pokemon sprites: fetch ->
 # 64x64 data -> train epoch by epoch with a grid of the fixed noise after
 # each -> loss curve. Leaves in DIR: settings data.npy ckpt.st ckpt-epoch-NNN.st
-# log.tsv real.png epoch-NNN.png loss.png
+# log.tsv real.png epoch-NNN.png animation.png loss.png
 set -eu
 name=pokemon default_epochs=20 limit=100000 resumes=1
 about="The d2l DCGAN chapter on 64x64 Pokemon sprites: trains epoch by epoch, a 4x8 grid after each."
