@@ -435,6 +435,13 @@ static void cmd_grid(const struct cmdline *cl)
 	tensor_free(&t);
 }
 
+static void free_frames(uint8_t **fr, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(fr[i]);
+	free(fr);
+}
+
 /* Frames (PNG pictures of one size, in the order given) into one APNG. */
 static void cmd_animate(const struct cmdline *cl)
 {
@@ -442,25 +449,23 @@ static void cmd_animate(const struct cmdline *cl)
 		usage();
 	if (cl->svg)
 		die(PROG, EXIT_BAD, "animate: SVG output is not supported (animations are APNG)");
-	int n = cl->nfiles, w = 0, h = 0;
+	int n = cl->nfiles, w = 0, h = 0, rc = 0;
 	uint8_t **fr = xcalloc(n, sizeof *fr);
-	for (int i = 0; i < n; i++) {
-		Err e = {0};
-		int fw, fh;
-		if (png_read_rgb(cl->files[i], &fr[i], &fw, &fh, &e) < 0)
-			die_err(PROG, &e);
-		if (i == 0)
-			w = fw, h = fh;
-		else if (fw != w || fh != h)
-			die(PROG, EXIT_BAD, "%s: frame %d is %dx%d, frame 1 (%s) is %dx%d",
-			    cl->files[i], i + 1, fw, fh, cl->files[0], w, h);
-	}
 	Err e = {0};
-	if (apng_write(cl->out, (const uint8_t *const *)fr, n, w, h, cl->delay, cl->loop, &e) < 0)
+	for (int i = 0; rc == 0 && i < n; i++) {
+		int fw, fh;
+		rc = png_read_rgb(cl->files[i], &fr[i], &fw, &fh, &e);
+		if (rc == 0 && i == 0)
+			w = fw, h = fh;
+		else if (rc == 0 && (fw != w || fh != h))
+			rc = err_set(&e, EXIT_BAD, "%s: frame %d is %dx%d, frame 1 (%s) is %dx%d",
+				     cl->files[i], i + 1, fw, fh, cl->files[0], w, h);
+	}
+	if (rc == 0)
+		rc = apng_write(cl->out, (const uint8_t *const *)fr, n, w, h, cl->delay, cl->loop, &e);
+	free_frames(fr, n);
+	if (rc < 0)
 		die_err(PROG, &e);
-	for (int i = 0; i < n; i++)
-		free(fr[i]);
-	free(fr);
 }
 
 int main(int argc, char **argv)
