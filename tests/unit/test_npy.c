@@ -303,7 +303,15 @@ static void test_bad_preamble(void)
 	fclose(f);
 	f = file_of("garbage", 7);
 	CHECK(npy_read(f, "<stdin>", 1, &t, &e) == -1);
+	CHECK_STR(e.msg, "<stdin>: record 1: a text file, not a .npy stream");
+	fclose(f);
+	f = file_of("\x01\x02garbage", 9);
+	CHECK(npy_read(f, "<stdin>", 1, &t, &e) == -1);
 	CHECK_STR(e.msg, "<stdin>: record 1: bad magic (not a .npy file)");
+	fclose(f);
+	f = file_of("\x89PNG\r\n\x1a\n\0", 9);
+	CHECK(npy_read(f, "<stdin>", 1, &t, &e) == -1);
+	CHECK_STR(e.msg, "<stdin>: record 1: a PNG image, not a .npy stream");
 	fclose(f);
 }
 
