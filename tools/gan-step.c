@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ckpt.h"
@@ -142,6 +143,7 @@ typedef struct {
 	FILE *log;
 	int log_errno;            /* first failed write of --log, 0 if none */
 	int progress;             /* stderr is a terminal */
+	double t0;                /* when training started (progress rate, ETA) */
 	const struct cmdline *cl;
 } Ui;
 
@@ -163,14 +165,41 @@ static void on_log(void *ctx, const LogLine *l)
 	flush_log(u);
 }
 
-static void on_progress(void *ctx, int64_t done, int64_t total)
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* "1:05" or "2:03:07" for s seconds into buf. */
+static const char *hms(double s, char *buf, size_t n)
+{
+	long v = s < 0 || !isfinite(s) ? 0 : s > 359999999 ? 359999999 : (long)(s + 0.5);
+	if (v >= 3600)
+		snprintf(buf, n, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
+	else
+		snprintf(buf, n, "%ld:%02ld", v / 60, v % 60);
+	return buf;
+}
+
+/* On a terminal, at most 200 times a run: "step 300/1200 (25%) 41.2
+ * steps/s ETA 0:22 loss_D 0.693 loss_G 0.702 D(x) 0.50 D(G(z)) 0.49". */
+static void on_progress(void *ctx, int64_t done, int64_t total, const StepStats *r)
 {
 	Ui *u = ctx;
 	int64_t every = total / 200 + 1;
 	if (!u->progress || (done % every && done != total))
 		return;
-	fprintf(stderr, "\r" PROG ": step %lld/%lld (%.0f%%)", (long long)done,
-		(long long)total, 100.0 * (double)done / (double)total);
+	double dt = now_s() - u->t0, rate = dt > 0 ? (double)done / dt : 0;
+	char eta[32], took[32];
+	fprintf(stderr, "\r\033[K" PROG ": step %lld/%lld (%.0f%%) %.*f steps/s %s %s"
+		"  loss_D %.4g loss_G %.4g D(x) %.2f D(G(z)) %.2f", (long long)done,
+		(long long)total, 100.0 * (double)done / (double)total, rate < 10 ? 2 : 0, rate,
+		done == total ? "in" : "ETA",
+		done == total ? hms(dt, took, sizeof took) :
+		rate > 0 ? hms((double)(total - done) / rate, eta, sizeof eta) : "?",
+		r->loss_d, r->loss_g, r->d_x, r->d_g_z);
 	if (done == total)
 		fputc('\n', stderr);
 }
@@ -304,7 +333,7 @@ int main(int argc, char **argv)
 	OutFile o;
 	if (outfile_open(&o, cl.out, 1, &e))
 		die_err(PROG, &e);
-	Ui ui = { .progress = isatty(STDERR_FILENO), .cl = &cl };
+	Ui ui = { .progress = isatty(STDERR_FILENO), .t0 = now_s(), .cl = &cl };
 	open_log(cl.log, &ui);
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
 		       .log_every = cl.log_every, .log = on_log, .progress = on_progress,

@@ -136,7 +136,8 @@ static void acc_log(Acc *a, const Trainer *t, const RunOpts *o)
 
 /* One step at the current position: batch, noise, step, bookkeeping. The
  * noise is drawn on the host in either case, so both devices see the same z. */
-static int run_one(Trainer *t, const Dataset *d, const int64_t *perm, Acc *a, Err *e)
+static int run_one(Trainer *t, const Dataset *d, const int64_t *perm, Acc *a,
+		   StepStats *run, int first, Err *e)
 {
 	int64_t pos = t->epoch_step * t->batch;
 	int bs = (int)(d->n - pos < t->batch ? d->n - pos : t->batch);
@@ -156,6 +157,11 @@ static int run_one(Trainer *t, const Dataset *d, const int64_t *perm, Acc *a, Er
 	if (rc)
 		return err_set(e, EXIT_NONFINITE, "step %lld: %s", (long long)t->step + 1, t->bad);
 	acc_add(a, t, &st, bs);
+	double k = first ? 1 : 0.1;
+	run->loss_d += k * (st.loss_d - run->loss_d);
+	run->loss_g += k * (st.loss_g - run->loss_g);
+	run->d_x += k * (st.d_x - run->d_x);
+	run->d_g_z += k * (st.d_g_z - run->d_g_z);
 	return 0;
 }
 
@@ -181,8 +187,9 @@ static int run_steps(Trainer *t, const Dataset *d, const RunOpts *o, int64_t *pe
 	int64_t total = o->steps > 0 ? o->steps : o->epochs * nb - t->epoch_step;
 	epoch_perm(t, perm, d->n, t->epoch);
 	Acc a = { .t0 = now() };
+	StepStats run = { 0 };
 	for (int64_t i = 0; i < total; i++) {
-		if (run_one(t, d, perm, &a, e))
+		if (run_one(t, d, perm, &a, &run, i == 0, e))
 			return -1;
 		int ended = ++t->epoch_step == nb;
 		if (ended) {
@@ -197,7 +204,7 @@ static int run_steps(Trainer *t, const Dataset *d, const RunOpts *o, int64_t *pe
 		if (maybe_save(t, o, ended, e))
 			return -1;
 		if (o->progress)
-			o->progress(o->ctx, i + 1, total);
+			o->progress(o->ctx, i + 1, total, &run);
 	}
 	acc_log(&a, t, o);
 	return 0;
