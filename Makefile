@@ -5,6 +5,15 @@ include config.mk
 
 B ?= build
 SAN ?= 0
+# A quiet build: one short line per step ("  CC  libcommon/nn/conv2d.c");
+# make V=1 prints the commands themselves.
+ifeq ($(V),1)
+  Q :=
+  say := @true
+else
+  Q := @
+  say := @printf '  %-4s %s\n'
+endif
 ifneq ($(OPENMP),)
   HAVE_OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) $(OPENMP) -x c - -o /dev/null 2>/dev/null && echo y)
   ifeq ($(HAVE_OPENMP),y)
@@ -82,28 +91,36 @@ TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 MAN       := $(sort $(wildcard man/*.[0-9]))
 PRESETS   := $(sort $(wildcard models/*.model))
 
-.PHONY: all deps check check-fast test-unit test-bats demo fresh-check bench bench-layers install uninstall clean fuzz
+.PHONY: all tools deps check check-fast test-unit test-bats demo fresh-check bench bench-layers install uninstall clean fuzz
 all: $(TOOLS) $(TESTS) $(GPU_SO_ALL) $(MPI_SO_ALL)
+# What make demo runs: the seven tools, without the unit tests or the GPU library.
+tools: $(TOOLS)
+# Objects are kept (a second make builds nothing, nor relinks the tests).
+.SECONDARY:
 
 # Objects depend on the settings too: a flag changed in config.mk rebuilds.
 $(B)/obj/%.o: %.c config.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # gan-plot draws with cairo.
 $(B)/obj/tools/gan-plot.o $(B)/obj/libcommon/plot/plot.o: CFLAGS += $(CAIRO_CFLAGS)
 
 $(B)/libcommon.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
 
 $(B)/bin/%: $(B)/obj/tools/%.o $(B)/libcommon.a $(DL_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(DL_OBJ) $(B)/libcommon.a $(LDLIBS) $(DL_LIBS) $(if $(filter gan-plot,$*),$(CAIRO_LIBS)) -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $< $(DL_OBJ) $(B)/libcommon.a $(LDLIBS) $(DL_LIBS) $(if $(filter gan-plot,$*),$(CAIRO_LIBS)) -o $@
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcommon.a $(NONE_OBJ) $(DL_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(TEST_ENGINE) $(B)/libcommon.a $(LDLIBS) $(DL_LIBS) $(CAIRO_LIBS) -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $< $(TEST_ENGINE) $(B)/libcommon.a $(LDLIBS) $(DL_LIBS) $(CAIRO_LIBS) -o $@
 
 deps:
 	@sh scripts/install-deps.sh
@@ -127,7 +144,7 @@ fresh-check:
 	@sh tests/fresh-debian.sh $(FRESH_DIR)
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory tools
 	@sh scripts/demo.sh
 
 bench: all
@@ -151,10 +168,17 @@ install: $(TOOLS) $(GPU_SO_ALL) $(MPI_SO_ALL)
 	for m in $(MAN); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 	$(if $(PRESETS),install -m 644 $(PRESETS) $(DESTDIR)$(DATADIR)/models)
 
+# Removes what install wrote, then the folders it leaves empty, up to (not
+# including) $(PREFIX).
 uninstall:
 	rm -f $(TOOLS:$(B)/bin/%=$(DESTDIR)$(BINDIR)/%)
 	for m in $(MAN); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)/gantools
+	@top='$(DESTDIR)$(PREFIX)'; \
+	for d in $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(DATADIR) $(LIBDIR); do \
+	  d="$(DESTDIR)$$d"; \
+	  while [ "$${d#$$top/}" != "$$d" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
+	done
 
 clean:
 	rm -rf build build-san

@@ -62,7 +62,8 @@ gpu: $(GPU_LIB) $(GPU_TEST) $(GPU_SO)
 # changes their flags.
 $(B)/obj/cuda/%.o: cuda/%.cu cuda/cuda.mk
 	@mkdir -p $(dir $@)
-	$(NVCC) $(filter -D% -I%,$(CPPFLAGS)) $(GPU_CPPFLAGS) $(NVCCFLAGS) -Xcompiler -fPIC -MMD -MP -c $< -o $@
+	$(say) NVCC $<
+	$(Q)$(NVCC) $(filter -D% -I%,$(CPPFLAGS)) $(GPU_CPPFLAGS) $(NVCCFLAGS) -Xcompiler -fPIC -MMD -MP -c $< -o $@
 
 $(GPU_LIB): $(GPU_OBJ)
 	@rm -f $@
@@ -70,7 +71,8 @@ $(GPU_LIB): $(GPU_OBJ)
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
 
 $(PIC_LIB): $(PIC_OBJ)
 	@rm -f $@
@@ -81,13 +83,15 @@ $(PIC_LIB): $(PIC_OBJ)
 $(GPU_SO): $(GPU_OBJ) $(PIC_API) $(PIC_LIB)
 	@mkdir -p $(dir $@)
 	@printf '{ global: netgpu_api; local: *; };\n' > $(GPU_MAP)
-	$(NVCC) -shared $(NVCC_ARCH) $(GPU_HOSTLD) -Xlinker -Bsymbolic \
+	$(say) LD $@
+	$(Q)$(NVCC) -shared $(NVCC_ARCH) $(GPU_HOSTLD) -Xlinker -Bsymbolic \
 		-Xlinker --version-script=$(GPU_MAP) $(GPU_OBJ) $(PIC_API) $(PIC_LIB) \
 		-Xlinker --as-needed $(GPU_NVLIBS) $(GPU_LDDIRECT) -o $@
 
 $(GPU_TEST): $(B)/obj/cuda/test_gpu_ops.o $(GPU_LIB) $(B)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(NVCC) $(NVCC_ARCH) $(GPU_HOSTLD) $^ $(GPU_NVLIBS) $(GPU_LDDIRECT) -o $@
+	$(say) LD $@
+	$(Q)$(NVCC) $(NVCC_ARCH) $(GPU_HOSTLD) $^ $(GPU_NVLIBS) $(GPU_LDDIRECT) -o $@
 
 gpu-check: $(GPU_TEST)
 	@$(GPU_TEST)

@@ -3,6 +3,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/runs/demo}
-start=$(date +%s)
+start=$(date +%s.%N)
 sh "$root/scripts/gaussian2d.sh" -o "$out"
-echo "demo: finished in $(( $(date +%s) - start )) s; pictures: $out/loss.png $out/scatter.png"
+took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+echo "demo: finished in $took s; pictures: $out/loss.png $out/scatter.png"

@@ -6,6 +6,7 @@
 # fit.txt (moments against b and A^T A), dist.txt (energy distance to the data)
 set -eu
 name=gaussian2d default_epochs=20 limit=1000
+about="The d2l 2-D Gaussian GAN: data, training, 10000 samples, their fit, losses and a scatter."
 . "$(dirname "$0")/common.sh"
 
 step "data: $limit points of X.A + b"

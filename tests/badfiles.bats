@@ -88,11 +88,6 @@ fails() {
 		gan-info npy-dtype.npy
 }
 
-@test "rule npy-fortran: fortran_order True" {
-	fails "gan-info: npy-fortran.npy: record 1: header: Fortran order not supported" \
-		gan-info npy-fortran.npy
-}
-
 @test "rule npy-rank: rank 9" {
 	fails "gan-info: npy-rank.npy: record 1: header: rank 9 exceeds 8" gan-info npy-rank.npy
 }

@@ -47,6 +47,8 @@ with open("v.npy", "wb") as f:
 	[ "$status" -eq 0 ]
 	[ "$output" = "f.npy:
 record 1: x f32 3x2 min -1 mean 1.5 max 4
+  column 0: min -1 mean 1 max 3
+  column 1: min 0 mean 2 max 4
 
 u.npy:
 record 1: x u8 2x3x4x4 min 200 max 200
@@ -56,7 +58,9 @@ record 1: x i64 3 min 1 max 4
 
 v.npy:
 record 1: x f32 2x2 min 1 mean 1 max 1
-record 2: y f64 3 min 1 mean 1 max 1" ]
+  column 0: min 1 mean 1 max 1
+  column 1: min 1 mean 1 max 1
+record 2: f64 3 min 1 mean 1 max 1" ]
 }
 
 @test "a cat of records is a stream; the man page's five lines read it from a pipe" {

@@ -27,7 +27,7 @@ pixels() { $PNGCHECK "$1" "$2" | sed -n 2p; }
 	[ "$status" -eq 1 ]
 	run gan-plot pie x
 	[ "$status" -eq 1 ]
-	[ "$output" = "gan-plot: unknown command 'pie' (expected loss, metrics, scatter, density or grid)" ]
+	[ "$output" = "gan-plot: unknown command 'pie' (expected loss, metrics, scatter, density, grid or animate)" ]
 	run gan-plot scatter only-one.npy
 	[ "$status" -eq 1 ]
 	[[ "$output" == "usage: gan-plot loss"* ]]
@@ -78,7 +78,8 @@ pixels() { $PNGCHECK "$1" "$2" | sed -n 2p; }
 }
 
 @test "gan-plot scatter: real in blue, generated in orange" {
-	gan-init gaussian2d --seed 1 | gan-sample -n 300 > fake.npy
+	# two spread-out sets (an untrained G puts its points in one small blob)
+	gan-data gaussian2d -n 300 --seed 5 > fake.npy
 	gan-data gaussian2d -n 300 > real.npy
 	gan-plot scatter real.npy fake.npy -o s.png
 	run $PNGCHECK s.png 143,187,217 255,191,134   # the colours at alpha 0.5 on white

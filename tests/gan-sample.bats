@@ -70,7 +70,7 @@ print("ok")' i.npy
 @test "gan-sample: PNG grid of images; points refused" {
 	enter
 	gan-init dcgan-mnist -o m.st
-	gan-sample m.st --png g.png --grid 5x5
+	gan-sample m.st --png g.png --grid 5x5   # -n defaults to 25 tiles
 	run $PY -c '
 import struct, sys
 b = open(sys.argv[1], "rb").read()
@@ -132,13 +132,93 @@ assert np.allclose(a, b, rtol=1e-5, atol=1e-6), abs(a - b).max()'
 	gan-sample -n 20 --bn batch ck.st > b.npy
 	gan-sample -n 20 --bn batch --batch 10 ck.st > b10.npy
 	! cmp -s g.npy b.npy && ! cmp -s b.npy b10.npy
-	run gan-sample -n 21 --bn batch --batch 10 ck.st
-	[ "$status" -eq 1 ]
-	[ "$output" = "gan-sample: --bn batch: a last batch of 1 sample has no batch statistics (-n 21, --batch 10)" ]
+	# 21 samples in batches of at most 10: three of 7, none a lone sample
+	gan-sample -n 21 --bn batch --batch 10 ck.st > b21.npy
 	run gan-sample --bn mean ck.st
-	[ "$output" = "gan-sample: --bn: expected running or batch, got 'mean'" ]
+	[ "$output" = "gan-sample: --bn: expected 'running' or 'batch', got 'mean'" ]
 	gan-init gaussian2d -o plain.st
 	run gan-sample --ema plain.st
 	[ "$status" -eq 1 ]
 	[ "$output" = "gan-sample: --ema: plain.st holds no EMA of G (its model sets no 'ema')" ]
+}
+
+# bn.model: G = linear, batchnorm1d, tanh on 1x8x8 images; fresh running
+# statistics (mean 0, var 1) are far from any batch's.
+make_bn_model() {
+	cat > bn.model <<'M'
+[model]
+data = 1x8x8
+latent = 4
+noise = normal
+loss = bce mean
+[optimizer]
+type = adam
+lr_d = 0.0002
+lr_g = 0.0002
+[train]
+batch = 16
+epochs = 1
+fixed_samples = 16
+[G]
+linear 4 64
+batchnorm1d 64
+unflatten 1 8 8
+tanh
+[D]
+flatten
+linear 64 1
+sigmoid
+M
+	gan-init bn.model --seed 1 -o bn.st
+}
+
+@test "gan-sample: --bn batch normalises each batch with its own statistics" {
+	enter
+	make_bn_model
+	gan-sample bn.st -n 300 --bn batch -o b.npy
+	gan-sample bn.st -n 300 --bn running -o r.npy
+	gan-sample bn.st -n 300 -o d.npy
+	cmp r.npy d.npy
+	# batch mode: 300 samples are two batches of 150; in each, every feature
+	# before tanh has mean beta = 0 and (biased) std gamma = 1
+	run $PY -c '
+import numpy as np, sys
+b = np.arctanh(np.load(sys.argv[1]).reshape(300, 64).astype(np.float64))
+r = np.arctanh(np.load(sys.argv[2]).reshape(300, 64).astype(np.float64))
+for h in (b[:150], b[150:]):
+    assert abs(h.mean(0)).max() < 1e-4 and abs(h.std(0) - 1).max() < 1e-3, h.std(0)
+assert abs(r[:150].mean(0)).max() > 0.1   # running statistics: not normalised
+print("ok")' b.npy r.npy
+	[ "$output" = "ok" ]
+	run gan-sample bn.st -n 1 --bn batch
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-sample: --bn batch: the statistics of a batch of 1 sample are degenerate; draw at least 2 (or use --bn running)" ]
+	run gan-sample bn.st --bn eval
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-sample: --bn: expected 'running' or 'batch', got 'eval'" ]
+	# no batch norm: both modes agree
+	gan-sample ck.st -n 10 --bn batch > p1.npy
+	gan-sample ck.st -n 10 > p2.npy
+	cmp p1.npy p2.npy
+}
+
+@test "gan-sample: --scale K enlarges the grid; a grid smaller than -n is refused" {
+	enter
+	make_bn_model
+	gan-sample bn.st --png g.png --grid 2x3 --scale 4
+	gan-sample bn.st --png g1.png --grid 2x3
+	# tiles of 8*4 pixels + 2 of padding; nearest neighbour adds no colour
+	run $PY "$BATS_TEST_DIRNAME/pngcheck.py" g.png
+	[[ "$output" == "104x70 "* ]]
+	colours=${output#* }
+	run $PY "$BATS_TEST_DIRNAME/pngcheck.py" g1.png
+	[ "$output" = "32x22 $colours" ]
+	run gan-sample bn.st -n 25 --png g.png --grid 2x2
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-sample: --grid 2x2 holds 4 tiles, fewer than the 25 samples; use a larger grid or -n 4" ]
+	run gan-sample bn.st --scale 2
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-sample: --scale needs --png FILE" ]
+	run gan-sample bn.st --png g.png --scale 33
+	[ "$status" -eq 1 ]
 }

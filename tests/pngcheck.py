@@ -3,7 +3,7 @@
 RGB or RGBA; what gantools writes) with zlib only, and prints
 "WIDTHxHEIGHT COLOURS" then, for each R,G,B given, the number of pixels
 within 40 (sum of absolute channel differences) of it. Exit 1 if the file
-is not such a PNG."""
+is not such a PNG. Importable: decode(path) -> (w, h, [(r, g, b), ...])."""
 import struct
 import sys
 import zlib
@@ -46,8 +46,13 @@ def decode(path):
     return w, h, px
 
 
-w, h, px = decode(sys.argv[1])
-print('%dx%d %d' % (w, h, len(set(px))))
-for arg in sys.argv[2:]:
-    want = tuple(int(v) for v in arg.split(','))
-    print(sum(1 for p in px if sum(abs(p[i] - want[i]) for i in range(3)) <= 40))
+def main():
+    w, h, px = decode(sys.argv[1])
+    print('%dx%d %d' % (w, h, len(set(px))))
+    for arg in sys.argv[2:]:
+        want = tuple(int(v) for v in arg.split(','))
+        print(sum(1 for p in px if sum(abs(p[i] - want[i]) for i in range(3)) <= 40))
+
+
+if __name__ == '__main__':
+    main()

@@ -20,6 +20,7 @@
 #include "gemm.h"
 #include "kid.h"
 #include "moments.h"
+#include "convert.h"
 #include "npy.h"
 #include "infile.h"
 #include "outfile.h"
@@ -190,7 +191,7 @@ static int read_points(const char *path, Tensor *t)
 {
 	Err e = { 0 };
 	char desc[128];
-	if (npy_read_first(path, t, &e) < 0)
+	if (npy_read_first(path, t, &e) < 0 || convert_to_f32(t, infile_name(path), &e) < 0)
 		die_err(PROG, &e);
 	int d = t->ndim == 1 ? 1 : t->ndim == 2 ? (int)t->shape[1] : 0;
 	if (t->dtype != DT_F32 || d < 1 || d > MOMENTS_MAXDIM || t->shape[0] < 2)
@@ -287,7 +288,9 @@ static void read_input(const struct cmdline *cl, const char *path, int want_logi
 	Err e = { 0 };
 	memset(in, 0, sizeof *in);
 	in->name = infile_name(path);
-	if (npy_read_first(path, &in->t, &e) < 0)
+	if (npy_read_first(path, &in->t, &e) < 0 ||
+	    (in->t.ndim == 2 ? convert_to_f32(&in->t, in->name, &e) :
+	     convert_to_images(&in->t, in->name, &e)) < 0)
 		die_err(PROG, &e);
 	if (in->t.dtype == DT_F32 && in->t.ndim == 2) {
 		if (want_logits == 1)

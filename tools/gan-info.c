@@ -69,45 +69,94 @@ static void print_stats(const TStats *s, DType dt, int full)
 		printf(" nonfinite %" PRId64, s->nonfinite);
 }
 
-/* Streams one record's data through the statistics in chunks. */
-static int npy_record_stats(FILE *f, const char *name, int index, const Tensor *t,
-			    TStats *s, void *buf, Err *e)
+/* Records N x D with D up to this get a statistics line per column. */
+#define MAX_COLS 8
+
+/* Columns of a record that get their own statistics: D for N x D points
+ * (2 <= D <= MAX_COLS), else 0. */
+static int stat_cols(const Tensor *t)
 {
-	int64_t left = tensor_nbytes(t, e);
+	return t->ndim == 2 && t->shape[1] >= 2 && t->shape[1] <= MAX_COLS && t->shape[0] > 0 ?
+	       (int)t->shape[1] : 0;
+}
+
+/* Adds count elements starting at element `first` of the record to the
+ * column statistics: column of element g is g % D in C order, g / N in
+ * Fortran order. */
+static void add_cols(TStats *col, const Tensor *t, int fortran, const void *buf,
+		     int64_t first, size_t count)
+{
+	int64_t n = t->shape[0], d = t->shape[1];
+	size_t es = dtype_size(t->dtype);
+	for (size_t i = 0; i < count; i++) {
+		int64_t g = first + (int64_t)i;
+		tstats_add(&col[fortran ? g / n : g % d], t->dtype, (const char *)buf + i * es, 1);
+	}
+}
+
+/* Streams one record's data through the statistics in chunks: s for the
+ * whole record, col[stat_cols(t)] per column. */
+static int npy_record_stats(FILE *f, const char *name, int index, const Tensor *t,
+			    int fortran, TStats *s, TStats *col, void *buf, Err *e)
+{
+	int64_t left = tensor_nbytes(t, e), done = 0;
 	if (left < 0)
 		return -1;
 	size_t es = dtype_size(t->dtype);
 	size_t step = CHUNK - CHUNK % es;
 	tstats_init(s);
+	for (int c = 0; c < stat_cols(t); c++)
+		tstats_init(&col[c]);
 	while (left > 0) {
 		size_t k = (uint64_t)left < step ? (size_t)left : step;
 		if (npy_read_data(f, name, index, buf, k, e) != 0)
 			return -1;
 		tstats_add(s, t->dtype, buf, k / es);
+		if (stat_cols(t))
+			add_cols(col, t, fortran, buf, done, k / es);
+		done += (int64_t)(k / es);
 		left -= (int64_t)k;
 	}
 	return 0;
 }
 
+/* The label of record index: "x " for the first; "y " for a second that
+ * holds labels (N integers, N the first record's count); else none. */
+static const char *record_label(int index, const Tensor *t, int64_t n_first)
+{
+	if (index == 1)
+		return "x ";
+	int integer = !dtype_is_float(t->dtype) && t->dtype != DT_BOOL;
+	return index == 2 && integer && t->ndim == 1 && t->shape[0] == n_first ? "y " : "";
+}
+
 static int info_npy(FILE *f, const char *name, int full, Err *e)
 {
-	static const char *const rec_names[] = { "x ", "y " };
 	void *buf = xmalloc(CHUNK);
 	int rc = 0;
+	int64_t n_first = -1;
 	for (int index = 1;; index++) {
 		Tensor t = { 0 };
-		rc = npy_read_header(f, name, index, &t, e);
+		int fortran;
+		rc = npy_read_header_order(f, name, index, &t, &fortran, e);
 		if (rc <= 0)
 			break;
-		TStats s;
-		rc = npy_record_stats(f, name, index, &t, &s, buf, e);
+		TStats s, col[MAX_COLS];
+		rc = npy_record_stats(f, name, index, &t, fortran, &s, col, buf, e);
 		if (rc != 0)
 			break;
 		char desc[200];
-		printf("record %d: %s%s", index, index <= 2 ? rec_names[index - 1] : "",
-		       tensor_describe(&t, desc, sizeof desc));
+		printf("record %d: %s%s%s", index, record_label(index, &t, n_first),
+		       tensor_describe(&t, desc, sizeof desc), fortran ? " (Fortran order)" : "");
+		if (index == 1)
+			n_first = t.ndim ? t.shape[0] : -1;
 		print_stats(&s, t.dtype, full);
 		putchar('\n');
+		for (int c = 0; c < stat_cols(&t); c++) {
+			printf("  column %d:", c);
+			print_stats(&col[c], t.dtype, full);
+			putchar('\n');
+		}
 		if (ferror(stdout))
 			break;    /* reported by stdout_close */
 	}

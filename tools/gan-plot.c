@@ -1,14 +1,16 @@
 /* gan-plot - pictures of GAN runs: loss curves from gan-step logs, quality
  * figures per epoch from the scripts' metrics.tsv, 2-D scatter of real vs
- * generated points, 1-D densities with D's decision boundary, and image
- * grids. PNG by default, SVG with --svg or a .svg name. */
+ * generated points, 1-D densities with D's decision boundary, image grids
+ * (PNG, or SVG with --svg or a .svg name), and animations (APNG). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "apng.h"
 #include "ckpt.h"
+#include "convert.h"
 #include "err.h"
 #include "grid.h"
 #include "npy.h"
@@ -22,16 +24,20 @@
 
 #define PROG "gan-plot"
 #define USAGE \
-	"usage: gan-plot loss [-o FILE] [--svg] [--title T] [--by step|epoch] LOG.tsv...\n" \
+	"usage: gan-plot loss [-o FILE] [--svg] [--title T] [--by step|epoch] [--probs]\n" \
+	"                     [--smooth K] LOG.tsv...\n" \
 	"       gan-plot metrics [-o FILE] [--svg] [--title T] METRICS.tsv...\n" \
 	"       gan-plot scatter [-o FILE] [--svg] [--title T] REAL.npy FAKE.npy\n" \
 	"       gan-plot density [-o FILE] [--svg] [--title T] [--ckpt CKPT] [--bins N]\n" \
 	"                        [--range LO:HI] REAL.npy FAKE.npy\n" \
-	"       gan-plot grid [-o FILE] [--grid RxC] [--scale K] SAMPLES.npy\n"
+	"       gan-plot grid [-o FILE] [--grid RxC] [--scale K] SAMPLES.npy\n" \
+	"       gan-plot animate [-o FILE] [--delay MS] [--loop N] FRAME.png...\n"
 
 struct cmdline {
 	const char *cmd, *out, *title, *by, *ckpt;
 	int svg, bins, have_range, scale, rows, cols;
+	int probs, smooth;        /* loss: --probs panel; --smooth K lines */
+	int delay, loop;          /* animate: ms per frame; plays (0: forever) */
 	double lo, hi;
 	int nfiles;
 	char **files;
@@ -43,6 +49,17 @@ static _Noreturn void usage(void)
 	exit(EXIT_BAD);
 }
 
+/* A strict integer in lo..hi for option opt, or dies. */
+static int int_arg(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < lo || v > hi)
+		die(PROG, EXIT_BAD, "%s: expected an integer from %ld to %ld, got '%s'", opt, lo,
+		    hi, s);
+	return (int)v;
+}
+
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
 	static const struct option opts[] = {
@@ -51,11 +68,14 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		{"by", required_argument, 0, 'x'}, {"ckpt", required_argument, 0, 'c'},
 		{"bins", required_argument, 0, 'b'}, {"range", required_argument, 0, 'r'},
 		{"grid", required_argument, 0, 'g'}, {"scale", required_argument, 0, 'k'},
+		{"probs", no_argument, 0, 'P'}, {"smooth", required_argument, 0, 'S'},
+		{"delay", required_argument, 0, 'D'}, {"loop", required_argument, 0, 'L'},
 		{"output", required_argument, 0, 'o'}, {0, 0, 0, 0},
 	};
 	memset(cl, 0, sizeof *cl);
 	cl->bins = 50;
 	cl->scale = 1;
+	cl->delay = 200;
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(USAGE, stdout);
 		exit(0);
@@ -99,6 +119,10 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 			if (*end || cl->scale < 1 || cl->scale > 32)
 				die(PROG, EXIT_BAD, "--scale: expected an integer from 1 to 32, got '%s'", optarg);
 			break;
+		case 'P': cl->probs = 1; break;
+		case 'S': cl->smooth = int_arg("--smooth", optarg, 1, 100000); break;
+		case 'D': cl->delay = int_arg("--delay", optarg, 1, 65535); break;
+		case 'L': cl->loop = int_arg("--loop", optarg, 0, 65535); break;
 		default: usage();
 		}
 	}
@@ -113,11 +137,17 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		die(PROG, EXIT_BAD, "--by: expected 'step' or 'epoch', got '%s'", cl->by);
 }
 
-/* Reads the first record of an .npy file (or stream), or dies. */
-static void read_first(const char *path, Tensor *t)
+/* Reads the first record of an .npy file (or stream) as f32 points (any
+ * numeric dtype converted), or as images (u8 or f32, channels first: see
+ * convert_images_to_nchw), or dies. */
+static void read_first(const char *path, Tensor *t, int images)
 {
 	Err e = {0};
+	const char *name = infile_name(path);
 	if (npy_read_first(path, t, &e) < 0)
+		die_err(PROG, &e);
+	if (images ? convert_images_to_nchw(t, &e) < 0 || convert_to_images(t, name, &e) < 0 :
+	    convert_to_f32(t, name, &e) < 0)
 		die_err(PROG, &e);
 }
 
@@ -152,8 +182,6 @@ static void open_canvas(Canvas *cv, const struct cmdline *cl, int w, int h)
 /* Range over several logs' columns (finite values only). */
 static void log_range(TsvLog *logs, int n, int col, double *lo, double *hi)
 {
-	*lo = INFINITY;
-	*hi = -INFINITY;
 	for (int k = 0; k < n; k++)
 		for (int i = 0; i < logs[k].n; i++) {
 			double v = logs[k].v[i * TSVLOG_COLS + col];
@@ -164,20 +192,91 @@ static void log_range(TsvLog *logs, int n, int col, double *lo, double *hi)
 		}
 }
 
-static void plot_series(Panel *p, const TsvLog *lg, int xcol, int ycol, Color c, const char *label)
+/* The x axis: epoch when every log has one line per epoch (its epochs
+ * strictly increase), else step; --by decides when given. */
+static int loss_xcol(const struct cmdline *cl, const TsvLog *logs, int n)
+{
+	if (cl->by)
+		return strcmp(cl->by, "epoch") ? LOG_STEP : LOG_EPOCH;
+	for (int k = 0; k < n; k++)
+		for (int i = 1; i < logs[k].n; i++)
+			if (!(logs[k].v[i * TSVLOG_COLS + LOG_EPOCH] >
+			      logs[k].v[(i - 1) * TSVLOG_COLS + LOG_EPOCH]))
+				return LOG_STEP;
+	return LOG_EPOCH;
+}
+
+/* y (n) = centred moving average of v over a window of k lines (fewer at
+ * the ends; non-finite values left out, NaN when none is left). */
+static void moving_average(const double *v, int n, int k, double *y)
+{
+	for (int i = 0; i < n; i++) {
+		double s = 0;
+		int c = 0;
+		for (int j = i - (k - 1) / 2; j <= i + k / 2; j++)
+			if (j >= 0 && j < n && isfinite(v[j]))
+				s += v[j], c++;
+		y[i] = c ? s / c : NAN;
+	}
+}
+
+/* One series of a log: column ycol against xcol, smoothed over cl->smooth
+ * lines when asked (the raw values drawn faintly behind). */
+static void plot_series(Panel *p, const TsvLog *lg, int xcol, int ycol, Color c,
+			const char *label, int smooth)
 {
 	double *x = xmalloc(lg->n * sizeof *x), *y = xmalloc(lg->n * sizeof *y);
 	for (int i = 0; i < lg->n; i++) {
 		x[i] = lg->v[i * TSVLOG_COLS + xcol];
 		y[i] = lg->v[i * TSVLOG_COLS + ycol];
 	}
-	panel_line(p, x, y, lg->n, c, 2, label);
+	if (smooth > 1) {
+		double *m = xmalloc(lg->n * sizeof *m);
+		moving_average(y, lg->n, smooth, m);
+		panel_line_faint(p, x, y, lg->n, c, 1, 0.3);
+		panel_line(p, x, m, lg->n, c, 2, label);
+		free(m);
+	} else {
+		panel_line(p, x, y, lg->n, c, 2, label);
+	}
 	free(x);
 	free(y);
 }
 
-/* One log: one panel, loss_D and loss_G. Several: two panels (D above, G
- * below), one colour per run, legend by file name. */
+/* A panel of the loss picture: columns cols[0..nc) of every log. One log:
+ * a colour per column, labelled by names; several: a colour per log,
+ * labelled by file (nc is then 1). Probabilities get the range 0..1. */
+typedef struct {
+	int cols[2], nc;
+	const char *names[2], *title, *ylabel;
+	int prob;
+} LossPanel;
+
+static void loss_panel(Canvas *cv, double by, double bh, const struct cmdline *cl,
+		       TsvLog *logs, int n, int xcol, const LossPanel *lp)
+{
+	double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+	log_range(logs, n, xcol, &x0, &x1);
+	for (int j = 0; j < lp->nc; j++)
+		log_range(logs, n, lp->cols[j], &y0, &y1);
+	if (lp->prob)
+		y0 = 0, y1 = 1;
+	char ylabel[96];
+	snprintf(ylabel, sizeof ylabel, cl->smooth > 1 ? "%s (moving average of %d)" : "%s",
+		 lp->ylabel, cl->smooth);
+	Panel p;
+	panel_init(&p, cv, 0, by, 800, bh, x0, x1, y0, y1, lp->title,
+		   xcol == LOG_EPOCH ? "epoch" : "step", ylabel);
+	for (int k = 0; k < n && k < 16; k++)
+		for (int j = 0; j < lp->nc; j++)
+			plot_series(&p, &logs[k], xcol, lp->cols[j], plot_color(n == 1 ? j : k),
+				    n == 1 ? lp->names[j] : cl->files[k], cl->smooth);
+	panel_legend(&p);
+}
+
+/* One log: losses in one panel (and with --probs, D(x) and D(G(z)) in a
+ * second). Several: loss_D and loss_G a panel each (and D(x), D(G(z))),
+ * one colour per run, legend by file name. */
 static void cmd_loss(const struct cmdline *cl)
 {
 	if (cl->nfiles < 1)
@@ -191,38 +290,25 @@ static void cmd_loss(const struct cmdline *cl)
 			die_err(PROG, &e);
 		infile_close(f);
 	}
-	int xcol = LOG_STEP;
-	if (cl->by ? !strcmp(cl->by, "epoch") : logs[0].n > 0 &&
-	    logs[0].v[(logs[0].n - 1) * TSVLOG_COLS + LOG_EPOCH] >= logs[0].n)
-		xcol = LOG_EPOCH;
-	const char *xl = xcol == LOG_EPOCH ? "epoch" : "step";
-	double x0, x1, d0, d1, g0, g1;
-	log_range(logs, n, xcol, &x0, &x1);
-	log_range(logs, n, LOG_LOSS_D, &d0, &d1);
-	log_range(logs, n, LOG_LOSS_G, &g0, &g1);
+	int xcol = loss_xcol(cl, logs, n);
+	static const LossPanel one[2] = {
+		{ { LOG_LOSS_D, LOG_LOSS_G }, 2, { "loss_D", "loss_G" }, NULL, "loss per example", 0 },
+		{ { LOG_D_X, LOG_D_G_Z }, 2, { "D(x)", "D(G(z))" }, NULL, "mean probability", 1 },
+	};
+	static const LossPanel many[4] = {
+		{ { LOG_LOSS_D }, 1, { NULL }, "loss_D", "loss per example", 0 },
+		{ { LOG_LOSS_G }, 1, { NULL }, "loss_G", "loss per example", 0 },
+		{ { LOG_D_X }, 1, { NULL }, "D(x)", "mean probability", 1 },
+		{ { LOG_D_G_Z }, 1, { NULL }, "D(G(z))", "mean probability", 1 },
+	};
+	const LossPanel *lp = n == 1 ? one : many;
+	int np = (n == 1 ? 1 : 2) * (cl->probs ? 2 : 1);
+	double bh = n == 1 && !cl->probs ? 470 : 385;
 	Canvas cv;
-	const char *title = cl->title ? cl->title : "Training losses";
-	if (n == 1) {
-		open_canvas(&cv, cl, 800, 500);
-		canvas_title(&cv, title);
-		Panel p;
-		panel_init(&p, &cv, 0, 30, 800, 470, x0, x1, fmin(d0, g0), fmax(d1, g1), NULL, xl, "loss per example");
-		plot_series(&p, &logs[0], xcol, LOG_LOSS_D, plot_color(0), "loss_D");
-		plot_series(&p, &logs[0], xcol, LOG_LOSS_G, plot_color(1), "loss_G");
-		panel_legend(&p);
-	} else {
-		open_canvas(&cv, cl, 800, 800);
-		canvas_title(&cv, title);
-		Panel pd, pg;
-		panel_init(&pd, &cv, 0, 30, 800, 385, x0, x1, d0, d1, "loss_D", xl, "loss per example");
-		panel_init(&pg, &cv, 0, 415, 800, 385, x0, x1, g0, g1, "loss_G", xl, "loss per example");
-		for (int k = 0; k < n && k < 16; k++) {
-			plot_series(&pd, &logs[k], xcol, LOG_LOSS_D, plot_color(k), cl->files[k]);
-			plot_series(&pg, &logs[k], xcol, LOG_LOSS_G, plot_color(k), cl->files[k]);
-		}
-		panel_legend(&pd);
-		panel_legend(&pg);
-	}
+	open_canvas(&cv, cl, 800, (int)(30 + np * bh));
+	canvas_title(&cv, cl->title ? cl->title : "Training losses");
+	for (int i = 0; i < np; i++)
+		loss_panel(&cv, 30 + i * bh, bh, cl, logs, n, xcol, &lp[i]);
 	finish(&cv);
 	for (int k = 0; k < n; k++)
 		tsvlog_free(&logs[k]);
@@ -359,8 +445,8 @@ static void cmd_scatter(const struct cmdline *cl)
 	if (cl->nfiles != 2)
 		usage();
 	Tensor r, f;
-	read_first(cl->files[0], &r);
-	read_first(cl->files[1], &f);
+	read_first(cl->files[0], &r, 0);
+	read_first(cl->files[1], &f, 0);
 	int nr = points_of(&r, cl->files[0], 2), nf = points_of(&f, cl->files[1], 2);
 	double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
 	minmax(r.data, nr, 2, &x0, &x1);
@@ -372,8 +458,14 @@ static void cmd_scatter(const struct cmdline *cl)
 	canvas_title(&cv, cl->title ? cl->title : "Real vs generated");
 	Panel p;
 	panel_init(&p, &cv, 0, 30, 700, 620, x0, x1, y0, y1, NULL, "x1", "x2");
-	panel_points(&p, r.data, nr, plot_color(0), 2.5, 0.5, "real");
-	panel_points(&p, f.data, nf, plot_color(1), 2.5, 0.5, "generated");
+	/* as many points of each set (the first ones) as the smaller has, so
+	 * that 10000 samples do not cover 1000 data points; the legend says so */
+	int nmin = nr < nf ? nr : nf;
+	char lr[64], lf[64];
+	snprintf(lr, sizeof lr, nr > nmin ? "real (%d of %d)" : "real (%d)", nmin, nr);
+	snprintf(lf, sizeof lf, nf > nmin ? "generated (%d of %d)" : "generated (%d)", nmin, nf);
+	panel_points(&p, r.data, nmin, plot_color(0), 2.5, 0.5, lr);
+	panel_points(&p, f.data, nmin, plot_color(1), 2.5, 0.5, lf);
 	panel_legend(&p);
 	finish(&cv);
 	tensor_free(&r);
@@ -420,8 +512,8 @@ static void cmd_density(const struct cmdline *cl)
 	if (cl->nfiles != 2)
 		usage();
 	Tensor r, f;
-	read_first(cl->files[0], &r);
-	read_first(cl->files[1], &f);
+	read_first(cl->files[0], &r, 0);
+	read_first(cl->files[1], &f, 0);
 	int nr = points_of(&r, cl->files[0], 1), nf = points_of(&f, cl->files[1], 1);
 	double lo = INFINITY, hi = -INFINITY;
 	if (cl->have_range) {
@@ -462,7 +554,7 @@ static void cmd_grid(const struct cmdline *cl)
 		die(PROG, EXIT_BAD, "grid: SVG output is not supported (pictures are PNG)");
 	const char *path = cl->nfiles ? cl->files[0] : "-";
 	Tensor t;
-	read_first(path, &t);
+	read_first(path, &t, 1);
 	GridOpt o = {cl->rows, cl->cols, 2, cl->scale, 0};
 	uint8_t *pic;
 	int w, h, c;
@@ -472,6 +564,39 @@ static void cmd_grid(const struct cmdline *cl)
 		die_err(PROG, &e);
 	free(pic);
 	tensor_free(&t);
+}
+
+static void free_frames(uint8_t **fr, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(fr[i]);
+	free(fr);
+}
+
+/* Frames (PNG pictures of one size, in the order given) into one APNG. */
+static void cmd_animate(const struct cmdline *cl)
+{
+	if (cl->nfiles < 1)
+		usage();
+	if (cl->svg)
+		die(PROG, EXIT_BAD, "animate: SVG output is not supported (animations are APNG)");
+	int n = cl->nfiles, w = 0, h = 0, rc = 0;
+	uint8_t **fr = xcalloc(n, sizeof *fr);
+	Err e = {0};
+	for (int i = 0; rc == 0 && i < n; i++) {
+		int fw, fh;
+		rc = png_read_rgb(cl->files[i], &fr[i], &fw, &fh, &e);
+		if (rc == 0 && i == 0)
+			w = fw, h = fh;
+		else if (rc == 0 && (fw != w || fh != h))
+			rc = err_set(&e, EXIT_BAD, "%s: frame %d is %dx%d, frame 1 (%s) is %dx%d",
+				     cl->files[i], i + 1, fw, fh, cl->files[0], w, h);
+	}
+	if (rc == 0)
+		rc = apng_write(cl->out, (const uint8_t *const *)fr, n, w, h, cl->delay, cl->loop, &e);
+	free_frames(fr, n);
+	if (rc < 0)
+		die_err(PROG, &e);
 }
 
 int main(int argc, char **argv)
@@ -489,8 +614,11 @@ int main(int argc, char **argv)
 		cmd_density(&cl);
 	else if (!strcmp(cl.cmd, "grid"))
 		cmd_grid(&cl);
+	else if (!strcmp(cl.cmd, "animate"))
+		cmd_animate(&cl);
 	else
-		die(PROG, EXIT_BAD, "unknown command '%s' (expected loss, metrics, scatter, density or grid)", cl.cmd);
+		die(PROG, EXIT_BAD, "unknown command '%s' (expected loss, metrics, scatter, density, "
+		    "grid or animate)", cl.cmd);
 	Err e = {0};
 	if (stdout_close(&e) < 0)
 		die_err(PROG, &e);

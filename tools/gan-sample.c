@@ -1,7 +1,7 @@
-/* gan-sample - draws samples from a checkpoint's generator (or its EMA):
- * seeded noise, the checkpoint's fixed noise, or a linear interpolation
- * between two latent draws, batch norm from the running statistics or from
- * each batch; writes an f32 .npy record or a PNG grid. */
+/* gan-sample - draws samples from a checkpoint's generator or its EMA (batch
+ * norm on the running statistics, or on each batch's own with --bn batch):
+ * seeded noise, the fixed noise, or a lerp between two draws; .npy or a PNG
+ * grid. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 
 #include "ckpt.h"
 #include "device.h"
+#include "ema.h"
 #include "err.h"
 #include "grid.h"
 #include "netgpu.h"
@@ -17,6 +18,7 @@
 #include "infile.h"
 #include "outfile.h"
 #include "png.h"
+#include "sample.h"
 #include "train.h"
 
 #ifndef GAN_VERSION
@@ -25,20 +27,24 @@
 
 #define PROG "gan-sample"
 #define USAGE "usage: gan-sample [-n N] [--seed S | --fixed] [--interpolate K] [--ema]\n" \
-	"                  [--bn running|batch] [--batch B] [--png FILE [--grid RxC]]\n" \
+	"                  [--bn running|batch] [--batch B] [--png FILE [--grid RxC] [--scale K]]\n" \
 	"                  [--device cpu|cuda] [-o FILE] [CKPT]\n"
 #define HELP \
-	"Draw samples from a checkpoint's generator in eval mode.\n\n" \
-	"  -n, --count N        number of samples (default 64, or the fixed noise count)\n" \
+	"Draw samples from a checkpoint's generator.\n\n" \
+	"  -n, --count N        number of samples (default: RxC with --grid, else 64,\n" \
+	"                       or the fixed noise count with --fixed)\n" \
 	"  -s, --seed S         seed of the latent noise (default 0)\n" \
 	"  -f, --fixed          use the checkpoint's fixed noise (noise.fixed)\n" \
 	"  -i, --interpolate K  K points on the straight line (lerp) between two draws\n" \
 	"      --ema            sample from the EMA of G (a model with ema = DECAY)\n" \
-	"      --bn MODE        batch norm from the running statistics (running, the\n" \
-	"                       default) or from each batch of samples (batch)\n" \
-	"  -b, --batch B        samples per forward pass of G (default 256)\n" \
+	"      --bn MODE        batch norm on the running statistics (running, the\n" \
+	"                       default: eval mode) or on each batch's own (batch:\n" \
+	"                       train mode, as pytorch/examples draws its grids)\n" \
+	"  -b, --batch B        samples per forward pass of G at most (default 256;\n" \
+	"                       --bn batch splits N into even batches of at most B)\n" \
 	"  -p, --png FILE       write a PNG grid of the images instead of .npy\n" \
-	"  -g, --grid RxC       grid rows x columns (default: square enough)\n" \
+	"  -g, --grid RxC       grid rows x columns, at least N tiles (default: square)\n" \
+	"      --scale K        enlarge each pixel to KxK in the grid (default 1)\n" \
 	"      --device D       cpu or cuda (default: cuda when a GPU is found)\n" \
 	"  -o, --output FILE    write the .npy record to FILE (default stdout)\n"
 
@@ -46,7 +52,8 @@
 
 struct cmdline {
 	const char *ckpt, *out, *png;
-	int n, fixed, interp, rows, cols, ema, bn_batch, batch;
+	int n, fixed, interp, rows, cols, scale, ema, batch;
+	int bn_batch;             /* --bn batch: BN on each batch's statistics */
 	uint64_t seed;
 	Device device;            /* DEV_AUTO unless --device */
 };
@@ -63,22 +70,23 @@ static long long num_arg(const char *opt, const char *s, long long lo, long long
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	enum { O_DEVICE = 256, O_EMA, O_BN };
+	enum { O_DEVICE = 256, O_BN, O_SCALE, O_EMA };
 	static const struct option opts[] = {
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
 		{ "count", required_argument, 0, 'n' }, { "seed", required_argument, 0, 's' },
 		{ "fixed", no_argument, 0, 'f' }, { "interpolate", required_argument, 0, 'i' },
 		{ "png", required_argument, 0, 'p' }, { "grid", required_argument, 0, 'g' },
-		{ "device", required_argument, 0, O_DEVICE },
-		{ "ema", no_argument, 0, O_EMA }, { "bn", required_argument, 0, O_BN },
+		{ "device", required_argument, 0, O_DEVICE }, { "bn", required_argument, 0, O_BN },
+		{ "scale", required_argument, 0, O_SCALE }, { "ema", no_argument, 0, O_EMA },
 		{ "batch", required_argument, 0, 'b' },
 		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
 	};
 	memset(cl, 0, sizeof *cl);
-	cl->batch = CHUNK;
 	cl->device = DEV_AUTO;
+	cl->scale = 1;
+	cl->batch = CHUNK;
 	Err e = { 0 };
-	int c, seeded = 0;
+	int c, seeded = 0, scaled = 0;
 	while ((c = getopt_long(argc, argv, "hVn:s:fi:p:g:b:o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': fputs(USAGE "\n" HELP, stdout); exit(0);
@@ -101,12 +109,17 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 			if (device_parse(optarg, &cl->device, &e))
 				die_err(PROG, &e);
 			break;
-		case O_EMA: cl->ema = 1; break;
 		case O_BN:
 			if (strcmp(optarg, "batch") && strcmp(optarg, "running"))
-				die(PROG, EXIT_BAD, "--bn: expected running or batch, got '%s'", optarg);
-			cl->bn_batch = strcmp(optarg, "batch") == 0;
+				die(PROG, EXIT_BAD, "--bn: expected 'running' or 'batch', got '%s'",
+				    optarg);
+			cl->bn_batch = !strcmp(optarg, "batch");
 			break;
+		case O_SCALE:
+			cl->scale = (int)num_arg("--scale", optarg, 1, 32);
+			scaled = 1;
+			break;
+		case O_EMA: cl->ema = 1; break;
 		case 'b': cl->batch = (int)num_arg("--batch", optarg, 1, 65536); break;
 		case 'o': cl->out = optarg; break;
 		default: fputs(USAGE, stderr); exit(EXIT_BAD);
@@ -116,6 +129,8 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		fputs(USAGE, stderr);
 		exit(EXIT_BAD);
 	}
+	if (scaled && !cl->png)
+		die(PROG, EXIT_BAD, "--scale needs --png FILE");
 	if (seeded && cl->fixed)
 		die(PROG, EXIT_BAD, "--seed and --fixed exclude each other");
 	if (cl->interp && cl->n)
@@ -165,7 +180,8 @@ static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int 
 		    t->m.name, s->ndim == 1 ? "point" : "other");
 	Tensor img = { .dtype = DT_F32, .ndim = 4, .shape = { n, s->c, s->h, s->w },
 		       .data = x, .borrowed = 1 };
-	GridOpt go = { .rows = cl->rows, .cols = cl->cols, .pad = 2, .scale = 1, .pad_value = 0 };
+	GridOpt go = { .rows = cl->rows, .cols = cl->cols, .pad = 2, .scale = cl->scale,
+		       .pad_value = 0 };
 	uint8_t *pix;
 	int w, h, ch;
 	if (grid_compose(&img, "samples", &go, &pix, &w, &h, &ch, &e) ||
@@ -174,8 +190,10 @@ static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int 
 	free(pix);
 }
 
-/* x (n, data) = G(z (n, latent)) in eval mode, in chunks, on the device
- * the options and the machine pick. With an output o, x holds one chunk and
+/* x (n, data) = G(z (n, latent)) in batches of sample_batch(n, --batch), batch
+ * norm in eval mode (running statistics) or, with --bn batch, in train mode
+ * (each batch's statistics), on the device the options and the machine
+ * pick. With an output o, x holds one chunk and
  * each chunk is written to o as soon as it is made, so a reader that stops
  * early (head -c 1) ends the run at once. */
 static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n, float *x,
@@ -188,8 +206,9 @@ static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n
 	if (device_pick(cl->device, &t->m, 0, &dev, &e) ||
 	    (dev == DEV_CUDA && (netgpu_open(&gpu, &e) || netgpu_attach(&t->g, gpu, &e))))
 		die_err(PROG, &e);
-	for (int i = 0; i < n; i += cl->batch) {
-		int b = n - i < cl->batch ? n - i : cl->batch;
+	int chunk = sample_batch(n, cl->batch);
+	for (int i = 0; i < n; i += chunk) {
+		int b = n - i < chunk ? n - i : chunk;
 		float *xi = o ? x : x + (size_t)i * dat;
 		if (net_forward_host(&t->g, z + (size_t)i * lat, b, cl->bn_batch, xi, &e))
 			die_err(PROG, &e);
@@ -220,15 +239,20 @@ int main(int argc, char **argv)
 		    infile_name(cl.ckpt));
 	if (cl.ema)
 		ema_apply(&t.ema, &t.g);
-	int n = cl.interp ? cl.interp : cl.n ? cl.n : cl.fixed ? t.m.fixed_samples : 64;
+	int n = cl.interp ? cl.interp : cl.n ? cl.n : cl.rows ? cl.rows * cl.cols :
+		cl.fixed ? t.m.fixed_samples : 64;
 	if (cl.fixed && !cl.interp && n > t.m.fixed_samples)
 		die(PROG, EXIT_BAD, "-n %d: the checkpoint holds %d fixed noise vectors", n,
 		    t.m.fixed_samples);
 	if (cl.fixed && cl.interp && t.m.fixed_samples < 2)
 		die(PROG, EXIT_BAD, "--interpolate --fixed needs 2 fixed noise vectors");
-	if (t.m.has_bn && cl.bn_batch && n % cl.batch == 1)
-		die(PROG, EXIT_BAD, "--bn batch: a last batch of 1 sample has no batch "
-		    "statistics (-n %d, --batch %d)", n, cl.batch);
+	if (cl.bn_batch && n < 2 && net_has_batchnorm(&t.g))
+		die(PROG, EXIT_BAD, "--bn batch: the statistics of a batch of 1 sample are "
+		    "degenerate; draw at least 2 (or use --bn running)");
+	if (cl.png && cl.rows && (int64_t)cl.rows * cl.cols < n)
+		die(PROG, EXIT_BAD, "--grid %dx%d holds %d tiles, fewer than the %d samples; "
+		    "use a larger grid or -n %d", cl.rows, cl.cols, cl.rows * cl.cols, n,
+		    cl.rows * cl.cols);
 	float *z = make_latent(&t, &cl, n);
 	size_t dat = (size_t)shape_numel(&t.m.data);
 	float *x = xmalloc((size_t)(cl.png ? n : cl.batch) * dat * sizeof(float));

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ckpt.h"
@@ -18,6 +19,7 @@
 #include "npy.h"
 #include "infile.h"
 #include "outfile.h"
+#include "snapshot.h"
 #include "tsvlog.h"
 #include "epoch.h"
 
@@ -28,10 +30,11 @@
 #define PROG "gan-step"
 #define USAGE "usage: gan-step --data FILE [--epochs N | --steps N] [--batch B] [--lr-d X]\n" \
 	"                [--lr-g X] [--threads T] [--log FILE] [--log-every K]\n" \
-	"                [--device cpu|cuda] [--sync-bn] [-o FILE] [CKPT]\n"
+	"                [--save-every N [--keep K]] [--device cpu|cuda] [--sync-bn]\n" \
+	"                [-o FILE] [CKPT]\n"
 #define HELP \
 	"Train a GAN checkpoint on a data set; writes the new checkpoint.\n\n" \
-	"  -d, --data FILE    .npy stream: x (u8 NxCxHxW or f32 NxD), optional y\n" \
+	"  -d, --data FILE    .npy stream: x (images NxCxHxW or points NxD), optional y\n" \
 	"  -e, --epochs N     N more epochs (default: the model's epochs)\n" \
 	"  -n, --steps N      N more D/G steps, across epoch boundaries\n" \
 	"  -b, --batch B      batch size from now on\n" \
@@ -40,13 +43,17 @@
 	"  -t, --threads T    BLAS threads\n" \
 	"  -l, --log FILE     append TSV log lines to FILE (default stderr)\n" \
 	"      --log-every K  a log line every K steps (default: every epoch)\n" \
+	"      --save-every N also write a snapshot STEM-epoch-NNN.st beside -o FILE\n" \
+	"                     every N epochs (with --steps: STEM-step-NNNNNN.st, steps)\n" \
+	"      --keep K       keep only the K newest snapshots (default: all)\n" \
 	"      --device D     cpu or cuda (default: cuda when a GPU is found)\n" \
 	"      --sync-bn      under mpirun: batch norm over the global batch\n" \
 	"  -o, --output FILE  write the checkpoint to FILE atomically (default stdout)\n"
 
 struct cmdline {
 	const char *ckpt, *data, *out, *log;
-	int64_t epochs, steps, log_every;
+	int64_t epochs, steps, log_every, save_every;
+	int keep;                 /* 0: keep every snapshot */
 	int batch, threads;
 	double lr_d, lr_g;        /* < 0: keep */
 	Device device;            /* DEV_AUTO unless --device */
@@ -77,7 +84,7 @@ static double lr_arg(const char *opt, const char *s)
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_SYNCBN };
+	enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_SYNCBN, O_SAVE, O_KEEP };
 	static const struct option opts[] = {
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
 		{ "data", required_argument, 0, 'd' }, { "epochs", required_argument, 0, 'e' },
@@ -87,6 +94,7 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		{ "log-every", required_argument, 0, O_EVERY },
 		{ "device", required_argument, 0, O_DEVICE },
 		{ "sync-bn", no_argument, 0, O_SYNCBN },
+		{ "save-every", required_argument, 0, O_SAVE }, { "keep", required_argument, 0, O_KEEP },
 		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
 	};
 	memset(cl, 0, sizeof *cl);
@@ -111,6 +119,8 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 			if (device_parse(optarg, &cl->device, &e))
 				die_err(PROG, &e);
 			break;
+		case O_SAVE: cl->save_every = num_arg("--save-every", optarg, 1, INT64_MAX / 4); break;
+		case O_KEEP: cl->keep = (int)num_arg("--keep", optarg, 1, 1000000); break;
 		case 'o': cl->out = optarg; break;
 		case O_SYNCBN: cl->sync_bn = 1; break;
 		default: fputs(USAGE, stderr); exit(EXIT_BAD);
@@ -125,15 +135,21 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		die(PROG, EXIT_BAD, "--data FILE is required");
 	if (cl->epochs && cl->steps)
 		die(PROG, EXIT_BAD, "--epochs and --steps exclude each other");
+	if (cl->save_every && (!cl->out || !strcmp(cl->out, "-")))
+		die(PROG, EXIT_BAD, "--save-every needs -o FILE (snapshots are written beside it)");
+	if (cl->keep && !cl->save_every)
+		die(PROG, EXIT_BAD, "--keep needs --save-every N");
 	if (strcmp(cl->ckpt, "-") == 0 && strcmp(cl->data, "-") == 0)
 		die(PROG, EXIT_BAD, "the checkpoint and --data cannot both come from stdin");
 }
 
-/* Logging and progress context. */
+/* Logging, progress and snapshot context. */
 typedef struct {
 	FILE *log;
 	int log_errno;            /* first failed write of --log, 0 if none */
 	int progress;             /* stderr is a terminal */
+	double t0;                /* when training started (progress rate, ETA) */
+	const struct cmdline *cl;
 } Ui;
 
 /* Flushes the log, keeping the errno of its first failure. */
@@ -154,16 +170,49 @@ static void on_log(void *ctx, const LogLine *l)
 	flush_log(u);
 }
 
-static void on_progress(void *ctx, int64_t done, int64_t total)
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* "1:05" or "2:03:07" for s seconds into buf. */
+static const char *hms(double s, char *buf, size_t n)
+{
+	long v = s < 0 || !isfinite(s) ? 0 : s > 359999999 ? 359999999 : (long)(s + 0.5);
+	if (v >= 3600)
+		snprintf(buf, n, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
+	else
+		snprintf(buf, n, "%ld:%02ld", v / 60, v % 60);
+	return buf;
+}
+
+/* On a terminal, at most 200 times a run: "step 300/1200 (25%) 41.2
+ * steps/s ETA 0:22 loss_D 0.693 loss_G 0.702 D(x) 0.50 D(G(z)) 0.49". */
+static void on_progress(void *ctx, int64_t done, int64_t total, const StepStats *r)
 {
 	Ui *u = ctx;
 	int64_t every = total / 200 + 1;
 	if (!u->progress || (done % every && done != total))
 		return;
-	fprintf(stderr, "\r" PROG ": step %lld/%lld (%.0f%%)", (long long)done,
-		(long long)total, 100.0 * (double)done / (double)total);
+	double dt = now_s() - u->t0, rate = dt > 0 ? (double)done / dt : 0;
+	char eta[32], took[32];
+	fprintf(stderr, "\r\033[K" PROG ": step %lld/%lld (%.0f%%) %.*f steps/s %s %s"
+		"  loss_D %.4g loss_G %.4g D(x) %.2f D(G(z)) %.2f", (long long)done,
+		(long long)total, 100.0 * (double)done / (double)total, rate < 10 ? 2 : 0, rate,
+		done == total ? "in" : "ETA",
+		done == total ? hms(dt, took, sizeof took) :
+		rate > 0 ? hms((double)(total - done) / rate, eta, sizeof eta) : "?",
+		r->loss_d, r->loss_g, r->d_x, r->d_g_z);
 	if (done == total)
 		fputc('\n', stderr);
+}
+
+static int on_save(void *ctx, const Trainer *t, Err *e)
+{
+	const Ui *u = ctx;
+	return snapshot_save(t, u->cl->out, u->cl->steps > 0, u->cl->keep, e);
 }
 
 /* Reads the data stream at path into x and d (trainset.h). */
@@ -332,11 +381,12 @@ int main(int argc, char **argv)
 	int open = comm.size < 2;
 	if (!open)
 		outfile_abort(&o);   /* checked now, opened again after training */
-	Ui ui = { .progress = isatty(STDERR_FILENO) };
+	Ui ui = { .progress = isatty(STDERR_FILENO), .t0 = now_s(), .cl = &cl };
 	open_log(cl.log, &ui);
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
 		       .log_every = cl.log_every, .threads = cl.threads, .log = on_log,
-		       .progress = on_progress, .ctx = &ui };
+		       .progress = on_progress, .save_every = cl.save_every, .save = on_save,
+		       .ctx = &ui };
 	int64_t step0 = t.step;
 	int rc = trainer_run(&t, &d, &ro, &e);
 	if (rc && open)

@@ -76,6 +76,18 @@ static int fixed_shape(const Model *m, int64_t *shape)
 	return 1 + m->latent.ndim;
 }
 
+/* v as the shortest %g text that reads back as exactly v ("0.05", not
+ * "0.050000000000000003"); returns buf. */
+static const char *fmt_shortest(double v, char *buf, size_t n)
+{
+	for (int p = 1; p <= 17; p++) {
+		snprintf(buf, n, "%.*g", p, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
 int ckpt_write(const Trainer *t, FILE *f, const char *name, Err *e)
 {
 	StWriter w;
@@ -103,12 +115,11 @@ int ckpt_write(const Trainer *t, FILE *f, const char *name, Err *e)
 	stw_meta(&w, "rng", buf);
 	meta_i64(&w, "opt_t_G", t->opt_t_g);
 	meta_i64(&w, "opt_t_D", t->opt_t_d);
-	snprintf(buf, sizeof buf, "%.17g", t->lr_d);
-	stw_meta(&w, "lr_d", buf);
-	snprintf(buf, sizeof buf, "%.17g", t->lr_g);
-	stw_meta(&w, "lr_g", buf);
+	stw_meta(&w, "lr_d", fmt_shortest(t->lr_d, buf, sizeof buf));
+	stw_meta(&w, "lr_g", fmt_shortest(t->lr_g, buf, sizeof buf));
 	meta_i64(&w, "batch", t->batch);
-	meta_i64(&w, "d_pretrained", t->d_pretrained);
+	if (t->m.d_pretrain > 0)
+		meta_i64(&w, "d_pretrained", t->d_pretrained);
 	int rc = stw_write(&w, f, name, e);
 	stw_free(&w);
 	return rc;
@@ -286,8 +297,10 @@ static int load_state(Trainer *t, const SafeTensors *st, const char *file, Err *
 	int64_t v[6];
 	static const char *keys[] = { "step", "epoch", "epoch_step", "opt_t_G", "opt_t_D",
 				      "d_pretrained" };
+	v[5] = 0;   /* d_pretrained: written only for models that pre-train D */
 	for (int i = 0; i < 6; i++)
-		if (meta_int(st, file, keys[i], 0, i == 5 ? 1 : INT64_MAX / 2, &v[i], e))
+		if ((i < 5 || t->m.d_pretrain > 0 || st_meta(st, keys[i])) &&
+		    meta_int(st, file, keys[i], 0, i == 5 ? 1 : INT64_MAX / 2, &v[i], e))
 			return -1;
 	t->step = v[0], t->epoch = v[1], t->epoch_step = v[2];
 	t->opt_t_g = v[3], t->opt_t_d = v[4], t->d_pretrained = (int)v[5];
@@ -295,7 +308,7 @@ static int load_state(Trainer *t, const SafeTensors *st, const char *file, Err *
 		return -1;
 	const char *r = st_meta(st, "rng");
 	if (!r || rng_parse(&t->noise, r) != 0)
-		return err_set(e, EXIT_BAD, "%s: metadata 'rng' missing or not 'seed:counter'",
+		return err_set(e, EXIT_BAD, "%s: metadata 'rng' missing or not 'key:counter'",
 			       file);
 	return 0;
 }

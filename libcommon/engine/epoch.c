@@ -88,7 +88,8 @@ static void acc_log(Acc *a, const Trainer *t, const RunOpts *o)
 
 /* One step at the current position: batch, noise, step, bookkeeping. The
  * noise is drawn on the host in either case, so both devices see the same z. */
-static int run_one(Trainer *t, const TrainSet *d, const int64_t *perm, Acc *a, Err *e)
+static int run_one(Trainer *t, const TrainSet *d, const int64_t *perm, Acc *a,
+		   StepStats *run, int first, Err *e)
 {
 	int64_t pos = t->epoch_step * t->batch;
 	int bs = (int)(d->n - pos < t->batch ? d->n - pos : t->batch);
@@ -116,7 +117,27 @@ static int run_one(Trainer *t, const TrainSet *d, const int64_t *perm, Acc *a, E
 	if (rc)
 		return err_set(e, EXIT_NONFINITE, "step %lld: %s", (long long)t->step + 1, t->bad);
 	acc_add(a, t, &st, bs);
+	double k = first ? 1 : 0.1;
+	run->loss_d += k * (st.loss_d - run->loss_d);
+	run->loss_g += k * (st.loss_g - run->loss_g);
+	run->d_x += k * (st.d_x - run->d_x);
+	run->d_g_z += k * (st.d_g_z - run->d_g_z);
 	return 0;
+}
+
+/* Calls o->save when the step just done ends a save interval (see RunOpts);
+ * epoch_ended: it finished an epoch. The GPU state is downloaded first. */
+static int maybe_save(Trainer *t, const RunOpts *o, int epoch_ended, Err *e)
+{
+	if (!o->save || o->save_every <= 0)
+		return 0;
+	int due = o->steps > 0 ? t->step % o->save_every == 0 :
+		  epoch_ended && t->epoch % o->save_every == 0;
+	if (!due)
+		return 0;
+	if (t->gpu && (netgpu_download(&t->g, e) || netgpu_download(&t->d, e)))
+		return -1;
+	return o->save(o->ctx, t, e);
 }
 
 /* The steps of a run from the current position; perm is scratch (n). */
@@ -126,10 +147,12 @@ static int run_steps(Trainer *t, const TrainSet *d, const RunOpts *o, int64_t *p
 	int64_t total = o->steps > 0 ? o->steps : o->epochs * nb - t->epoch_step;
 	epoch_perm(t, perm, d->n, t->epoch);
 	Acc a = { .t0 = now() };
+	StepStats run = { 0 };
 	for (int64_t i = 0; i < total; i++) {
-		if (run_one(t, d, perm, &a, e))
+		if (run_one(t, d, perm, &a, &run, i == 0, e))
 			return -1;
-		if (++t->epoch_step == nb) {
+		int ended = ++t->epoch_step == nb;
+		if (ended) {
 			t->epoch_step = 0;
 			t->epoch++;
 			epoch_perm(t, perm, d->n, t->epoch);
@@ -138,8 +161,10 @@ static int run_steps(Trainer *t, const TrainSet *d, const RunOpts *o, int64_t *p
 		}
 		if (o->log_every > 0 && t->step % o->log_every == 0)
 			acc_log(&a, t, o);
+		if (maybe_save(t, o, ended, e))
+			return -1;
 		if (o->progress)
-			o->progress(o->ctx, i + 1, total);
+			o->progress(o->ctx, i + 1, total, &run);
 	}
 	acc_log(&a, t, o);
 	return 0;

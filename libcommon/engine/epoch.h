@@ -24,7 +24,14 @@ typedef struct {
 	int threads;              /* > 0: the CPU threads of the layers and the BLAS
 				   * (gemm_set_threads); 0: as they are */
 	void (*log)(void *ctx, const LogLine *l);
-	void (*progress)(void *ctx, int64_t done, int64_t total);
+	/* After each step: steps done of total, and the running losses and
+	 * probabilities (an exponential moving average, weight 0.1 per step). */
+	void (*progress)(void *ctx, int64_t done, int64_t total, const StepStats *running);
+	/* save_every > 0: save(ctx, t, e) after every save_every-th epoch (by
+	 * t->epoch) or, when steps > 0, step (by t->step), with t's host state
+	 * current; a -1 from it ends the run with its e. */
+	int64_t save_every;
+	int (*save)(void *ctx, const struct Trainer *t, Err *e);
 	void *ctx;
 } RunOpts;
 

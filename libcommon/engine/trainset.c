@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "epoch.h"
+#include "convert.h"
 #include "npy.h"
 
 /* "1x28x28" of the per-example part of x's shape. */
@@ -93,6 +94,13 @@ int trainset_read(FILE *f, const char *name, const Trainer *t, Tensor *x, TrainS
 		return -1;
 	if (rc == 0)
 		return err_set(e, EXIT_BAD, "%s: empty stream (expected an x record)", name);
+	/* f64, f16 and integer arrays as NumPy makes them: integer pixels to u8
+	 * for image models, the rest to f32 (u8 stays: scaled as images) */
+	if (x->dtype != DT_U8 && (t->m.data.ndim == 3 ? convert_to_images(x, name, e) :
+				   convert_to_f32(x, name, e))) {
+		tensor_free(x);
+		return -1;
+	}
 	if (trainset_check(t, x, name, d, e) || check_rest(f, name, x, e)) {
 		tensor_free(x);
 		return -1;

@@ -5,6 +5,8 @@
  * Messages (all prefixed "<name>: record <k>: ", k is the 1-based index):
  *   read error: <strerror>                       (EXIT_SYS)
  *   bad magic (not a .npy file)
+ *   a safetensors checkpoint, not a .npy stream  (a PNG image, a gzip
+ *   file, a text file: what the first bytes look like, sniff.h)
  *   truncated magic (got N of 6 bytes)
  *   truncated version (got N of 2 bytes)
  *   unsupported version M.m
@@ -29,7 +31,6 @@
  *   header: dtype 'D' not supported
  *   header: dtype 'D' not supported (big-endian)
  *   header: 'fortran_order' must be True or False
- *   header: Fortran order not supported
  *   header: shape must be a tuple
  *   header: shape must be a tuple (a 1-tuple needs a trailing comma)
  *   header: expected an integer in shape
@@ -46,7 +47,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "convert.h"
 #include "npy.h"
+#include "sniff.h"
 
 #include "memcheck.h"
 #include "infile.h"
@@ -272,8 +275,6 @@ static int parse_header(Hdr *h, DType *dt)
 	if (dtype_from_npy(h->descr, dt) < 0)
 		return perr(h, "dtype '%s' not supported%s", h->descr,
 			    h->descr[0] == '>' ? " (big-endian)" : "");
-	if (h->fortran)
-		return perr(h, "Fortran order not supported");
 	return 0;
 }
 
@@ -288,6 +289,24 @@ static int read_error(const Ctx *c, FILE *f)
 	return -1;
 }
 
+/* The error for a record that does not start with the magic: what the
+ * file looks like when that is known (a checkpoint, a PNG, text), read
+ * from its first bytes b (got of them, up to 3 more read here); for a
+ * record after the first, only that the magic is wrong. */
+static int bad_magic(FILE *f, const Ctx *c, const unsigned char *b, size_t got)
+{
+	unsigned char head[9];
+	if (c->index > 1)          /* trailing bytes of a stream: only "bad magic" */
+		return fail(c, EXIT_BAD, "bad magic (not a .npy file)");
+	memcpy(head, b, got);
+	if (got == 6)
+		got += io_read_full(f, head + 6, 3);
+	const char *what = sniff_describe(head, got);
+	if (what)
+		return fail(c, EXIT_BAD, "%s, not a .npy stream", what);
+	return fail(c, EXIT_BAD, "bad magic (not a .npy file)");
+}
+
 /* Magic, version and header length. Returns 1, 0 at clean EOF, or -1. */
 static int read_preamble(FILE *f, const Ctx *c, uint32_t *hlen)
 {
@@ -298,7 +317,7 @@ static int read_preamble(FILE *f, const Ctx *c, uint32_t *hlen)
 	if (got == 0)
 		return 0;
 	if (memcmp(b, npy_magic, got) != 0)
-		return fail(c, EXIT_BAD, "bad magic (not a .npy file)");
+		return bad_magic(f, c, b, got);
 	if (got < 6)
 		return fail(c, EXIT_BAD, "truncated magic (got %zu of 6 bytes)", got);
 	got = io_read_full(f, b, 2);
@@ -324,9 +343,17 @@ static int read_preamble(FILE *f, const Ctx *c, uint32_t *hlen)
 
 int npy_read_header(FILE *f, const char *name, int index, Tensor *t, Err *e)
 {
+	return npy_read_header_order(f, name, index, t, NULL, e);
+}
+
+int npy_read_header_order(FILE *f, const char *name, int index, Tensor *t, int *fortran,
+			  Err *e)
+{
 	Ctx c = {name ? name : "<stdin>", index, e};
 	uint32_t hlen = 0;
 	memset(t, 0, sizeof *t);
+	if (fortran)
+		*fortran = 0;
 	int rc = read_preamble(f, &c, &hlen);
 	if (rc <= 0)
 		return rc;
@@ -343,6 +370,8 @@ int npy_read_header(FILE *f, const char *name, int index, Tensor *t, Err *e)
 		return fail(&c, EXIT_BAD, "header: %s", h.err);
 	t->dtype = dt;
 	t->ndim = h.ndim;
+	if (fortran)
+		*fortran = h.fortran;
 	memcpy(t->shape, h.shape, sizeof h.shape);
 	if (tensor_nbytes(t, NULL) < 0) {
 		memset(t, 0, sizeof *t);
@@ -367,7 +396,8 @@ int npy_read(FILE *f, const char *name, int index, Tensor *t, Err *e)
 	Ctx c = {name ? name : "<stdin>", index, e};
 	Tensor h;
 	memset(t, 0, sizeof *t);
-	int rc = npy_read_header(f, name, index, &h, e);
+	int fortran;
+	int rc = npy_read_header_order(f, name, index, &h, &fortran, e);
 	if (rc <= 0)
 		return rc;
 	Err ae;
@@ -384,6 +414,10 @@ int npy_read(FILE *f, const char *name, int index, Tensor *t, Err *e)
 			"truncated data (expected %lld bytes, got %zu)", (long long)bytes, got);
 	*t = h;
 	t->data = data;
+	if (fortran && convert_fortran_to_c(t, &ae)) {
+		tensor_free(t);
+		return fail(&c, ae.code, "%s", ae.msg);
+	}
 	return 1;
 }
 

@@ -9,7 +9,8 @@
 
 #define NPY_MAX_HEADER 10000
 
-/* Reads the next record from f into t (allocating its data).
+/* Reads the next record from f into t (allocating its data), in C order:
+ * a record stored in Fortran order (fortran_order: True) is reordered.
  * name is the file name used in messages ("-" or "<stdin>" for stdin).
  * Returns 1 on a record, 0 at a clean end of stream (EOF exactly at a record
  * boundary), -1 on error (truncation, bad magic, bad header, ...) with e set.
@@ -26,6 +27,12 @@ int npy_read_first(const char *path, Tensor *t, Err *e);
  * returns 1, 0 or -1 as npy_read. The data is read afterwards by
  * npy_read_data in one or more chunks (0, or -1 "truncated data ..."). */
 int npy_read_header(FILE *f, const char *name, int index, Tensor *t, Err *e);
+/* npy_read_header that also tells the data's order: *fortran = 1 when the
+ * record is stored in Fortran (column-major) order, else 0. npy_read_header
+ * accepts both orders; a caller that reads the data itself and cares about
+ * the order uses this one. */
+int npy_read_header_order(FILE *f, const char *name, int index, Tensor *t, int *fortran,
+			  Err *e);
 int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes, Err *e);
 
 /* Writes one format 1.0 record. name is used in messages. 0 or -1. */

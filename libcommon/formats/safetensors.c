@@ -5,6 +5,8 @@
  * Messages (e->msg; each starts with "<name>: ", EXIT_BAD unless noted):
  *   truncated (expected 8 header-length bytes, got N)
  *   header length N out of range (file has M bytes)  | (2 to 104857600)
+ *   a .npy stream, not a safetensors checkpoint  (a PNG image, a gzip file,
+ *   a text file: what a bad header length's 8 bytes look like, sniff.h)
  *   header: invalid JSON: <jansson text> at line L column C
  *   header: duplicate key "K" at line L column C | header: not a JSON object
  *   header: tensor name is empty | tensor name of N bytes is longer than 1024
@@ -35,6 +37,8 @@
 #include <sys/stat.h>
 
 #include "infile.h"
+#include "outfile.h"
+#include "sniff.h"
 #include "st_util.h"
 
 #define ST_ALIGN 64
@@ -98,6 +102,9 @@ static int read_header_len(FILE *f, const char *name, uint64_t *hl, Err *e)
 	*hl = rd_u64le(b);
 	if (*hl >= 2 && *hl <= ST_MAX_HEADER)
 		return 0;
+	const char *what = sniff_describe(b, 8);
+	if (what)
+		return err_set(e, EXIT_BAD, "%s: %s, not a safetensors checkpoint", name, what);
 	uint64_t rest;
 	int exact = input_rest(f, ST_MAX_HEADER, &rest);
 	if (ferror(f))

@@ -42,6 +42,25 @@ const char *sniff_format_name(FileFormat fmt)
 	}
 }
 
+const char *sniff_describe(const unsigned char *head, size_t n)
+{
+	switch (sniff_format(head, n)) {
+	case FMT_NPY: return "a .npy stream";
+	case FMT_SAFETENSORS: return "a safetensors checkpoint";
+	default: break;
+	}
+	if (n >= 4 && memcmp(head, "\x89PNG", 4) == 0)
+		return "a PNG image";
+	if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
+		return "a gzip file";
+	if (n == 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (head[i] < 0x20 && head[i] != '\t' && head[i] != '\n' && head[i] != '\r')
+			return NULL;
+	return "a text file";
+}
+
 static ssize_t replay_read(void *cookie, char *buf, size_t size)
 {
 	Replay *r = cookie;

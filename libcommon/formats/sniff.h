@@ -24,4 +24,10 @@ FILE *sniff_open(FILE *f, const char *name, FileFormat *fmt, Err *e);
 
 const char *sniff_format_name(FileFormat fmt);
 
+/* What the first n bytes of a file look like, for messages about a file of
+ * the wrong kind: "a .npy stream", "a safetensors checkpoint", "a PNG
+ * image", "a gzip file", "a text file" (printable ASCII/UTF-8 and
+ * whitespace only) or NULL when nothing is recognised. */
+const char *sniff_describe(const unsigned char *head, size_t n);
+
 #endif

@@ -31,9 +31,9 @@ static double half_to_double(uint16_t h)
 	return sign ? -v : v;
 }
 
-/* Element i of data as double (little-endian host). */
-static double elem(DType dt, const unsigned char *p, size_t i)
+double dtype_elem(DType dt, const void *data, size_t i)
 {
+	const unsigned char *p = data;
 	switch (dt) {
 	case DT_BOOL: return p[i] != 0;
 	case DT_U8: return p[i];
@@ -61,7 +61,7 @@ void tstats_add(TStats *s, DType dt, const void *data, size_t count)
 {
 	const unsigned char *p = data;
 	for (size_t i = 0; i < count; i++) {
-		double v = elem(dt, p, i);
+		double v = dtype_elem(dt, p, i);
 		if (!isfinite(v)) {
 			s->nonfinite++;
 			continue;

@@ -20,6 +20,9 @@ void tstats_init(TStats *s);
 void tstats_add(TStats *s, DType dt, const void *data, size_t count);
 /* Population standard deviation of the finite elements (0 when none). */
 double tstats_std(const TStats *s);
+/* Element i of dtype dt at data as a double (little-endian; bool 0/1, F16
+ * with subnormals, infinities and NaN; NaN for an unknown dtype). */
+double dtype_elem(DType dt, const void *data, size_t i);
 /* 1 for F16/F32/F64, else 0. */
 int dtype_is_float(DType dt);
 

@@ -1,6 +1,7 @@
 /* tsvlog.c - gan-step's TSV logs (see tsvlog.h): the writer gan-step uses,
  * and the strict parser of gan-plot loss (fuzzed). */
 #include "tsvlog.h"
+#include "sniff.h"
 
 #include <errno.h>
 #include <math.h>
@@ -97,6 +98,10 @@ static int push_row(TsvLog *log, const double *row)
 int tsvlog_parse(const char *buf, size_t len, const char *name, TsvLog *log, Err *e)
 {
 	memset(log, 0, sizeof *log);
+	const char *what = sniff_describe((const unsigned char *)buf, len < 9 ? len : 9);
+	if (memchr(buf, '\0', len) || (what && strcmp(what, "a text file")))
+		return err_set(e, EXIT_BAD, "%s: %s, not a TSV log", name,
+			       what && strcmp(what, "a text file") ? what : "binary data");
 	int lineno = 0;
 	for (size_t pos = 0; pos < len;) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);

@@ -230,6 +230,11 @@ void panel_init(Panel *p, Canvas *c, double bx, double by, double bw, double bh,
 {
 	memset(p, 0, sizeof *p);
 	p->c = c;
+	if (isfinite(y0) && isfinite(y1) && y1 > y0 && !(y0 == 0 && y1 == 1)) {
+		double m = (y1 - y0) * 0.04;
+		y0 = y0 == 0 ? 0 : y0 - m;
+		y1 += m;
+	}
 	double xs = nice_range(&x0, &x1, 8), ys = nice_range(&y0, &y1, 6);
 	p->x0 = x0, p->x1 = x1, p->y0 = y0, p->y1 = y1;
 	p->px = bx + 70;
@@ -264,6 +269,25 @@ static void add_legend(Panel *p, const char *label, Color col, int kind)
 	p->lkind[p->nlegend++] = kind;
 }
 
+/* Marks the occupancy cell under device point (x, y), if inside. */
+static void occ_mark(Panel *p, double x, double y)
+{
+	int cx = (int)floor((x - p->px) / p->pw * PANEL_OCC_W);
+	int cy = (int)floor((y - p->py) / p->ph * PANEL_OCC_H);
+	if (cx >= 0 && cx < PANEL_OCC_W && cy >= 0 && cy < PANEL_OCC_H)
+		p->occ[cy][cx] = 1;
+}
+
+/* Marks the cells along the device segment (ax, ay) - (bx, by). */
+static void occ_segment(Panel *p, double ax, double ay, double bx, double by)
+{
+	double cell = fmin(p->pw / PANEL_OCC_W, p->ph / PANEL_OCC_H) / 2;
+	double len = hypot(bx - ax, by - ay);
+	int k = len > cell ? (int)fmin(ceil(len / cell), 4096) : 1;
+	for (int i = 0; i <= k; i++)
+		occ_mark(p, ax + (bx - ax) * i / k, ay + (by - ay) * i / k);
+}
+
 static void clip_to_panel(Panel *p)
 {
 	cairo_t *cr = p->c->cr;
@@ -272,29 +296,58 @@ static void clip_to_panel(Panel *p)
 	cairo_clip(cr);
 }
 
-void panel_line(Panel *p, const double *x, const double *y, int n, Color col,
-		double width, const char *label)
+/* The polyline of panel_line in colour col at opacity alpha, marking the
+ * cells it covers; dots at the points when there are few. Returns the
+ * number of finite points. */
+static int stroke_series(Panel *p, const double *x, const double *y, int n, Color col,
+			 double width, double alpha, int markers)
 {
 	cairo_t *cr = p->c->cr;
 	clip_to_panel(p);
-	cairo_set_source_rgb(cr, col.r, col.g, col.b);
+	cairo_set_source_rgba(cr, col.r, col.g, col.b, alpha);
 	cairo_set_line_width(cr, width);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-	int pen = 0;
+	int pen = 0, nf = 0;
+	double lx = 0, ly = 0;
 	for (int i = 0; i < n; i++) {
 		if (!isfinite(x[i]) || !isfinite(y[i])) {
 			pen = 0;
 			continue;
 		}
-		if (pen)
-			cairo_line_to(cr, px_x(p, x[i]), px_y(p, y[i]));
-		else
-			cairo_move_to(cr, px_x(p, x[i]), px_y(p, y[i]));
-		pen = 1;
+		double dx = px_x(p, x[i]), dy = px_y(p, y[i]);
+		if (pen) {
+			cairo_line_to(cr, dx, dy);
+			occ_segment(p, lx, ly, dx, dy);
+		} else {
+			cairo_move_to(cr, dx, dy);
+			occ_mark(p, dx, dy);
+		}
+		lx = dx, ly = dy, pen = 1, nf++;
 	}
 	cairo_stroke(cr);
+	if (markers && nf <= PANEL_MARKERS) {
+		for (int i = 0; i < n; i++)
+			if (isfinite(x[i]) && isfinite(y[i])) {
+				cairo_new_sub_path(cr);
+				cairo_arc(cr, px_x(p, x[i]), px_y(p, y[i]), width + 1.5, 0, 2 * M_PI);
+			}
+		cairo_fill(cr);
+	}
 	cairo_restore(cr);
-	add_legend(p, label, col, 0);
+	return nf;
+}
+
+void panel_line(Panel *p, const double *x, const double *y, int n, Color col,
+		double width, const char *label)
+{
+	int nf = stroke_series(p, x, y, n, col, width, 1, 1);
+	add_legend(p, label, col, nf <= PANEL_MARKERS ? 3 : 0);
+}
+
+void panel_line_faint(Panel *p, const double *x, const double *y, int n, Color col,
+		      double width, double alpha)
+{
+	stroke_series(p, x, y, n, col, width, alpha, 0);
 }
 
 void panel_points(Panel *p, const float *xy, int n, Color col, double radius,
@@ -307,6 +360,7 @@ void panel_points(Panel *p, const float *xy, int n, Color col, double radius,
 		if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]))
 			continue;
 		double cx = px_x(p, xy[2 * i]), cy = px_y(p, xy[2 * i + 1]);
+		occ_mark(p, cx, cy);
 		cairo_new_sub_path(cr);
 		cairo_arc(cr, cx, cy, radius, 0, 2 * M_PI);
 	}
@@ -325,6 +379,9 @@ void panel_hist(Panel *p, double lo, double hi, const double *y, int nbins,
 	for (int i = 0; i < nbins; i++) {
 		cairo_line_to(cr, px_x(p, lo + i * w), px_y(p, y[i]));
 		cairo_line_to(cr, px_x(p, lo + (i + 1) * w), px_y(p, y[i]));
+		if (y[i] > 0)             /* the filled column counts as covered */
+			occ_segment(p, px_x(p, lo + (i + 0.5) * w), px_y(p, y[i]),
+				    px_x(p, lo + (i + 0.5) * w), px_y(p, 0));
 	}
 	cairo_line_to(cr, px_x(p, hi), px_y(p, 0));
 	cairo_close_path(cr);
@@ -335,6 +392,38 @@ void panel_hist(Panel *p, double lo, double hi, const double *y, int nbins,
 	cairo_stroke(cr);
 	cairo_restore(cr);
 	add_legend(p, label, col, 2);
+}
+
+/* Occupied cells under the device box (bx, by, bw, bh). */
+static int occ_count(const Panel *p, double bx, double by, double bw, double bh)
+{
+	int x0 = (int)floor((bx - p->px) / p->pw * PANEL_OCC_W);
+	int x1 = (int)ceil((bx + bw - p->px) / p->pw * PANEL_OCC_W);
+	int y0 = (int)floor((by - p->py) / p->ph * PANEL_OCC_H);
+	int y1 = (int)ceil((by + bh - p->py) / p->ph * PANEL_OCC_H);
+	int n = 0;
+	for (int y = y0 < 0 ? 0 : y0; y < y1 && y < PANEL_OCC_H; y++)
+		for (int x = x0 < 0 ? 0 : x0; x < x1 && x < PANEL_OCC_W; x++)
+			n += p->occ[y][x];
+	return n;
+}
+
+/* Top-left corner of a bw x bh legend where it covers least (see plot.h). */
+static void legend_place(const Panel *p, double bw, double bh, double *bx, double *by)
+{
+	static const double fx[9] = { 1, 0, 1, 0, 0.5, 0.5, 1, 0, 0.5 };
+	static const double fy[9] = { 0, 0, 1, 1, 0, 1, 0.5, 0.5, 0.5 };
+	int best = -1;
+	for (int i = 0; i < 9; i++) {
+		double x = p->px + 8 + fx[i] * (p->pw - bw - 16);
+		double y = p->py + 8 + fy[i] * (p->ph - bh - 16);
+		int n = occ_count(p, x, y, bw, bh);
+		if (best < 0 || n < best) {
+			best = n;
+			*bx = x;
+			*by = y;
+		}
+	}
 }
 
 void panel_legend(Panel *p)
@@ -350,8 +439,8 @@ void panel_legend(Panel *p)
 		cairo_text_extents(cr, p->legend[i], &te);
 		wmax = fmax(wmax, te.x_advance);
 	}
-	double bw = wmax + 42, bh = 18.0 * p->nlegend + 8;
-	double bx = p->px + p->pw - bw - 8, by = p->py + 8;
+	double bw = wmax + 42, bh = 18.0 * p->nlegend + 8, bx = 0, by = 0;
+	legend_place(p, bw, bh, &bx, &by);
 	cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
 	cairo_rectangle(cr, bx, by, bw, bh);
 	cairo_fill_preserve(cr);
@@ -362,11 +451,15 @@ void panel_legend(Panel *p)
 		Color c = p->lcolor[i];
 		double y = by + 13 + 18.0 * i;
 		cairo_set_source_rgb(cr, c.r, c.g, c.b);
-		if (p->lkind[i] == 0) {
+		if (p->lkind[i] == 0 || p->lkind[i] == 3) {
 			cairo_set_line_width(cr, 2.5);
 			cairo_move_to(cr, bx + 8, y);
 			cairo_line_to(cr, bx + 30, y);
 			cairo_stroke(cr);
+			if (p->lkind[i] == 3) {
+				cairo_arc(cr, bx + 19, y, 3.5, 0, 2 * M_PI);
+				cairo_fill(cr);
+			}
 		} else if (p->lkind[i] == 1) {
 			cairo_arc(cr, bx + 19, y, 4, 0, 2 * M_PI);
 			cairo_fill(cr);

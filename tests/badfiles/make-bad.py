@@ -54,7 +54,6 @@ def npy_files():
         "npy-object": npy_hdr("'|O'") + b"\0" * 16,
         "npy-big-endian": npy_hdr("'>f4'") + b"\0" * 8,
         "npy-dtype": npy_hdr("'<c8'") + b"\0" * 16,
-        "npy-fortran": npy_hdr(fortran="True", shape="(2, 2)") + b"\0" * 16,
         "npy-rank": npy_hdr(shape="(1, 1, 1, 1, 1, 1, 1, 1, 1)") + b"\0" * 4,
         "npy-negative-dim": npy_hdr(shape="(2, -1)"),
         "npy-overflow": npy_hdr(shape="(4294967296, 4294967296)"),
