@@ -11,6 +11,7 @@
 #include "device.h"
 #include "err.h"
 #include "grid.h"
+#include "memcheck.h"
 #include "netgpu.h"
 #include "npy.h"
 #include "outfile.h"
@@ -157,6 +158,25 @@ static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int 
 	free(pix);
 }
 
+/* Refuses, before any sample is made, a run whose latents, samples and
+ * grid would not fit in memory or whose grid is too large. */
+static void check_plan(const Trainer *t, const struct cmdline *cl, int n)
+{
+	const Shape3 *s = &t->m.data;
+	size_t lat = (size_t)shape_numel(&t->m.latent), dat = (size_t)shape_numel(s);
+	size_t bytes = ((size_t)n * lat + (size_t)(cl->png ? n : CHUNK) * dat) * sizeof(float);
+	Err e = { 0 };
+	char what[64];
+	int64_t W = 0, H = 0;
+	GridOpt go = { .rows = cl->rows, .cols = cl->cols, .pad = 2, .scale = 1 };
+	if (cl->png && s->ndim == 3 && (s->c == 1 || s->c == 3) &&
+	    grid_size(n, s->c, s->h, s->w, &go, cl->png, &W, &H, &e))
+		die_err(PROG, &e);
+	snprintf(what, sizeof what, "%d samples", n);
+	if (mem_check(bytes + (size_t)(W * H * s->c), what, NULL, &e))
+		die_err(PROG, &e);
+}
+
 /* x (n, data) = G(z (n, latent)) in eval mode, in chunks, on the device
  * the options and the machine pick. With an output o, x holds one chunk and
  * each chunk is written to o as soon as it is made, so a reader that stops
@@ -204,6 +224,7 @@ int main(int argc, char **argv)
 		    t.m.fixed_samples);
 	if (cl.fixed && cl.interp && t.m.fixed_samples < 2)
 		die(PROG, EXIT_BAD, "--interpolate --fixed needs 2 fixed noise vectors");
+	check_plan(&t, &cl, n);
 	float *z = make_latent(&t, &cl, n);
 	size_t dat = (size_t)shape_numel(&t.m.data);
 	float *x = xmalloc((size_t)(cl.png ? n : CHUNK) * dat * sizeof(float));

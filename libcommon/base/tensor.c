@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tensor.h"
+#include "memcheck.h"
 
 typedef struct {
 	size_t size;
@@ -110,6 +111,12 @@ int tensor_alloc(Tensor *t, DType dt, int ndim, const int64_t *shape, Err *e)
 		t->shape[i] = shape[i];
 	int64_t nb = tensor_nbytes(t, e);
 	if (nb < 0) {
+		memset(t, 0, sizeof *t);
+		return -1;
+	}
+	char what[160], desc[128];
+	snprintf(what, sizeof what, "a %s tensor", tensor_describe(t, desc, sizeof desc));
+	if (mem_check((size_t)nb, what, NULL, e)) {
 		memset(t, 0, sizeof *t);
 		return -1;
 	}

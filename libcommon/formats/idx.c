@@ -2,6 +2,7 @@
  * tensor with the file's shape. zlib's gz* functions read both forms; every
  * header field is checked and truncated or trailing data is refused. */
 #include "idx.h"
+#include "memcheck.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -153,6 +154,10 @@ static int read_gz(gzFile gz, int64_t avail, const char *name, Tensor *t, Err *e
 	if (avail >= 0 && gzdirect(gz) && avail - head < n)
 		return err_set(e, EXIT_BAD, "%s: truncated: expected %lld bytes of data, got %lld",
 			       name, (long long)n, (long long)(avail - head));
+	char what[300];
+	snprintf(what, sizeof what, "%s: the IDX data (%lld bytes declared)", name, (long long)n);
+	if (mem_check((size_t)n, what, NULL, e))
+		return -1;
 	uint8_t *data;
 	int64_t got = read_body(gz, n, &data, name, e);
 	if (got < 0)
