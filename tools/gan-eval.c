@@ -114,6 +114,10 @@ int main(int argc, char **argv)
 		die(PROG, EXIT_BAD, "--ref-mean: %d values for %d dimensions", cl.nmean, d);
 	if (cl.ncov && cl.ncov != d * d)
 		die(PROG, EXIT_BAD, "--ref-cov: %d values for a %dx%d covariance", cl.ncov, d, d);
+	int64_t bad = moments_nonfinite(t.data, t.shape[0], d);
+	if (bad >= 0)
+		die(PROG, EXIT_BAD, "%s: x holds a non-finite value at example %lld", name,
+		    (long long)bad);
 	double *mean = xmalloc(d * sizeof *mean), *cov = xmalloc((size_t)d * d * sizeof *cov);
 	moments(t.data, t.shape[0], d, mean, cov);
 	double n = (double)t.shape[0];

@@ -72,7 +72,7 @@ static void print_stats(const TStats *s, DType dt, int full)
 static int npy_record_stats(FILE *f, const char *name, int index, const Tensor *t,
 			    TStats *s, void *buf, Err *e)
 {
-	int64_t left = tensor_nbytes(t, e);
+	int64_t left = tensor_nbytes(t, e), total = left;
 	if (left < 0)
 		return -1;
 	size_t es = dtype_size(t->dtype);
@@ -80,7 +80,8 @@ static int npy_record_stats(FILE *f, const char *name, int index, const Tensor *
 	tstats_init(s);
 	while (left > 0) {
 		size_t k = (uint64_t)left < step ? (size_t)left : step;
-		if (npy_read_data(f, name, index, buf, k, e) != 0)
+		if (npy_read_part(f, name, index, buf, k, (size_t)(total - left), (size_t)total,
+				  e) != 0)
 			return -1;
 		tstats_add(s, t->dtype, buf, k / es);
 		left -= (int64_t)k;

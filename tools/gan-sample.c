@@ -196,6 +196,12 @@ static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n
 		float *xi = o ? x : x + (size_t)i * dat;
 		if (net_forward_host(&t->g, z + (size_t)i * lat, b, 0, xi, &e))
 			die_err(PROG, &e);
+		int64_t bad = f32_first_nonfinite(xi, (int64_t)b * (int64_t)dat);
+		if (bad >= 0) {
+			outfile_abort(o);
+			die(PROG, EXIT_NONFINITE, "%s: G gives a non-finite value in sample %lld; "
+			    "nothing written", infile_name(cl->ckpt), (long long)(i + bad / dat));
+		}
 		errno = 0;
 		if (o && fwrite(xi, sizeof(float), (size_t)b * dat, o->f) != (size_t)b * dat) {
 			err_sys(&e, "%s: write error", o->is_stdout ? "<stdout>" : o->path);

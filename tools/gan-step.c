@@ -220,7 +220,9 @@ static void open_log(const char *path, Ui *u)
 	}
 	u->log = fopen(path, "a");
 	if (!u->log)
-		die(PROG, EXIT_SYS, "%s: %s", path, strerror(errno));
+		die(PROG, errno == ENOENT || errno == ENOTDIR || errno == EACCES ||
+		    errno == EISDIR || errno == ENAMETOOLONG ? EXIT_BAD : EXIT_SYS,
+		    "%s: %s", path, strerror(errno));
 	if (ftell(u->log) == 0)
 		fputs(LOG_HEADER, u->log);
 	flush_log(u);
@@ -276,11 +278,11 @@ int main(int argc, char **argv)
 	Tensor x;
 	Dataset d;
 	read_data(cl.data, &t, &x, &d);
+	Ui ui = { .progress = isatty(STDERR_FILENO) };
+	open_log(cl.log, &ui);
 	OutFile o;
 	if (outfile_open(&o, cl.out, 1, &e))
 		die_err(PROG, &e);
-	Ui ui = { .progress = isatty(STDERR_FILENO) };
-	open_log(cl.log, &ui);
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
 		       .log_every = cl.log_every, .log = on_log, .progress = on_progress,
 		       .ctx = &ui };

@@ -1,5 +1,6 @@
 /* tensor.c - dtypes (sizes, .npy and safetensors names) and the Tensor
  * helpers: overflow-checked sizes, allocation, description for messages. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,4 +150,12 @@ const char *tensor_describe(const Tensor *t, char *buf, size_t n)
 		k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? "x" : " ",
 				      (long long)t->shape[i]);
 	return buf;
+}
+
+int64_t f32_first_nonfinite(const float *p, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		if (!isfinite(p[i]))
+			return i;
+	return -1;
 }

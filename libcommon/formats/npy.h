@@ -27,6 +27,11 @@ int npy_read_first(const char *path, Tensor *t, Err *e);
  * npy_read_data in one or more chunks (0, or -1 "truncated data ..."). */
 int npy_read_header(FILE *f, const char *name, int index, Tensor *t, Err *e);
 int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes, Err *e);
+/* The same for one chunk of nbytes at byte done of a record whose data is
+ * total bytes, so truncation names the record's size: "truncated data
+ * (expected TOTAL bytes, got DONE + what came)". */
+int npy_read_part(FILE *f, const char *name, int index, void *buf, size_t nbytes,
+		  size_t done, size_t total, Err *e);
 
 /* Writes one format 1.0 record. name is used in messages. 0 or -1. */
 int npy_write(FILE *f, const char *name, const Tensor *t, Err *e);
