@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -118,6 +119,21 @@ int io_temp_register(const char *path)
 		return i;
 	}
 	return -1;
+}
+
+int io_mkstemp(char *tmpl, int *slot)
+{
+	sigset_t set, old;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof clean_sigs / sizeof clean_sigs[0]; i++)
+		sigaddset(&set, clean_sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	int fd = mkstemp(tmpl);
+	int saved = errno;
+	*slot = fd >= 0 ? io_temp_register(tmpl) : -1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return fd;
 }
 
 void io_temp_forget(int slot)

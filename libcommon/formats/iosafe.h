@@ -21,6 +21,13 @@ void io_init(void);
  * slots are taken (the file then is only left behind on a signal, to be
  * removed by the next writer of the same target). */
 int io_temp_register(const char *path);
+/* mkstemp(tmpl) and io_temp_register of the name with SIGINT, SIGTERM and
+ * SIGHUP blocked in between, so a signal to this thread cannot come after
+ * the file exists and before the handler knows it (another thread of the
+ * process can still take one in that window: the temporary then stays for
+ * the next writer's stale-file sweep). The descriptor, *slot set; or -1
+ * with errno. */
+int io_mkstemp(char *tmpl, int *slot);
 /* Forgets a slot from io_temp_register (after rename or unlink); -1 is a
  * no-op. */
 void io_temp_forget(int slot);

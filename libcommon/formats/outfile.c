@@ -134,13 +134,12 @@ static int open_atomic(OutFile *o, const char *path, const struct stat *old, Err
 	const char *slash = strrchr(o->path, '/');
 	remove_stale(dir, slash ? slash + 1 : o->path);
 	free(dir);
-	int fd = mkstemp(o->tmp);
+	int fd = io_mkstemp(o->tmp, &o->slot);
 	if (fd < 0) {
 		path_err(e, path);
 		free(o->tmp), o->tmp = NULL;
 		return -1;
 	}
-	o->slot = io_temp_register(o->tmp);
 	mode_t mask = umask(0);
 	umask(mask);
 	if (old && fchown(fd, old->st_uid, old->st_gid) != 0 && geteuid() == 0) {
