@@ -144,9 +144,6 @@ static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int 
 {
 	const Shape3 *s = &t->m.data;
 	Err e = { 0 };
-	if (s->ndim != 3 || (s->c != 1 && s->c != 3))
-		die(PROG, EXIT_BAD, "--png: model %s makes %s data, not 1- or 3-channel images",
-		    t->m.name, s->ndim == 1 ? "point" : "other");
 	Tensor img = { .dtype = DT_F32, .ndim = 4, .shape = { n, s->c, s->h, s->w },
 		       .data = x, .borrowed = 1 };
 	GridOpt go = { .rows = cl->rows, .cols = cl->cols, .pad = 2, .scale = 1, .pad_value = 0 };
@@ -159,7 +156,8 @@ static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int 
 }
 
 /* Refuses, before any sample is made, a run whose latents, samples and
- * grid would not fit in memory or whose grid is too large. */
+ * grid would not fit in memory, whose grid is too large, or whose model
+ * makes no images for --png. */
 static void check_plan(const Trainer *t, const struct cmdline *cl, int n)
 {
 	const Shape3 *s = &t->m.data;
@@ -169,8 +167,10 @@ static void check_plan(const Trainer *t, const struct cmdline *cl, int n)
 	char what[64];
 	int64_t W = 0, H = 0;
 	GridOpt go = { .rows = cl->rows, .cols = cl->cols, .pad = 2, .scale = 1 };
-	if (cl->png && s->ndim == 3 && (s->c == 1 || s->c == 3) &&
-	    grid_size(n, s->c, s->h, s->w, &go, cl->png, &W, &H, &e))
+	if (cl->png && (s->ndim != 3 || (s->c != 1 && s->c != 3)))
+		die(PROG, EXIT_BAD, "--png: model %s makes %s data, not 1- or 3-channel images",
+		    t->m.name, s->ndim == 1 ? "point" : "other");
+	if (cl->png && grid_size(n, s->c, s->h, s->w, &go, cl->png, &W, &H, &e))
 		die_err(PROG, &e);
 	snprintf(what, sizeof what, "%d samples", n);
 	if (mem_check(bytes + (size_t)(W * H * s->c), what, NULL, &e))
