@@ -14,6 +14,10 @@ else
   Q := @
   say := @printf '  %-4s %s\n'
 endif
+# VG=1: the build for valgrind (build-vg/), -O1 and without -march=native:
+# valgrind's CPU emulation stops (SIGILL) on the AVX-512 code the native
+# build holds. make valgrind builds it and runs tools/valgrind.sh.
+VG ?= 0
 ifneq ($(OPENMP),)
   HAVE_OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) $(OPENMP) -x c - -o /dev/null 2>/dev/null && echo y)
   ifeq ($(HAVE_OPENMP),y)
@@ -30,6 +34,9 @@ else ifeq ($(PORTABLE),1)
   # results that reach no OpenBLAS product are the same bits on any machine.
   B := build-portable
   CFLAGS += -ffp-contract=off
+else ifeq ($(VG),1)
+  B := build-vg
+  CFLAGS += -O1
 else
   HAVE_NATIVE := $(shell echo 'int main(void){return 0;}' | $(CC) $(NATIVE) -x c - -o /dev/null 2>/dev/null && echo y)
   ifeq ($(HAVE_NATIVE),y)
@@ -74,7 +81,7 @@ MPI_SO_ALL := $(if $(HAVE_MPI),$(MPI_SO))
 # device node exists, so a CPU-only run pays nothing for CUDA. The unit
 # tests link netgpu_none.o ("CUDA support not built"); test_netgpu_dl tests
 # the loader itself.
-GPU_ENGINE := $(if $(filter 1,$(SAN)),,$(HAVE_GPU))
+GPU_ENGINE := $(if $(filter 1,$(SAN) $(VG)),,$(HAVE_GPU))
 GPU_SO_ALL := $(if $(GPU_ENGINE),$(GPU_SO))
 DL_OBJ     := $(B)/obj/libcommon/engine/netgpu_dl.o
 NONE_OBJ   := $(B)/obj/libcommon/engine/netgpu_none.o
@@ -91,7 +98,7 @@ TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 MAN       := $(sort $(wildcard man/*.[0-9]))
 PRESETS   := $(sort $(wildcard models/*.model))
 
-.PHONY: all tools deps check check-fast test-unit test-bats demo fresh-check bench bench-layers install uninstall clean fuzz
+.PHONY: valgrind vg-tools all tools deps check check-fast test-unit test-bats demo fresh-check bench bench-layers install uninstall clean fuzz
 all: $(TOOLS) $(TESTS) $(GPU_SO_ALL) $(MPI_SO_ALL)
 # What make demo runs: the seven tools, without the unit tests or the GPU library.
 tools: $(TOOLS)
@@ -136,8 +143,15 @@ test-bats: $(TOOLS)
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 all
+	@$(MAKE) --no-print-directory VG=1 vg-tools
 	@$(MAKE) --no-print-directory gpu-check
 	@sh tests/run-all.sh $(CURDIR)/build $(CURDIR)/build-san
+
+# memcheck on a few tools (tests/valgrind.sh), on the VG=1 build.
+valgrind:
+	@$(MAKE) --no-print-directory VG=1 vg-tools
+	@sh tests/valgrind.sh $(CURDIR)/build-vg/bin
+vg-tools: $(TOOLS)
 
 # A bare Debian 12 root (debootstrap), the README's two commands in it.
 fresh-check:

@@ -65,6 +65,16 @@ every_point() {
 	[[ "${lines[${#lines[@]}-1]}" == *", 0 left after a last write" ]]
 }
 
+@test "signals: SIGTERM, SIGINT, SIGHUP at random moments leave no temp file, never tear" {
+	local s
+	for s in TERM INT HUP; do
+		run sh "$BATS_TEST_DIRNAME/crash-safety.sh" "$GAN_BIN" "${SIGNAL_TRIALS:-60}" 7 $s
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "${lines[${#lines[@]}-1]}" == *", 0 torn; 0 temp files left by a signal, 0 bad exits, 0 left after a last write" ]]
+	done
+}
+
 @test "write failures: every failing write keeps the old checkpoint" {
 	every_point write
 }

@@ -111,7 +111,7 @@ enter() {
 	/usr/bin/python3 -c "import numpy as np; np.save('img.npy', np.zeros((70, 1, 28, 28), 'u1'))"
 	GAN_MEM_LIMIT=50000000 run gan-step m.st --data img.npy --batch 64 --steps 1 -o out.st
 	[ "$status" -eq 1 ]
-	[[ "$output" == "gan-step: training at batch 64 needs "*" MiB of memory but 47.7 MiB is available; use a smaller --batch" ]]
+	[[ "$output" == "gan-step: the model at batch 64 needs "*" MiB of memory but 47.7 MiB is available" ]]
 	[ ! -e out.st ]
 	GAN_MEM_LIMIT=10000 run gan-plot grid img.npy -o g.png
 	[ "$status" -eq 1 ]

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run-all.sh BUILD SANBUILD - the whole of `make check`: unit tests, the fuzz
 # corpus replay and bats on the optimised build, then all again on the
-# sanitizer build.
+# sanitizer build; then a few tools under valgrind on build-vg/ when built.
 # Ends with one line "check: N passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,5 +41,15 @@ for b in "$1" "$2"; do
 	GAN_BIN="$b/bin" bats --tap tests/*.bats 2>&1 | tee "$tmp/bats" || rc=1
 	bats_count "$tmp/bats"
 done
+# memcheck on the valgrind build (make VG=1), where make check built it
+if [ -d build-vg/bin ]; then
+	echo "== valgrind (build-vg)"
+	sh tests/valgrind.sh "$root/build-vg/bin" 2>&1 | tee "$tmp/vg"
+	p=$(sed -n 's/^valgrind: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/vg")
+	f=$(sed -n 's/^valgrind: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/vg")
+	[ -n "$p" ] || { p=0; f=1; }
+	[ "$f" -eq 0 ] || rc=1
+	total_p=$((total_p + p)); total_f=$((total_f + f))
+fi
 echo "check: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ] && [ "$rc" -eq 0 ]

@@ -197,6 +197,10 @@ static int read_points(const char *path, Tensor *t)
 	if (t->dtype != DT_F32 || d < 1 || d > MOMENTS_MAXDIM || t->shape[0] < 2)
 		die(PROG, EXIT_BAD, "%s: expected f32 N x D points with N >= 2 and D <= %d, got %s",
 		    infile_name(path), MOMENTS_MAXDIM, tensor_describe(t, desc, sizeof desc));
+	int64_t bad = moments_nonfinite(t->data, t->shape[0], d);
+	if (bad >= 0)
+		die(PROG, EXIT_BAD, "%s: x holds a non-finite value at example %lld",
+		    infile_name(path), (long long)bad);
 	return d;
 }
 

@@ -99,7 +99,7 @@ static void add_cols(TStats *col, const Tensor *t, int fortran, const void *buf,
 static int npy_record_stats(FILE *f, const char *name, int index, const Tensor *t,
 			    int fortran, TStats *s, TStats *col, void *buf, Err *e)
 {
-	int64_t left = tensor_nbytes(t, e), done = 0;
+	int64_t left = tensor_nbytes(t, e), done = 0, total = left;
 	if (left < 0)
 		return -1;
 	size_t es = dtype_size(t->dtype);
@@ -109,7 +109,8 @@ static int npy_record_stats(FILE *f, const char *name, int index, const Tensor *
 		tstats_init(&col[c]);
 	while (left > 0) {
 		size_t k = (uint64_t)left < step ? (size_t)left : step;
-		if (npy_read_data(f, name, index, buf, k, e) != 0)
+		if (npy_read_part(f, name, index, buf, k, (size_t)(total - left), (size_t)total,
+				  e) != 0)
 			return -1;
 		tstats_add(s, t->dtype, buf, k / es);
 		if (stat_cols(t))

@@ -13,6 +13,7 @@
 #include "ema.h"
 #include "err.h"
 #include "grid.h"
+#include "memcheck.h"
 #include "netgpu.h"
 #include "npy.h"
 #include "infile.h"
@@ -175,9 +176,6 @@ static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int 
 {
 	const Shape3 *s = &t->m.data;
 	Err e = { 0 };
-	if (s->ndim != 3 || (s->c != 1 && s->c != 3))
-		die(PROG, EXIT_BAD, "--png: model %s makes %s data, not 1- or 3-channel images",
-		    t->m.name, s->ndim == 1 ? "point" : "other");
 	Tensor img = { .dtype = DT_F32, .ndim = 4, .shape = { n, s->c, s->h, s->w },
 		       .data = x, .borrowed = 1 };
 	GridOpt go = { .rows = cl->rows, .cols = cl->cols, .pad = 2, .scale = cl->scale,
@@ -188,6 +186,28 @@ static void write_png(const Trainer *t, const struct cmdline *cl, float *x, int 
 	    png_write(cl->png, pix, w, h, ch, &e))
 		die_err(PROG, &e);
 	free(pix);
+}
+
+/* Refuses, before any sample is made, a run whose latents, samples and
+ * grid would not fit in memory, whose grid is too large, or whose model
+ * makes no images for --png. */
+static void check_plan(const Trainer *t, const struct cmdline *cl, int n)
+{
+	const Shape3 *s = &t->m.data;
+	size_t lat = (size_t)shape_numel(&t->m.latent), dat = (size_t)shape_numel(s);
+	size_t bytes = ((size_t)n * lat + (size_t)(cl->png ? n : cl->batch) * dat) * sizeof(float);
+	Err e = { 0 };
+	char what[64];
+	int64_t W = 0, H = 0;
+	GridOpt go = { .rows = cl->rows, .cols = cl->cols, .pad = 2, .scale = cl->scale };
+	if (cl->png && (s->ndim != 3 || (s->c != 1 && s->c != 3)))
+		die(PROG, EXIT_BAD, "--png: model %s makes %s data, not 1- or 3-channel images",
+		    t->m.name, s->ndim == 1 ? "point" : "other");
+	if (cl->png && grid_size(n, s->c, s->h, s->w, &go, cl->png, &W, &H, &e))
+		die_err(PROG, &e);
+	snprintf(what, sizeof what, "%d samples", n);
+	if (mem_check(bytes + (size_t)(W * H * s->c), what, NULL, &e))
+		die_err(PROG, &e);
 }
 
 /* x (n, data) = G(z (n, latent)) in batches of sample_batch(n, --batch), batch
@@ -212,6 +232,12 @@ static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n
 		float *xi = o ? x : x + (size_t)i * dat;
 		if (net_forward_host(&t->g, z + (size_t)i * lat, b, cl->bn_batch, xi, &e))
 			die_err(PROG, &e);
+		int64_t bad = f32_first_nonfinite(xi, (int64_t)b * (int64_t)dat);
+		if (bad >= 0) {
+			outfile_abort(o);
+			die(PROG, EXIT_NONFINITE, "%s: G gives a non-finite value in sample %lld; "
+			    "nothing written", infile_name(cl->ckpt), (long long)(i + bad / dat));
+		}
 		errno = 0;
 		if (o && fwrite(xi, sizeof(float), (size_t)b * dat, o->f) != (size_t)b * dat) {
 			err_sys(&e, "%s: write error", o->is_stdout ? "<stdout>" : o->path);
@@ -253,6 +279,7 @@ int main(int argc, char **argv)
 		die(PROG, EXIT_BAD, "--grid %dx%d holds %d tiles, fewer than the %d samples; "
 		    "use a larger grid or -n %d", cl.rows, cl.cols, cl.rows * cl.cols, n,
 		    cl.rows * cl.cols);
+	check_plan(&t, &cl, n);
 	float *z = make_latent(&t, &cl, n);
 	size_t dat = (size_t)shape_numel(&t.m.data);
 	float *x = xmalloc((size_t)(cl.png ? n : cl.batch) * dat * sizeof(float));

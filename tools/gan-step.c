@@ -236,7 +236,9 @@ static void open_log(const char *path, Ui *u)
 	}
 	u->log = fopen(path, "a");
 	if (!u->log)
-		die(PROG, EXIT_SYS, "%s: %s", path, strerror(errno));
+		die(PROG, errno == ENOENT || errno == ENOTDIR || errno == EACCES ||
+		    errno == EISDIR || errno == ENAMETOOLONG ? EXIT_BAD : EXIT_SYS,
+		    "%s: %s", path, strerror(errno));
 	if (ftell(u->log) == 0)
 		tsvlog_write_header(u->log);
 	flush_log(u);
@@ -375,14 +377,15 @@ int main(int argc, char **argv)
 	start_parallel(&dp, &comm, &t, &cl, &d);
 	if (comm.rank > 0)
 		return run_rank(&t, &cl, &d, &x, &dp, &comm);
+	/* The log first: a --log that cannot be opened leaves no temporary. */
+	Ui ui = { .progress = isatty(STDERR_FILENO), .t0 = now_s(), .cl = &cl };
+	open_log(cl.log, &ui);
 	OutFile o;
 	if (outfile_open(&o, cl.out, 1, &e))
 		die_err(PROG, &e);
 	int open = comm.size < 2;
 	if (!open)
 		outfile_abort(&o);   /* checked now, opened again after training */
-	Ui ui = { .progress = isatty(STDERR_FILENO), .t0 = now_s(), .cl = &cl };
-	open_log(cl.log, &ui);
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
 		       .log_every = cl.log_every, .threads = cl.threads, .log = on_log,
 		       .progress = on_progress, .save_every = cl.save_every, .save = on_save,

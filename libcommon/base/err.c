@@ -41,7 +41,7 @@ int err_path(Err *e, const char *path)
 	int saved = errno;
 	int bad = saved == ENOENT || saved == ENOTDIR || saved == EACCES ||
 		  saved == EISDIR || saved == ENAMETOOLONG || saved == ELOOP ||
-		  saved == EROFS;
+		  saved == EROFS || saved == ECONNREFUSED;
 	err_sys(e, "%s", path);
 	if (bad && e)
 		e->code = EXIT_BAD;

@@ -1,9 +1,11 @@
 /* tensor.c - dtypes (sizes, .npy and safetensors names) and the Tensor
  * helpers: overflow-checked sizes, allocation, description for messages. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tensor.h"
+#include "memcheck.h"
 
 typedef struct {
 	size_t size;
@@ -113,6 +115,12 @@ int tensor_alloc(Tensor *t, DType dt, int ndim, const int64_t *shape, Err *e)
 		memset(t, 0, sizeof *t);
 		return -1;
 	}
+	char what[160], desc[128];
+	snprintf(what, sizeof what, "a %s tensor", tensor_describe(t, desc, sizeof desc));
+	if (mem_check((size_t)nb, what, NULL, e)) {
+		memset(t, 0, sizeof *t);
+		return -1;
+	}
 	t->data = calloc(nb ? (size_t)nb : 1, 1);
 	if (!t->data) {
 		memset(t, 0, sizeof *t);
@@ -142,4 +150,12 @@ const char *tensor_describe(const Tensor *t, char *buf, size_t n)
 		k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? "x" : " ",
 				      (long long)t->shape[i]);
 	return buf;
+}
+
+int64_t f32_first_nonfinite(const float *p, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		if (!isfinite(p[i]))
+			return i;
+	return -1;
 }

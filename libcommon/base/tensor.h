@@ -47,4 +47,8 @@ void tensor_free(Tensor *t);
 /* "u8 60000x1x28x28" ("f32 scalar" for rank 0) into buf; returns buf. */
 const char *tensor_describe(const Tensor *t, char *buf, size_t n);
 
+/* Index of the first NaN or infinity among p[0..n), or -1 when all are
+ * finite. */
+int64_t f32_first_nonfinite(const float *p, int64_t n);
+
 #endif

@@ -91,7 +91,14 @@ static int scan_dir(const char *dir, int depth, StrVec *out, Err *e)
 		if (!p) {
 			rc = err_set(e, EXIT_SYS, "out of memory");
 		} else if (stat(p, &sb) != 0) {
-			rc = err_sys(e, "%s", p);
+			int bad = errno == ENOENT || errno == ELOOP || errno == EACCES ||
+				  errno == ENOTDIR;
+			if (errno == ENOENT && lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode))
+				rc = err_set(e, EXIT_BAD, "%s: dangling symlink", p);
+			else
+				rc = err_sys(e, "%s", p);
+			if (bad && e)
+				e->code = EXIT_BAD;
 			free(p);
 		} else if (S_ISDIR(sb.st_mode)) {
 			rc = scan_dir(p, depth + 1, out, e);

@@ -136,24 +136,38 @@ static const char *shape_list(int ndim, const int64_t *shape, char *buf, size_t 
 	return buf;
 }
 
-/* Copies tensor `tname` of st into dst after checking dtype and shape. */
-static int load_tensor(const SafeTensors *st, const char *file, const char *tname, DType dt,
-		       int ndim, const int64_t *shape, void *dst, Err *e)
+/* Tensor `tname` of st if it has dtype dt and the shape; else NULL with e. */
+static const Tensor *check_tensor(const SafeTensors *st, const char *file, const char *tname,
+				  DType dt, int ndim, const int64_t *shape, Err *e)
 {
 	const Tensor *x = st_get(st, tname);
 	char got[128], want[128];
-	if (!x)
-		return err_set(e, EXIT_BAD, "%s: tensor '%s' missing", file, tname);
-	if (x->dtype != dt)
-		return err_set(e, EXIT_BAD, "%s: tensor '%s': dtype %s, model expects %s", file,
-			       tname, dtype_st(x->dtype), dtype_st(dt));
+	if (!x) {
+		err_set(e, EXIT_BAD, "%s: tensor '%s' missing", file, tname);
+		return NULL;
+	}
+	int bad = x->dtype != dt;
+	if (bad)
+		err_set(e, EXIT_BAD, "%s: tensor '%s': dtype %s, model expects %s", file,
+			tname, dtype_st(x->dtype), dtype_st(dt));
 	int same = x->ndim == ndim;
 	for (int i = 0; same && i < ndim; i++)
 		same = x->shape[i] == shape[i];
-	if (!same)
-		return err_set(e, EXIT_BAD, "%s: tensor '%s': shape %s, model expects %s", file,
-			       tname, shape_list(x->ndim, x->shape, got, sizeof got),
-			       shape_list(ndim, shape, want, sizeof want));
+	if (!bad && !same)
+		err_set(e, EXIT_BAD, "%s: tensor '%s': shape %s, model expects %s", file,
+			tname, shape_list(x->ndim, x->shape, got, sizeof got),
+			shape_list(ndim, shape, want, sizeof want));
+	return bad || !same ? NULL : x;
+}
+
+/* Copies tensor `tname` of st into dst after checking dtype, shape and
+ * (for floats) finite values. */
+static int load_tensor(const SafeTensors *st, const char *file, const char *tname, DType dt,
+		       int ndim, const int64_t *shape, void *dst, Err *e)
+{
+	const Tensor *x = check_tensor(st, file, tname, dt, ndim, shape, e);
+	if (!x)
+		return -1;
 	int64_t n = tensor_numel(x);
 	if (dt == DT_F32) {
 		const float *p = x->data;
@@ -255,7 +269,39 @@ static int meta_double(const SafeTensors *st, const char *file, const char *key,
 	return 0;
 }
 
-/* Parses the model text and the seed, then builds the trainer. */
+/* Checks every tensor the model m names in st (dtype, shape, the Adam
+ * moments), and the fixed noise, before anything that grows with the model
+ * is allocated: a small file whose model text declares huge layers is
+ * refused at once. */
+static int check_layout(const Model *m, const SafeTensors *st, const char *file, Err *e)
+{
+	const NetSpec *spec[2] = { &m->G, &m->D };
+	int adam = m->opt == OPT_ADAM, rc = 0;
+	for (int k = 0; k < 2 && rc == 0; k++) {
+		Net n;
+		rc = net_layout(&n, spec[k], "GD"[k], 1, e);
+		for (int i = 0; rc == 0 && i < n.nt; i++) {
+			const NetTensor *nt = &n.t[i];
+			char name[80];
+			rc = check_tensor(st, file, nt->name, nt->is_nbt ? DT_I64 : DT_F32,
+					  nt->is_nbt ? 0 : nt->ndim, nt->shape, e) ? 0 : -1;
+			for (int j = 0; rc == 0 && adam && !nt->is_buf && j < 2; j++) {
+				snprintf(name, sizeof name, "opt.%s.%c", nt->name, "mv"[j]);
+				rc = check_tensor(st, file, name, DT_F32, nt->ndim, nt->shape,
+						  e) ? 0 : -1;
+			}
+		}
+		net_free(&n);
+	}
+	int64_t shape[4];
+	int nd = fixed_shape(m, shape);
+	if (rc == 0 && !check_tensor(st, file, "noise.fixed", DT_F32, nd, shape, e))
+		rc = -1;
+	return rc;
+}
+
+/* Parses the model text and the seed, checks the tensors against the model,
+ * then builds the trainer. */
 static int build(Trainer *t, const SafeTensors *st, const char *file, int max_batch, Err *e)
 {
 	const char *fmt = st_meta(st, "format"), *text = st_meta(st, "model");
@@ -283,6 +329,8 @@ static int build(Trainer *t, const SafeTensors *st, const char *file, int max_ba
 		rc = meta_int(st, file, "batch", 1, 65536, &batch, e);
 	if (rc == 0 && name)
 		snprintf(m->name, sizeof m->name, "%s", name);
+	if (rc == 0)
+		rc = check_layout(m, st, file, e);
 	if (rc == 0)
 		rc = trainer_init(t, m, max_batch > 0 ? max_batch : (int)batch, sv, e);
 	if (rc == 0)

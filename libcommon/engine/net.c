@@ -168,15 +168,10 @@ static size_t buffer_bytes(Net *n)
 	return (total + ws + 2 * act * mb) * sizeof(float);
 }
 
-static int alloc_buffers(Net *n, size_t *planned, Err *e)
+static int alloc_buffers(Net *n, Err *e)
 {
 	size_t ws = 1, act = 1;
 	int bad = 0;
-	char what[64];
-	snprintf(what, sizeof what, "training at batch %d", n->max_batch);
-	*planned += buffer_bytes(n) + (size_t)n->np * 4 * sizeof(float);
-	if (mem_check(*planned, what, "use a smaller --batch", e))
-		return -1;
 	for (int i = 0; i < n->nl; i++) {
 		Layer *L = &n->l[i];
 		size_t w = layer_setup(L, n->max_batch);
@@ -225,7 +220,7 @@ static int needs_blas(const Net *n)
 	return 0;
 }
 
-int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *planned, Err *e)
+int net_layout(Net *n, const NetSpec *s, char prefix, int max_batch, Err *e)
 {
 	memset(n, 0, sizeof *n);
 	n->prefix = prefix;
@@ -243,6 +238,23 @@ int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *plann
 		n->l[i].out_n = shape_numel(&s->l[i].out);
 	}
 	layout(n);
+	return 0;
+}
+
+/* The memory check comes before any allocation that grows with the model:
+ * parameters, gradients, both Adam moments and BN buffers, then the
+ * activations (buffer_bytes). */
+int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *planned, Err *e)
+{
+	if (net_layout(n, s, prefix, max_batch, e))
+		return -1;
+	char what[64];
+	snprintf(what, sizeof what, "the model at batch %d", max_batch);
+	*planned += buffer_bytes(n) + ((size_t)n->np * 4 + (size_t)n->nb) * sizeof(float);
+	if (mem_check(*planned, what, NULL, e)) {
+		net_free(n);
+		return -1;
+	}
 	size_t np = (size_t)n->np + 1;
 	n->params = calloc(np, sizeof(float));
 	n->grads = calloc(np, sizeof(float));
@@ -253,7 +265,7 @@ int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *plann
 		net_free(n);
 		return err_set(e, EXIT_SYS, "out of memory for network %c", prefix);
 	}
-	if (alloc_buffers(n, planned, e) || (needs_blas(n) && gemm_load(e))) {
+	if (alloc_buffers(n, e) || (needs_blas(n) && gemm_load(e))) {
 		net_free(n);
 		return -1;
 	}

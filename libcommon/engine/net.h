@@ -69,6 +69,10 @@ typedef struct {
  * own and refuses, before allocating, a total that exceeds the available
  * memory (memcheck.h). 0 or -1 with e. */
 int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *planned, Err *e);
+/* Only the layers and the names, shapes and offsets of the tensors (n->l,
+ * n->t, n->np, n->nb), nothing that grows with the model: what a reader
+ * checks a file against before net_init. Free with net_free. 0 or -1. */
+int net_layout(Net *n, const NetSpec *s, char prefix, int max_batch, Err *e);
 void net_free(Net *n);
 /* Initialises parameters and buffers per the model's init (and per-layer
  * overrides), drawing from r in state_dict order. */

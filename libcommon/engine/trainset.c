@@ -32,6 +32,18 @@ static int same_shape(const Tensor *x, const Shape3 *s)
 	return 1;
 }
 
+/* 1 when a batch-norm layer of s sees one value per channel at batch 1
+ * (BN1d, or BN2d on 1x1 maps): its batch variance is then 0. */
+static int bn_needs_two(const NetSpec *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		const LayerSpec *l = &s->l[i];
+		if (l->kind == LAYER_BN1D || (l->kind == LAYER_BN2D && l->in.h * l->in.w == 1))
+			return 1;
+	}
+	return 0;
+}
+
 int trainset_check(const Trainer *t, const Tensor *x, const char *name, TrainSet *d, Err *e)
 {
 	char got[96], want[48];
@@ -46,9 +58,18 @@ int trainset_check(const Trainer *t, const Tensor *x, const char *name, TrainSet
 		return err_set(e, EXIT_BAD, "%s: x has shape %s per example, model %s expects %s",
 			       name, got, t->m.name, shape_str(&t->m.data, want, sizeof want));
 	*d = (TrainSet){ x->data, x->dtype, x->shape[0], shape_numel(&t->m.data) };
-	if (trainer_batches(t, d->n) < 1)
+	if (t->batch < 2 && (bn_needs_two(&t->m.G) || bn_needs_two(&t->m.D)))
+		return err_set(e, EXIT_BAD, "batch %d: model %s has batch norm over single "
+			       "values, which needs at least 2 examples per batch", t->batch,
+			       t->m.name);
+	int64_t nb = trainer_batches(t, d->n);
+	if (nb < 1)
 		return err_set(e, EXIT_BAD, "%s: %lld examples are not enough for one batch",
 			       name, (long long)d->n);
+	if (t->batch > t->max_batch || t->epoch_step >= nb)
+		return err_set(e, EXIT_BAD, "%s: batch %d at epoch step %lld does not fit the "
+			       "data (%lld batches per epoch)", name, t->batch,
+			       (long long)t->epoch_step, (long long)nb);
 	if (x->dtype == DT_F32) {
 		const float *p = x->data;
 		int64_t n = d->n * d->ex;

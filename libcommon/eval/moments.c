@@ -1,5 +1,6 @@
 /* moments.c - sample mean and covariance for gan-eval. */
 #include "moments.h"
+#include "tensor.h"
 
 #include <string.h>
 
@@ -19,4 +20,10 @@ void moments(const float *x, int64_t n, int d, double *mean, double *cov)
 	for (int j = 0; j < d; j++)
 		for (int k = 0; k <= j; k++)
 			cov[k * d + j] = cov[j * d + k] /= (double)(n - 1);
+}
+
+int64_t moments_nonfinite(const float *x, int64_t n, int d)
+{
+	int64_t i = f32_first_nonfinite(x, n * d);
+	return i < 0 ? -1 : i / d;
 }

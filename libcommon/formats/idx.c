@@ -1,7 +1,9 @@
 /* idx.c - reading u8 IDX files (MNIST, Fashion-MNIST), raw or gzip, into a
- * tensor with the file's shape. zlib's gz* functions read both forms; every
- * header field is checked and truncated or trailing data is refused. */
+ * tensor with the file's shape. gzsrc.c reads both forms; every header
+ * field is checked and truncated or trailing data (after the IDX data or
+ * after the gzip members) is refused. */
 #include "idx.h"
+#include "memcheck.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,46 +13,16 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "gzsrc.h"
 #include "infile.h"
-
-/* zlib's message for gz without the "<fd:N>: " it prefixes for a gzdopen'd
- * stream (the descriptor number means nothing to the user). */
-static const char *gz_msg(gzFile gz, int *zerr)
-{
-	const char *msg = gzerror(gz, zerr), *sep = strstr(msg, ": ");
-	return strncmp(msg, "<fd:", 4) == 0 && sep ? sep + 2 : msg;
-}
-
-/* Reads up to n bytes; returns the count, or -1 with e set on a read or
- * decompression error. A short count means end of input. */
-static int64_t gz_read_all(gzFile gz, void *dst, int64_t n, const char *name, Err *e)
-{
-	int64_t got = 0;
-	uint8_t *p = dst;
-	while (got < n) {
-		int64_t left = n - got;
-		unsigned chunk = left > (1 << 30) ? (1u << 30) : (unsigned)left;
-		int k = gzread(gz, p + got, chunk);
-		if (k < 0) {
-			int zerr;
-			const char *msg = gz_msg(gz, &zerr);
-			if (zerr == Z_ERRNO)
-				return err_sys(e, "%s", name);
-			return err_set(e, EXIT_BAD, "%s: corrupt gzip data (%s)", name, msg);
-		}
-		if (k == 0)
-			break;
-		got += k;
-	}
-	return got;
-}
+#include "outfile.h"
 
 /* Parses the 4-byte magic and the dims into shape; 0 or -1 with e. */
-static int read_header(gzFile gz, const char *name, int *ndim, int64_t *shape,
+static int read_header(GzSrc *gz, const char *name, int *ndim, int64_t *shape,
 		       Err *e)
 {
 	uint8_t m[4], d[16];
-	int64_t got = gz_read_all(gz, m, 4, name, e);
+	int64_t got = gzsrc_read(gz, m, 4, e);
 	if (got < 0)
 		return -1;
 	if (got < 4 || m[0] != 0 || m[1] != 0)
@@ -62,7 +34,7 @@ static int read_header(gzFile gz, const char *name, int *ndim, int64_t *shape,
 		return err_set(e, EXIT_BAD,
 			       "%s: IDX with %d dimensions not supported (1 to 4)", name, m[3]);
 	*ndim = m[3];
-	got = gz_read_all(gz, d, 4 * *ndim, name, e);
+	got = gzsrc_read(gz, d, 4 * *ndim, e);
 	if (got < 0)
 		return -1;
 	if (got < 4 * *ndim)
@@ -86,7 +58,7 @@ static int read_header(gzFile gz, const char *name, int *ndim, int64_t *shape,
  * then doubling up to n), so a header declaring more than the input holds
  * fails as truncated without allocating the declared size. Returns the
  * count (n when complete, with *out malloc'd) or -1 with e. */
-static int64_t read_body(gzFile gz, int64_t n, uint8_t **out, const char *name, Err *e)
+static int64_t read_body(GzSrc *gz, int64_t n, uint8_t **out, const char *name, Err *e)
 {
 	int64_t cap = n < (int64_t)IO_FIRST_CHUNK ? n : (int64_t)IO_FIRST_CHUNK, got = 0;
 	uint8_t *buf = malloc((size_t)cap);
@@ -94,7 +66,7 @@ static int64_t read_body(gzFile gz, int64_t n, uint8_t **out, const char *name, 
 	if (!buf)
 		return err_set(e, EXIT_SYS, "%s: out of memory (%lld bytes)", name, (long long)cap);
 	for (;;) {
-		int64_t k = gz_read_all(gz, buf + got, cap - got, name, e);
+		int64_t k = gzsrc_read(gz, buf + got, cap - got, e);
 		if (k < 0) {
 			free(buf);
 			return -1;
@@ -121,27 +93,25 @@ static int64_t read_body(gzFile gz, int64_t n, uint8_t **out, const char *name, 
 }
 
 /* After n bytes of data: a clean end of the (gzip) stream, or an error. */
-static int check_end(gzFile gz, int64_t n, const char *name, Err *e)
+static int check_end(GzSrc *gz, int64_t n, const char *name, Err *e)
 {
 	uint8_t extra;
-	int64_t more = gz_read_all(gz, &extra, 1, name, e);
-	int zerr = Z_OK;
+	int64_t more = gzsrc_read(gz, &extra, 1, e);
 	if (more < 0)
 		return -1;
 	if (more > 0)
 		return err_set(e, EXIT_BAD, "%s: trailing data after %lld bytes of IDX data",
 			       name, (long long)n);
-	gzerror(gz, &zerr);
-	if (zerr == Z_OK)
-		return 0;
-	/* zlib's soft error: the gzip trailer is cut */
-	return err_set(e, EXIT_BAD, "%s: truncated gzip data (%s)", name, gz_msg(gz, &zerr));
+	if (gzsrc_cut(gz))
+		return err_set(e, EXIT_BAD, "%s: truncated gzip data (unexpected end of file)",
+			       name);
+	return 0;
 }
 
 /* Reads header and data from an open gz stream into t. avail is the number
  * of bytes the input holds from its start (-1 when unknown: a pipe); a raw
  * file shorter than its header declares fails before any allocation. */
-static int read_gz(gzFile gz, int64_t avail, const char *name, Tensor *t, Err *e)
+static int read_gz(GzSrc *gz, int64_t avail, const char *name, Tensor *t, Err *e)
 {
 	int ndim = 0;
 	int64_t shape[4] = { 0 };
@@ -150,13 +120,20 @@ static int read_gz(gzFile gz, int64_t avail, const char *name, Tensor *t, Err *e
 	int64_t n = 1, head = 4 + 4 * ndim;
 	for (int i = 0; i < ndim; i++)
 		n *= shape[i];
-	if (avail >= 0 && gzdirect(gz) && avail - head < n)
+	if (avail >= 0 && gzsrc_direct(gz) && avail - head < n)
 		return err_set(e, EXIT_BAD, "%s: truncated: expected %lld bytes of data, got %lld",
 			       name, (long long)n, (long long)(avail - head));
+	char what[300];
+	snprintf(what, sizeof what, "%s: the IDX data (%lld bytes declared)", name, (long long)n);
+	if (mem_check((size_t)n, what, NULL, e))
+		return -1;
 	uint8_t *data;
 	int64_t got = read_body(gz, n, &data, name, e);
 	if (got < 0)
 		return -1;
+	if (got < n && gzsrc_cut(gz))
+		return err_set(e, EXIT_BAD, "%s: truncated gzip data (unexpected end of file)",
+			       name);
 	if (got < n)
 		return err_set(e, EXIT_BAD, "%s: truncated: expected %lld bytes of data, got %lld",
 			       name, (long long)n, (long long)got);
@@ -188,18 +165,14 @@ int idx_read_u8(const char *path, Tensor *t, Err *e)
 	FILE *f = infile_open(path, 1, e);
 	if (!f)
 		return -1;
-	int fd = dup(fileno(f));
+	int64_t avail = file_avail(fileno(f));
+	GzSrc *gz = malloc(sizeof *gz);
+	int rc = gz ? gzsrc_open(gz, f, name, e) : err_set(e, EXIT_SYS, "out of memory");
+	if (rc == 0)
+		rc = read_gz(gz, avail, name, t, e);
+	if (gz)
+		gzsrc_close(gz);
+	free(gz);
 	infile_close(f);
-	if (fd < 0)
-		return err_sys(e, "%s", name);
-	int64_t avail = file_avail(fd);
-	gzFile gz = gzdopen(fd, "rb");
-	if (!gz) {
-		close(fd);
-		return err_set(e, EXIT_SYS, "%s: out of memory", name);
-	}
-	gzbuffer(gz, 1 << 17);
-	int rc = read_gz(gz, avail, name, t, e);
-	gzclose_r(gz);
 	return rc;
 }

@@ -380,7 +380,8 @@ int npy_read_header_order(FILE *f, const char *name, int index, Tensor *t, int *
 	return 1;
 }
 
-int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes, Err *e)
+int npy_read_part(FILE *f, const char *name, int index, void *buf, size_t nbytes,
+		  size_t done, size_t total, Err *e)
 {
 	Ctx c = {name ? name : "<stdin>", index, e};
 	size_t got = io_read_full(f, buf, nbytes);
@@ -388,7 +389,13 @@ int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes
 		return 0;
 	if (read_error(&c, f))
 		return -1;
-	return fail(&c, EXIT_BAD, "truncated data (expected %zu bytes, got %zu)", nbytes, got);
+	return fail(&c, EXIT_BAD, "truncated data (expected %zu bytes, got %zu)", total,
+		    done + got);
+}
+
+int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes, Err *e)
+{
+	return npy_read_part(f, name, index, buf, nbytes, 0, nbytes, e);
 }
 
 int npy_read(FILE *f, const char *name, int index, Tensor *t, Err *e)

@@ -34,6 +34,11 @@ int npy_read_header(FILE *f, const char *name, int index, Tensor *t, Err *e);
 int npy_read_header_order(FILE *f, const char *name, int index, Tensor *t, int *fortran,
 			  Err *e);
 int npy_read_data(FILE *f, const char *name, int index, void *buf, size_t nbytes, Err *e);
+/* The same for one chunk of nbytes at byte done of a record whose data is
+ * total bytes, so truncation names the record's size: "truncated data
+ * (expected TOTAL bytes, got DONE + what came)". */
+int npy_read_part(FILE *f, const char *name, int index, void *buf, size_t nbytes,
+		  size_t done, size_t total, Err *e);
 
 /* Writes one format 1.0 record. name is used in messages. 0 or -1. */
 int npy_write(FILE *f, const char *name, const Tensor *t, Err *e);

@@ -1,6 +1,6 @@
 /* outfile.c - outputs written atomically (temporary file in the target's
- * folder, fsync, rename, fsync the folder) or to stdout, and the SIGPIPE /
- * final stdout checks every tool makes. */
+ * folder, fsync, rename, fsync the folder), or directly into a device, FIFO
+ * or socket, or to stdout; and the final stdout check every tool makes. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -11,11 +11,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "outfile.h"
+#include "outtarget.h"
+
+/* Longest file name the folder takes (255 where it cannot say). */
+static size_t name_max(const char *dir)
+{
+	long m = pathconf(dir, _PC_NAME_MAX);
+	return m > 16 && m < 4096 ? (size_t)m : 255;
+}
+
+/* The part of a target's name its temporaries carry: the whole base, or its
+ * first bytes when ".<base>.tmp.<pid>.XXXXXX" would pass the folder's name
+ * limit, so any name the folder accepts can be written. */
+static size_t temp_base_len(const char *dir, const char *base)
+{
+	char pid[32];
+	size_t fixed = 1 + 5 + (size_t)snprintf(pid, sizeof pid, "%ld", (long)getpid()) + 7;
+	size_t max = name_max(dir), bl = strlen(base);
+	return bl + fixed <= max ? bl : max > fixed ? max - fixed : 1;
+}
 
 /* Folder of path ("." when it has none) and the temporary-file template
- * "<dir>/.<base>.tmp.<pid>.XXXXXX"; both malloc'd. */
+ * "<dir>/.<base>.tmp.<pid>.XXXXXX" (base shortened by temp_base_len); both
+ * malloc'd. */
 static int split_path(const char *path, char **dir, char **tmp)
 {
 	const char *slash = strrchr(path, '/');
@@ -34,16 +56,15 @@ static int split_path(const char *path, char **dir, char **tmp)
 		strcpy(*dir, "/");
 	else
 		memcpy(*dir, path, dlen), (*dir)[dlen] = '\0';
-	sprintf(*tmp, "%.*s.%s.tmp.%ld.XXXXXX", (int)(slash ? dlen + 1 : 0), path, base,
-		(long)getpid());
+	sprintf(*tmp, "%.*s.%.*s.tmp.%ld.XXXXXX", (int)(slash ? dlen + 1 : 0), path,
+		(int)temp_base_len(*dir, base), base, (long)getpid());
 	return 0;
 }
 
-/* The writer's pid in a temporary name of base, ".<base>.tmp.<pid>.XXXXXX";
- * 0 when name is not one. */
-static long temp_owner(const char *name, const char *base)
+/* The writer's pid in a temporary name of base (bl bytes of it),
+ * ".<base>.tmp.<pid>.XXXXXX"; 0 when name is not one. */
+static long temp_owner(const char *name, const char *base, size_t bl)
 {
-	size_t bl = strlen(base);
 	if (name[0] != '.' || strncmp(name + 1, base, bl) != 0 ||
 	    strncmp(name + 1 + bl, ".tmp.", 5) != 0)
 		return 0;
@@ -61,10 +82,11 @@ static long temp_owner(const char *name, const char *base)
  * rename leaves one. Best effort: a temp that stays only costs space. */
 static void remove_stale(const char *dir, const char *base)
 {
+	size_t bl = temp_base_len(dir, base);
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		long pid = temp_owner(de->d_name, base);
+		long pid = temp_owner(de->d_name, base, bl);
 		if (pid <= 0 || pid == (long)getpid())
 			continue;
 		if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
@@ -83,47 +105,113 @@ static int open_stdout(OutFile *o, int binary, Err *e)
 		return err_set(e, EXIT_SYS, "out of memory");
 	o->f = stdout;
 	o->is_stdout = 1;
+	o->slot = -1;
+	return 0;
+}
+
+/* Opens the temporary file of the regular file or new name o->path; an
+ * existing target's mode (and owner, where allowed) carries over. */
+static int open_atomic(OutFile *o, const char *path, const struct stat *old, Err *e)
+{
+	char *dir;
+	if (split_path(o->path, &dir, &o->tmp) < 0)
+		return err_set(e, EXIT_SYS, "out of memory");
+	const char *slash = strrchr(o->path, '/');
+	remove_stale(dir, slash ? slash + 1 : o->path);
+	free(dir);
+	int fd = io_mkstemp(o->tmp, &o->slot);
+	if (fd < 0) {
+		err_path(e, path);
+		free(o->tmp), o->tmp = NULL;
+		return -1;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	if (old && fchown(fd, old->st_uid, old->st_gid) != 0 && geteuid() == 0) {
+		close(fd);
+		return err_sys(e, "%s", o->tmp);
+	}
+	o->f = fdopen(fd, "wb");
+	if (fchmod(fd, old ? old->st_mode & 07777 : 0666 & ~mask) != 0 || !o->f) {
+		err_sys(e, "%s", o->tmp);
+		if (!o->f)
+			close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Connects to the Unix socket at target (stream), the way a device or FIFO
+ * is opened for writing; the descriptor or -1 with errno. */
+static int open_socket(const char *target)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(target) >= sizeof sa.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, target);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Writes straight into what is not a regular file: descriptor dup_fd
+ * (/dev/stdout, /dev/fd/N) when >= 0, else the device, FIFO (waiting for
+ * its reader, as the shell's > does) or socket at o->path. */
+static int open_direct(OutFile *o, const char *path, int dup_fd, int binary, Err *e)
+{
+	struct stat st;
+	int fd;
+	if (dup_fd >= 0)
+		fd = fcntl(dup_fd, F_DUPFD_CLOEXEC, 3);
+	else if (stat(o->path, &st) == 0 && S_ISSOCK(st.st_mode))
+		fd = open_socket(o->path);
+	else
+		fd = open(o->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return err_path(e, path);
+	o->direct = 1;
+	if (binary && isatty(fd)) {
+		close(fd);
+		return err_set(e, EXIT_BAD, "refusing to write binary data to a terminal");
+	}
+	o->f = fdopen(fd, "wb");
+	if (!o->f) {
+		close(fd);
+		return err_sys(e, "%s", path);
+	}
 	return 0;
 }
 
 int outfile_open(OutFile *o, const char *path, int binary, Err *e)
 {
 	memset(o, 0, sizeof *o);
+	o->slot = -1;
 	if (!path || strcmp(path, "-") == 0)
 		return open_stdout(o, binary, e);
-	struct stat st;
 	size_t n = strlen(path);
-	if (n == 0 || path[n - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+	if (n == 0 || path[n - 1] == '/')
 		return err_set(e, EXIT_BAD, "%s: Is a directory", path);
-	char *dir;
-	if (split_path(path, &dir, &o->tmp) < 0)
-		return err_set(e, EXIT_SYS, "out of memory");
-	const char *slash = strrchr(path, '/');
-	remove_stale(dir, slash ? slash + 1 : path);
-	free(dir);
-	o->path = strdup(path);
-	if (!o->path) {
-		outfile_abort(o);
-		return err_set(e, EXIT_SYS, "out of memory");
-	}
-	int fd = mkstemp(o->tmp);
-	if (fd < 0) {
-		err_path(e, path);
-		free(o->tmp), o->tmp = NULL;
-		outfile_abort(o);
+	OutTarget t;
+	if (outtarget_resolve(path, &t, e) < 0)
 		return -1;
-	}
-	mode_t mask = umask(0);
-	umask(mask);
-	o->f = fdopen(fd, "wb");
-	if (fchmod(fd, 0666 & ~mask) != 0 || !o->f) {
-		err_sys(e, "%s", o->tmp);
-		if (!o->f)
-			close(fd);
+	o->path = t.path;
+	int rc;
+	if (t.kind == OUT_DIR)
+		rc = err_set(e, EXIT_BAD, "%s: Is a directory", path);
+	else if (t.kind == OUT_REGULAR || t.kind == OUT_NEW)
+		rc = open_atomic(o, path, t.kind == OUT_REGULAR ? &t.st : NULL, e);
+	else
+		rc = open_direct(o, path, t.fd, binary, e);
+	if (rc < 0)
 		outfile_abort(o);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 /* fsync on a folder; filesystems that cannot do it answer EINVAL. */
@@ -170,8 +258,22 @@ static int flush_check(FILE *f, const char *name, Err *e)
 	return err_set(e, EXIT_SYS, "%s: write error", name);
 }
 
+/* A device, FIFO or socket: flush and close, no fsync, no rename. */
+static int commit_direct(OutFile *o, Err *e)
+{
+	if (flush_check(o->f, o->path, e) < 0)
+		return -1;
+	FILE *f = o->f;
+	o->f = NULL;
+	if (fclose(f) != 0)
+		return err_sys(e, "%s: write error", o->path);
+	return 0;
+}
+
 static int commit_named(OutFile *o, Err *e)
 {
+	if (o->direct)
+		return commit_direct(o, e);
 	if (flush_check(o->f, o->path, e) < 0)
 		return -1;
 	if (fsync(fileno(o->f)) != 0)
@@ -182,6 +284,8 @@ static int commit_named(OutFile *o, Err *e)
 		return err_sys(e, "%s: write error", o->path);
 	if (rename(o->tmp, o->path) != 0)
 		return err_path(e, o->path);
+	io_temp_forget(o->slot);
+	o->slot = -1;
 	free(o->tmp);
 	o->tmp = NULL;
 	char *dir, *tmpl;
@@ -216,18 +320,10 @@ void outfile_abort(OutFile *o)
 		fclose(o->f);
 	if (o->tmp)
 		unlink(o->tmp);
+	io_temp_forget(o->slot);
 	free(o->tmp);
 	free(o->path);
 	memset(o, 0, sizeof *o);
-}
-
-void io_init(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
 }
 
 int stdout_close(Err *e)

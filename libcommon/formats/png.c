@@ -116,17 +116,10 @@ static int read_rows(PngCtx *c, size_t stride)
 	return 0;
 }
 
-/* An interlaced image needs every row at once: the whole buffer, after a
- * check that it fits in memory. -2 out of memory, -4 too big for memory. */
+/* An interlaced image needs every row at once: the whole buffer (read_core
+ * has checked that it fits in memory). -2 out of memory. */
 static int read_interlaced(PngCtx *c, size_t stride)
 {
-	Err me;
-	char what[64];
-	snprintf(what, sizeof what, "the %dx%d image", c->w, c->h);
-	if (mem_check((size_t)c->h * stride, what, NULL, &me) < 0) {
-		snprintf(c->msg, sizeof c->msg, "%.190s", me.msg);
-		return -4;
-	}
 	c->pix = malloc((size_t)c->h * stride);
 	c->rows = malloc((size_t)c->h * sizeof *c->rows);
 	if (!c->pix || !c->rows)
@@ -159,6 +152,13 @@ static int read_core(PngCtx *c)
 	if (png_get_bit_depth(c->png, c->info) != 8 || (ch != 3 && ch != 4) ||
 	    png_get_rowbytes(c->png, c->info) != (size_t)w * ch)
 		png_error(c->png, "unsupported pixel layout");
+	Err me;
+	char what[64];
+	snprintf(what, sizeof what, "the %dx%d image", c->w, c->h);
+	if (mem_check((size_t)h * w * ch, what, NULL, &me) < 0) {
+		snprintf(c->msg, sizeof c->msg, "%.190s", me.msg);
+		return -4;
+	}
 	int rc = interlaced ? read_interlaced(c, (size_t)w * ch) : read_rows(c, (size_t)w * ch);
 	if (rc != 0)
 		return rc;

@@ -1,5 +1,6 @@
 /* grid.c - image grids for gan-plot grid and gan-sample --png. */
 #include "grid.h"
+#include "memcheck.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +33,26 @@ static uint8_t to_u8(const Tensor *t, size_t i)
 	return (uint8_t)(p < 0 ? 0 : p > 255 ? 255 : p);
 }
 
+int grid_size(int64_t n, int c, int ih, int iw, const GridOpt *o, const char *name,
+	      int64_t *W, int64_t *H, Err *e)
+{
+	n = n > 1000000 ? 1000000 : n < 1 ? 1 : n;
+	int64_t rows = o->rows, cols = o->cols, s = o->scale < 1 ? 1 : o->scale;
+	if (rows <= 0 || cols <= 0) {
+		cols = (int64_t)ceil(sqrt((double)n));
+		rows = (n + cols - 1) / cols;
+	}
+	*W = cols * ((int64_t)iw * s + o->pad) + o->pad;
+	*H = rows * ((int64_t)ih * s + o->pad) + o->pad;
+	if (*W * *H > ((int64_t)1 << 28))
+		return err_set(e, EXIT_BAD, "%s: grid of %lldx%lld pixels is too large",
+			       name, (long long)*W, (long long)*H);
+	char what[200];
+	snprintf(what, sizeof what, "%s: the %lldx%lld grid", name, (long long)*W,
+		 (long long)*H);
+	return mem_check((size_t)(*W * *H * c), what, NULL, e);
+}
+
 int grid_compose(const Tensor *t, const char *name, const GridOpt *o,
 		 uint8_t **out, int *w, int *h, int *channels, Err *e)
 {
@@ -49,10 +70,9 @@ int grid_compose(const Tensor *t, const char *name, const GridOpt *o,
 		rows = (n + cols - 1) / cols;
 	}
 	int64_t tw = (int64_t)iw * s, th = (int64_t)ih * s;
-	int64_t W = cols * (tw + o->pad) + o->pad, H = rows * (th + o->pad) + o->pad;
-	if (W * H > ((int64_t)1 << 28))
-		return err_set(e, EXIT_BAD, "%s: grid of %lldx%lld pixels is too large",
-			       name, (long long)W, (long long)H);
+	int64_t W, H;
+	if (grid_size(n, c, ih, iw, o, name, &W, &H, e))
+		return -1;
 	uint8_t *pic = xmalloc((size_t)(W * H * c));
 	memset(pic, o->pad_value, (size_t)(W * H * c));
 	for (int k = 0; k < n && k < rows * cols; k++) {

@@ -21,6 +21,12 @@ typedef struct {
  * N x C x H x W with C = 1 or 3, got f32 100x2"). */
 int grid_compose(const Tensor *t, const char *name, const GridOpt *o,
 		 uint8_t **out, int *w, int *h, int *channels, Err *e);
+/* The W x H pixels of the grid of n images c x ih x iw that grid_compose
+ * makes with o; -1 with e when it passes 2^28 pixels ("NAME: grid of WxH
+ * pixels is too large") or cannot fit in memory (memcheck.h), so a caller
+ * can refuse before it makes the images. */
+int grid_size(int64_t n, int c, int ih, int iw, const GridOpt *o, const char *name,
+	      int64_t *W, int64_t *H, Err *e);
 /* Parses "RxC" (e.g. "5x5") into rows and cols; 0 or -1. */
 int grid_parse(const char *s, int *rows, int *cols);
 

@@ -5,6 +5,8 @@
 
 #include <cairo.h>
 #include <cairo-svg.h>
+#include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,8 +29,13 @@ Color plot_color(int i)
 
 static cairo_status_t svg_write(void *closure, const unsigned char *data, unsigned int n)
 {
-	FILE *f = closure;
-	return fwrite(data, 1, n, f) == n ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+	Canvas *c = closure;
+	errno = 0;
+	if (fwrite(data, 1, n, c->out.f) == n)
+		return CAIRO_STATUS_SUCCESS;
+	if (!c->werr)
+		c->werr = errno ? errno : EIO;
+	return CAIRO_STATUS_WRITE_ERROR;
 }
 
 int canvas_open(Canvas *c, const char *path, int w, int h, int svg, Err *e)
@@ -41,7 +48,7 @@ int canvas_open(Canvas *c, const char *path, int w, int h, int svg, Err *e)
 	if (svg) {
 		if (outfile_open(&c->out, path, 0, e) < 0)
 			return -1;
-		s = cairo_svg_surface_create_for_stream(svg_write, c->out.f, w, h);
+		s = cairo_svg_surface_create_for_stream(svg_write, c, w, h);
 	} else {
 		c->out.path = xstrdup(path ? path : "-");
 		s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
@@ -113,9 +120,16 @@ int canvas_close(Canvas *c, Err *e)
 		cairo_surface_destroy(c->surface);
 		c->surface = NULL;
 		if (st != CAIRO_STATUS_SUCCESS) {
+			const char *name = c->out.is_stdout ? "<stdout>" : c->out.path;
+			if (c->werr) {
+				errno = c->werr;
+				err_sys(e, "%s: write error", name);
+			} else {
+				err_set(e, EXIT_SYS, "%s: cannot write SVG: %s", name,
+					cairo_status_to_string(st));
+			}
 			outfile_abort(&c->out);
-			return err_set(e, EXIT_SYS, "%s: cannot write SVG: %s",
-				       c->out.path, cairo_status_to_string(st));
+			return -1;
 		}
 		rc = outfile_commit(&c->out, e);
 	} else {
@@ -170,8 +184,17 @@ static void tick_label(char *buf, size_t n, double v, double step)
 		snprintf(buf, n, "%.*f", dec > 6 ? 6 : dec, v);
 }
 
-static double px_x(const Panel *p, double x) { return p->px + (x - p->x0) / (p->x1 - p->x0) * p->pw; }
-static double px_y(const Panel *p, double y) { return p->py + p->ph - (y - p->y0) / (p->y1 - p->y0) * p->ph; }
+/* Ends of an axis: values beyond it are drawn at the edge, so that hi - lo
+ * and the ends widened to a tick stay finite (9e307 - -9e307 is inf). */
+#define AXIS_MAX (DBL_MAX / 16)
+/* At most this many ticks per axis, whatever the rounding does. */
+#define MAX_TICKS 64
+
+static double axis_clamp(double v) { return fmin(fmax(v, -AXIS_MAX), AXIS_MAX); }
+/* Points beyond the widened ends are clipped; bounded so x - x0 is finite. */
+static double px_clamp(double v) { return fmin(fmax(v, -4 * AXIS_MAX), 4 * AXIS_MAX); }
+static double px_x(const Panel *p, double x) { return p->px + (px_clamp(x) - p->x0) / (p->x1 - p->x0) * p->pw; }
+static double px_y(const Panel *p, double y) { return p->py + p->ph - (px_clamp(y) - p->y0) / (p->y1 - p->y0) * p->ph; }
 
 /* Widens [*lo, *hi] to multiples of a nice step; a degenerate range grows. */
 static double nice_range(double *lo, double *hi, int nticks)
@@ -180,6 +203,8 @@ static double nice_range(double *lo, double *hi, int nticks)
 		*lo = 0;
 		*hi = 1;
 	}
+	*lo = axis_clamp(*lo);
+	*hi = axis_clamp(*hi);
 	if (*hi - *lo < 1e-12 * fmax(1, fabs(*lo))) {
 		double d = fabs(*lo) > 0 ? fabs(*lo) * 0.1 : 1;
 		*lo -= d;
@@ -196,7 +221,10 @@ static void draw_axis_ticks(Panel *p, double xs, double ys)
 	cairo_t *cr = p->c->cr;
 	char buf[64];
 	cairo_set_line_width(cr, 1);
-	for (double v = p->x0; v <= p->x1 + xs * 1e-6; v += xs) {
+	for (int i = 0; i < MAX_TICKS; i++) {
+		double v = p->x0 + i * xs;
+		if (v > p->x1 + xs * 1e-6)
+			break;
 		double x = round(px_x(p, v)) + 0.5;
 		cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
 		cairo_move_to(cr, x, p->py);
@@ -209,7 +237,10 @@ static void draw_axis_ticks(Panel *p, double xs, double ys)
 		tick_label(buf, sizeof buf, v, xs);
 		text_at(cr, x, p->py + p->ph + 8, buf, 11, 0.5, 0, 0);
 	}
-	for (double v = p->y0; v <= p->y1 + ys * 1e-6; v += ys) {
+	for (int i = 0; i < MAX_TICKS; i++) {
+		double v = p->y0 + i * ys;
+		if (v > p->y1 + ys * 1e-6)
+			break;
 		double y = round(px_y(p, v)) + 0.5;
 		cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
 		cairo_move_to(cr, p->px, y);

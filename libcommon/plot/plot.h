@@ -19,6 +19,7 @@ typedef struct {
 	void *cr;               /* cairo_t */
 	int w, h, svg;
 	OutFile out;
+	int werr;               /* errno of the first failed SVG write, else 0 */
 } Canvas;
 
 /* The cells of a panel's plot area that the series drawn so far cover:

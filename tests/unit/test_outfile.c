@@ -72,6 +72,11 @@ static void test_commit_abort(const char *dir)
 	fputs("third\n", o.f);
 	CHECK(outfile_commit(&o, &e) == 0);
 	CHECK(file_is(path, "third\n") && temps_in(dir) == 0);
+	/* a replaced file keeps its mode; the umask applies to new files */
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+	unlink(path);
+	CHECK(outfile_open(&o, path, 0, &e) == 0);
+	CHECK(outfile_commit(&o, &e) == 0);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
 	umask(022);
 	unlink(path);
