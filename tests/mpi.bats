@@ -164,10 +164,10 @@ assert d.max() <= 1e-5, d.max()' one.log two.log
 	preset_data gaussian2d
 	cp k.st k0.st
 	run mpirun_k 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (sleep 1; kill -9 $$) & fi
-exec gan-step --steps 100000000 --data d.npy --log /dev/null -o k.st k.st'
+exec gan-step --steps 100000000 --data d.npy --log run.tsv -o k.st k.st'
 	[ "$status" -ne 0 ]
 	cmp k.st k0.st
-	[ -z "$(ls -A | grep -v -e '^k.st$' -e '^k0.st$' -e '^d.npy$')" ]
+	[ -z "$(ls -A | grep -v -e '^k.st$' -e '^k0.st$' -e '^d.npy$' -e '^run.tsv$')" ]
 }
 
 @test "gan-step without mpirun loads no MPI library" {

@@ -260,6 +260,15 @@ static int close_log(Ui *u)
 	return bad ? -1 : 0;
 }
 
+/* Ranks 1..K-1 on a failure that rank 0 meets too and reports: wait in
+ * MPI_Finalize, so that rank 0's message is out before mpirun, seeing
+ * rank 0 fail, ends the job; then exit with code. */
+static _Noreturn void quiet_exit(Comm *c, int code)
+{
+	comm_close(c);
+	exit(code);
+}
+
 /* Ranks 1..K-1 of a data-parallel run: the same steps as rank 0, which
  * logs and writes; a failure the ranks share (a non-finite loss, a failed
  * reduction) is reported by rank 0 alone. Returns the exit status. */
@@ -274,7 +283,7 @@ static int run_rank(Trainer *t, const struct cmdline *cl, const TrainSet *d, Ten
 	trainer_free(t);
 	tensor_free(x);
 	if (rc)
-		exit(e.code ? e.code : EXIT_SYS);
+		quiet_exit(c, e.code ? e.code : EXIT_SYS);
 	comm_close(c);
 	return 0;
 }
@@ -321,7 +330,7 @@ static void start_parallel(DataPar *p, Comm *c, Trainer *t, const struct cmdline
 		return;
 	if (datapar_init(p, c, t, cl->sync_bn, d->n, infile_name(cl->data), &e)) {
 		if (c->rank > 0)
-			exit(e.code);
+			quiet_exit(c, e.code);
 		die_err(PROG, &e);
 	}
 }

@@ -20,7 +20,6 @@ typedef struct DataPar {
 	int n_global;             /* examples of the current step, all processes */
 	BnSync bn;                /* the BN layers' reduction (when sync_bn) */
 	Err err;                  /* the first failed reduction */
-	int64_t steps;            /* steps taken under this DataPar */
 } DataPar;
 
 /* Checks that t (on the CPU) can train on n_examples across c's processes
