@@ -1,9 +1,12 @@
 /* conv2d.c - 2-D convolution and transposed convolution on the CPU, PyTorch
- * semantics and weight layouts: im2col / col2im around one large GEMM per
- * block of examples, all scratch memory in the caller's workspace. Within a
- * block the threads (par.h) take slots of examples through im2col, the GEMM
- * on the slot's columns and col2im; weight gradients, which need every
- * column, are cut into pieces of the product between two such phases. */
+ * semantics and weight layouts: im2col / col2im around GEMMs on slots of
+ * whole examples, all scratch memory in the caller's workspace. A block of
+ * examples is cut into slots that the threads (par.h) take one at a time
+ * through im2col, the slot's GEMM and col2im; weight gradients, which need
+ * every column of a block, are cut into pieces of the product between two
+ * such phases. Slots, blocks and pieces follow from the shape alone, never
+ * from the thread count, so every product, and every sum in it, is the same
+ * on any number of threads: results do not depend on --threads. */
 #include <limits.h>
 #include <string.h>
 
@@ -12,15 +15,18 @@
 #include "linear.h"
 #include "par.h"
 
-/* Examples are grouped so that one GEMM sees about this many columns ... */
-#define COL_TARGET 8192
-/* ... while the workspace stays under this many floats (one example a block
- * at the least). */
+/* A slot's GEMM sees at least this many columns (whole examples, one at the
+ * least): enough that OpenBLAS's packing of the weights, redone per call,
+ * stays small beside the product, while the slot's im2col columns stay in
+ * cache between im2col, the GEMM and col2im. */
+#define SLOT_COLS 256
+/* Slots per block: a weight gradient sums over a block's columns at once. */
+#define BLOCK_SLOTS 8
+/* The workspace stays under this many floats (one example a block at the
+ * least). */
 #define WS_CAP (16u << 20)
-/* Threads take a block's examples in this many slots each (one thread: the
- * whole block in one GEMM), and weight gradients in this many pieces each. */
-#define SLOTS_PER_THREAD 2
-#define DW_PIECES_PER_THREAD 4
+/* Pieces of a weight gradient's product (at most: the gemm_share split). */
+#define DW_PIECES 8
 
 /* The image side of an im2col: c channels of h x w, a k x k kernel moved
  * with stride s and zero padding p over an oh x ow grid of positions. */
@@ -28,17 +34,23 @@ typedef struct {
 	int c, h, w, k, s, p, oh, ow;
 } Geom;
 
-/* Examples per block for n examples whose GEMMs have `cols` columns and
- * `rows` workspace rows (col plus the regrouped block) per example. */
-static int block_n(int n, int cols, size_t rows)
+/* Examples per slot (*per) and per block for n examples whose GEMMs have
+ * `cols` columns and `rows` workspace rows (col plus the regrouped block) per
+ * example; the block is a whole number of slots unless n or the cap cut it. */
+static int block_n(int n, int cols, size_t rows, int *per)
 {
-	size_t nb = cols >= COL_TARGET ? 1 : (size_t)(COL_TARGET / cols);
+	size_t p = cols >= SLOT_COLS ? 1 : (size_t)(SLOT_COLS + cols - 1) / cols;
+	size_t nb = p * BLOCK_SLOTS;
 	size_t cap = WS_CAP / (rows * (size_t)cols);
 	if (nb > cap)
 		nb = cap;
 	if (nb < 1)
 		nb = 1;
-	return nb < (size_t)n ? (int)nb : n;
+	if (nb > (size_t)n)
+		nb = (size_t)n;
+	if (per)
+		*per = (int)(p < nb ? p : nb);
+	return (int)nb;
 }
 
 /* Range [x0, x1) of output positions ox in [0, ow) with 0 <= ox*s + off < w. */
@@ -282,7 +294,7 @@ size_t conv2d_workspace(const ConvShape *s)
 	if (ohw < 1 || s->n < 1 || conv_dense(s))
 		return 0;
 	size_t rows = (size_t)s->cin * s->k * s->k + s->cout;
-	return rows * (size_t)block_n(s->n, ohw, rows) * ohw;
+	return rows * (size_t)block_n(s->n, ohw, rows, NULL) * ohw;
 }
 
 /* Workspace: col (cout*k*k, nb*h*w) and a block of inputs (cin, nb*h*w);
@@ -293,7 +305,7 @@ size_t convt2d_workspace(const ConvShape *s)
 	if (hw < 1 || s->n < 1 || convt_dense(s))
 		return 0;
 	size_t rows = (size_t)s->cout * s->k * s->k + s->cin;
-	return rows * (size_t)block_n(s->n, hw, rows) * hw;
+	return rows * (size_t)block_n(s->n, hw, rows, NULL) * hw;
 }
 
 /* conv2d: the input (cin, h, w) is the image, the output grid the columns. */
@@ -309,19 +321,17 @@ static Geom convt_geom(const ConvShape *s)
 }
 
 /* One block of m examples starting at e0 (GEMM column count ld = m * cols),
- * cut into slots of `per` examples that nt threads take one at a time; lo,
+ * cut into slots of `per` examples that the threads take one at a time; lo,
  * hi are the examples of the slot at hand. */
 typedef struct {
 	int e0, m, ld, per, slots, lo, hi;
 } Block;
 
-static Block block_at(int e0, int n, int nb, int cols, int nt)
+static Block block_at(int e0, int n, int nb, int per, int cols)
 {
-	Block b = { .e0 = e0, .m = n - e0 < nb ? n - e0 : nb };
+	Block b = { .e0 = e0, .m = n - e0 < nb ? n - e0 : nb, .per = per };
 	b.ld = b.m * cols;
-	int slots = nt > 1 ? SLOTS_PER_THREAD * nt : 1;
-	b.per = (b.m + slots - 1) / slots;
-	b.slots = (b.m + b.per - 1) / b.per;
+	b.slots = (b.m + per - 1) / per;
 	return b;
 }
 
@@ -331,46 +341,52 @@ static void block_slot(Block *b, int sl)
 	b->hi = b->lo + b->per < b->m ? b->lo + b->per : b->m;
 }
 
-/* dw (r x c) += a (r x k) . b (c x k)^T, in pieces shared by the threads of
- * the enclosing region (all of which must call it). */
+/* dw (r x c) += a (r x k) . b (c x k)^T, in DW_PIECES pieces shared by the
+ * threads of the enclosing region (all of which must call it). */
 static void dw_shared(int r, int c, int k, const float *a, const float *b, int ld,
 		      float *dw)
 {
-	int pieces = par_count() > 1 ? DW_PIECES_PER_THREAD * par_count() : 1;
 	PAR_SHARE
-	for (int j = 0; j < pieces; j++)
-		gemm_share(j, pieces, 0, 1, r, c, k, 1.0f, a, ld, b, ld, 1.0f, dw, c);
+	for (int j = 0; j < DW_PIECES; j++)
+		gemm_share(j, DW_PIECES, 0, 1, r, c, k, 1.0f, a, ld, b, ld, 1.0f, dw, c);
 }
 
 /* in (n, cin, h, w), w (cout, cin, k, k), b (cout) or NULL -> out (n, cout, oh, ow).
- * Per block of nb examples: col (cin*k*k, nb*oh*ow) = im2col(in);
- * tmp (cout, nb*oh*ow) = w . col; out = tmp regrouped per example + b.
+ * Per slot of examples: col (cin*k*k, slot*oh*ow) = im2col(in);
+ * out = w . col, regrouped per example (unless the slot is one example) + b.
  * The dense case (1x1 output, no padding) is linear_forward. */
 void conv2d_forward(float *out, const float *in, const float *w, const float *b,
 		    const ConvShape *s, float *ws)
 {
 	Geom g = conv_geom(s);
-	int ohw = s->oh * s->ow, ckk = s->cin * s->k * s->k;
-	int nb = block_n(s->n, ohw, (size_t)ckk + s->cout);
+	int ohw = s->oh * s->ow, ckk = s->cin * s->k * s->k, per;
+	int nb = block_n(s->n, ohw, (size_t)ckk + s->cout, &per);
 	size_t isz = (size_t)s->cin * s->h * s->w, osz = (size_t)s->cout * ohw;
 	if (conv_dense(s)) {
 		linear_forward(out, in, w, b, s->n, ckk, s->cout);
 		return;
 	}
 	float *col = ws, *tmp = ws + (size_t)ckk * nb * ohw;
-	PAR_REGION(1)
+	PAR_REGION(s->n > per)
 	for (int e0 = 0; e0 < s->n; e0 += nb) {
-		Block k = block_at(e0, s->n, nb, ohw, par_count());
+		Block k = block_at(e0, s->n, nb, per, ohw);
 		PAR_SHARE
 		for (int sl = 0; sl < k.slots; sl++) {
 			block_slot(&k, sl);
 			size_t c0 = (size_t)k.lo * ohw;
 			for (int e = k.lo; e < k.hi; e++)
 				im2col(col + (size_t)e * ohw, k.ld, in + (e0 + e) * isz, &g);
+			float *o = out + (e0 + k.lo) * osz;
+			if (k.hi - k.lo == 1) {
+				gemm_serial(0, 0, s->cout, ohw, ckk, 1.0f, w, ckk, col + c0, k.ld,
+					    0.0f, o, ohw);
+				if (b)
+					add_bias(o, b, s->cout, ohw);
+				continue;
+			}
 			gemm_serial(0, 0, s->cout, (k.hi - k.lo) * ohw, ckk, 1.0f, w, ckk,
 				    col + c0, k.ld, 0.0f, tmp + c0, k.ld);
-			scatter(out + (e0 + k.lo) * osz, tmp + c0, k.ld, k.hi - k.lo,
-				s->cout, ohw, b);
+			scatter(o, tmp + c0, k.ld, k.hi - k.lo, s->cout, ohw, b);
 		}
 	}
 }
@@ -382,8 +398,8 @@ void conv2d_backward(float *din, float *dw, float *db, const float *dout,
 		     const float *in, const float *w, const ConvShape *s, float *ws)
 {
 	Geom g = conv_geom(s);
-	int ohw = s->oh * s->ow, ckk = s->cin * s->k * s->k;
-	int nb = block_n(s->n, ohw, (size_t)ckk + s->cout);
+	int ohw = s->oh * s->ow, ckk = s->cin * s->k * s->k, per;
+	int nb = block_n(s->n, ohw, (size_t)ckk + s->cout, &per);
 	size_t isz = (size_t)s->cin * s->h * s->w, osz = (size_t)s->cout * ohw;
 	if (conv_dense(s)) {
 		linear_backward(din, dw, db, dout, in, w, s->n, ckk, s->cout);
@@ -394,9 +410,9 @@ void conv2d_backward(float *din, float *dw, float *db, const float *dout,
 		bias_grad(db, dout, s->n, s->cout, ohw);
 	if (!dw && !din)
 		return;
-	PAR_REGION(1)
+	PAR_REGION(s->n > per || dw)
 	for (int e0 = 0; e0 < s->n; e0 += nb) {
-		Block k = block_at(e0, s->n, nb, ohw, par_count());
+		Block k = block_at(e0, s->n, nb, per, ohw);
 		PAR_SHARE
 		for (int sl = 0; sl < k.slots; sl++) {
 			block_slot(&k, sl);
@@ -433,31 +449,37 @@ static void convt_dense_forward(float *out, const float *in, const float *w,
 }
 
 /* in (n, cin, h, w), w (cin, cout, k, k), b (cout) or NULL -> out (n, cout, oh, ow),
- * the data gradient of a conv2d from (cout, oh, ow) to (cin, h, w). Per block:
- * tmp (cin, nb*h*w) = in regrouped; col (cout*k*k, nb*h*w) = w^T . tmp;
- * out = col2im(col) + b per example. */
+ * the data gradient of a conv2d from (cout, oh, ow) to (cin, h, w). Per slot:
+ * tmp (cin, slot*h*w) = in regrouped (unless the slot is one example);
+ * col (cout*k*k, slot*h*w) = w^T . tmp; out = col2im(col) + b per example. */
 void convt2d_forward(float *out, const float *in, const float *w, const float *b,
 		     const ConvShape *s, float *ws)
 {
 	Geom g = convt_geom(s);
-	int hw = s->h * s->w, ckk = s->cout * s->k * s->k, ohw = s->oh * s->ow;
-	int nb = block_n(s->n, hw, (size_t)ckk + s->cin);
+	int hw = s->h * s->w, ckk = s->cout * s->k * s->k, ohw = s->oh * s->ow, per;
+	int nb = block_n(s->n, hw, (size_t)ckk + s->cin, &per);
 	size_t isz = (size_t)s->cin * hw, osz = (size_t)s->cout * ohw;
 	if (convt_dense(s)) {
 		convt_dense_forward(out, in, w, b, s);
 		return;
 	}
 	float *col = ws, *tmp = ws + (size_t)ckk * nb * hw;
-	PAR_REGION(1)
+	PAR_REGION(s->n > per)
 	for (int e0 = 0; e0 < s->n; e0 += nb) {
-		Block k = block_at(e0, s->n, nb, hw, par_count());
+		Block k = block_at(e0, s->n, nb, per, hw);
 		PAR_SHARE
 		for (int sl = 0; sl < k.slots; sl++) {
 			block_slot(&k, sl);
 			size_t c0 = (size_t)k.lo * hw;
-			gather(tmp + c0, k.ld, in + (e0 + k.lo) * isz, k.hi - k.lo, s->cin, hw);
+			const float *src = in + (e0 + k.lo) * isz;
+			int ld = hw;
+			if (k.hi - k.lo > 1) {
+				gather(tmp + c0, k.ld, src, k.hi - k.lo, s->cin, hw);
+				src = tmp + c0;
+				ld = k.ld;
+			}
 			gemm_serial(1, 0, ckk, (k.hi - k.lo) * hw, s->cin, 1.0f, w, ckk,
-				    tmp + c0, k.ld, 0.0f, col + c0, k.ld);
+				    src, ld, 0.0f, col + c0, k.ld);
 			for (int e = k.lo; e < k.hi; e++) {
 				float *o = out + (e0 + e) * osz;
 				col2im(o, col + (size_t)e * hw, k.ld, &g);
@@ -475,8 +497,8 @@ void convt2d_backward(float *din, float *dw, float *db, const float *dout,
 		      const float *in, const float *w, const ConvShape *s, float *ws)
 {
 	Geom g = convt_geom(s);
-	int hw = s->h * s->w, ckk = s->cout * s->k * s->k, ohw = s->oh * s->ow;
-	int nb = block_n(s->n, hw, (size_t)ckk + s->cin);
+	int hw = s->h * s->w, ckk = s->cout * s->k * s->k, ohw = s->oh * s->ow, per;
+	int nb = block_n(s->n, hw, (size_t)ckk + s->cin, &per);
 	size_t isz = (size_t)s->cin * hw, osz = (size_t)s->cout * ohw;
 	if (db)
 		bias_grad(db, dout, s->n, s->cout, ohw);
@@ -490,9 +512,9 @@ void convt2d_backward(float *din, float *dw, float *db, const float *dout,
 	if (!dw && !din)
 		return;
 	float *col = ws, *tmp = ws + (size_t)ckk * nb * hw;
-	PAR_REGION(1)
+	PAR_REGION(s->n > per || dw)
 	for (int e0 = 0; e0 < s->n; e0 += nb) {
-		Block k = block_at(e0, s->n, nb, hw, par_count());
+		Block k = block_at(e0, s->n, nb, per, hw);
 		PAR_SHARE
 		for (int sl = 0; sl < k.slots; sl++) {
 			block_slot(&k, sl);
@@ -508,10 +530,15 @@ void convt2d_backward(float *din, float *dw, float *db, const float *dout,
 		for (int sl = 0; sl < (din ? k.slots : 0); sl++) {
 			block_slot(&k, sl);
 			size_t c0 = (size_t)k.lo * hw;
+			float *d = din + (e0 + k.lo) * isz;
+			if (k.hi - k.lo == 1) {
+				gemm_serial(0, 0, s->cin, hw, ckk, 1.0f, w, ckk, col + c0, k.ld,
+					    0.0f, d, hw);
+				continue;
+			}
 			gemm_serial(0, 0, s->cin, (k.hi - k.lo) * hw, ckk, 1.0f, w, ckk,
 				    col + c0, k.ld, 0.0f, tmp + c0, k.ld);
-			scatter(din + (e0 + k.lo) * isz, tmp + c0, k.ld, k.hi - k.lo,
-				s->cin, hw, NULL);
+			scatter(d, tmp + c0, k.ld, k.hi - k.lo, s->cin, hw, NULL);
 		}
 	}
 }
