@@ -12,6 +12,7 @@
 
 #include "conv2d.h"
 #include "gemm.h"
+#include "im2col.h"
 #include "linear.h"
 #include "par.h"
 
@@ -27,12 +28,6 @@
 #define WS_CAP (16u << 20)
 /* Pieces of a weight gradient's product (at most: the gemm_share split). */
 #define DW_PIECES 8
-
-/* The image side of an im2col: c channels of h x w, a k x k kernel moved
- * with stride s and zero padding p over an oh x ow grid of positions. */
-typedef struct {
-	int c, h, w, k, s, p, oh, ow;
-} Geom;
 
 /* Examples per slot (*per) and per block for n examples whose GEMMs have
  * `cols` columns and `rows` workspace rows (col plus the regrouped block) per
@@ -51,129 +46,6 @@ static int block_n(int n, int cols, size_t rows, int *per)
 	if (per)
 		*per = (int)(p < nb ? p : nb);
 	return (int)nb;
-}
-
-/* Range [x0, x1) of output positions ox in [0, ow) with 0 <= ox*s + off < w. */
-static void valid_range(int off, int s, int w, int ow, int *x0, int *x1)
-{
-	int lo = off >= 0 ? 0 : (-off + s - 1) / s;
-	int hi = w - off <= 0 ? 0 : (w - off + s - 1) / s;
-	if (lo > ow) lo = ow;
-	if (hi > ow) hi = ow;
-	if (hi < lo) hi = lo;
-	*x0 = lo;
-	*x1 = hi;
-}
-
-/* Valid ranges of every kernel column kj < RANGE_MAX, filled once per call;
- * wider kernels compute theirs per row. */
-#define RANGE_MAX 16
-typedef struct {
-	int x0[RANGE_MAX], x1[RANGE_MAX];
-} Ranges;
-
-static void ranges_init(Ranges *r, const Geom *g)
-{
-	for (int kj = 0; kj < g->k && kj < RANGE_MAX; kj++)
-		valid_range(kj - g->p, g->s, g->w, g->ow, &r->x0[kj], &r->x1[kj]);
-}
-
-static void range_of(const Ranges *r, const Geom *g, int kj, int *x0, int *x1)
-{
-	if (kj < RANGE_MAX) {
-		*x0 = r->x0[kj];
-		*x1 = r->x1[kj];
-	} else {
-		valid_range(kj - g->p, g->s, g->w, g->ow, x0, x1);
-	}
-}
-
-/* dst[0, x0) = 0, dst[x0, x1) = src[x * s], dst[x1, ow) = 0. */
-static void row_gather(float *restrict dst, const float *restrict src, int s,
-		       int x0, int x1, int ow)
-{
-	for (int ox = 0; ox < x0; ox++)
-		dst[ox] = 0;
-	if (s == 1)
-		memcpy(dst + x0, src + x0, sizeof(float) * (size_t)(x1 - x0));
-	else if (s == 2)
-		PAR_SIMD
-		for (int ox = x0; ox < x1; ox++)
-			dst[ox] = src[2 * ox];
-	else
-		for (int ox = x0; ox < x1; ox++)
-			dst[ox] = src[ox * s];
-	for (int ox = x1; ox < ow; ox++)
-		dst[ox] = 0;
-}
-
-/* img (c, h, w) -> col (c*k*k, oh*ow) with row stride ldc; row (ci, ki, kj),
- * column (oy, ox) holds img[ci][oy*s - p + ki][ox*s - p + kj] or 0. */
-static void im2col(float *col, size_t ldc, const float *img, const Geom *g)
-{
-	Ranges r;
-	ranges_init(&r, g);
-	for (int c = 0; c < g->c; c++)
-	for (int ki = 0; ki < g->k; ki++) {
-		float *rows = col + (size_t)(c * g->k + ki) * g->k * ldc;
-		for (int oy = 0; oy < g->oh; oy++) {
-			int iy = oy * g->s - g->p + ki;
-			if (iy < 0 || iy >= g->h) {
-				for (int kj = 0; kj < g->k; kj++)
-					memset(rows + kj * ldc + (size_t)oy * g->ow, 0,
-					       sizeof(float) * (size_t)g->ow);
-				continue;
-			}
-			const float *src = img + ((size_t)c * g->h + iy) * g->w - g->p;
-			for (int kj = 0; kj < g->k; kj++) {
-				int x0, x1;
-				range_of(&r, g, kj, &x0, &x1);
-				row_gather(rows + kj * ldc + (size_t)oy * g->ow, src + kj,
-					   g->s, x0, x1, g->ow);
-			}
-		}
-	}
-}
-
-/* dst[x * s] += src[x] for x in [x0, x1). */
-static void row_scatter(float *restrict dst, const float *restrict src, int s, int x0, int x1)
-{
-	if (s == 1)
-		PAR_SIMD
-		for (int ox = x0; ox < x1; ox++)
-			dst[ox] += src[ox];
-	else if (s == 2)
-		PAR_SIMD
-		for (int ox = x0; ox < x1; ox++)
-			dst[2 * ox] += src[ox];
-	else
-		for (int ox = x0; ox < x1; ox++)
-			dst[ox * s] += src[ox];
-}
-
-/* The adjoint of im2col: img (c, h, w) = sum of col (c*k*k, oh*ow, row
- * stride ldc) entries scattered back to the pixels they were read from. */
-static void col2im(float *img, const float *col, size_t ldc, const Geom *g)
-{
-	Ranges r;
-	ranges_init(&r, g);
-	memset(img, 0, sizeof(float) * (size_t)g->c * g->h * g->w);
-	for (int c = 0; c < g->c; c++)
-	for (int ki = 0; ki < g->k; ki++) {
-		const float *rows = col + (size_t)(c * g->k + ki) * g->k * ldc;
-		for (int oy = 0; oy < g->oh; oy++) {
-			int iy = oy * g->s - g->p + ki;
-			if (iy < 0 || iy >= g->h)
-				continue;
-			float *dst = img + ((size_t)c * g->h + iy) * g->w - g->p;
-			for (int kj = 0; kj < g->k; kj++) {
-				int x0, x1;
-				range_of(&r, g, kj, &x0, &x1);
-				row_scatter(dst + kj, rows + kj * ldc + (size_t)oy * g->ow,
-					    g->s, x0, x1);
-			}
-		}
-	}
 }
 
 /* src (m, c, hw) -> dst (c, ld): example e at columns [e*hw, (e+1)*hw). */
