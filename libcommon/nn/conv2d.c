@@ -4,7 +4,10 @@
  * examples is cut into slots that the threads (par.h) take one at a time
  * through im2col, the slot's GEMM and col2im; weight gradients, which need
  * every column of a block, are cut into pieces of the product between two
- * such phases. Slots, blocks and pieces follow from the shape alone, never
+ * such phases. A slot's products write matrices of their own columns (row
+ * stride = the slot's columns): OpenBLAS clears such a contiguous C with one
+ * memset for beta 0, a strided one column by column at twice the cost.
+ * Slots, blocks and pieces follow from the shape alone, never
  * from the thread count, so every product, and every sum in it, is the same
  * on any number of threads: results do not depend on --threads. */
 #include <limits.h>
@@ -255,20 +258,19 @@ void conv2d_forward(float *out, const float *in, const float *w, const float *b,
 		PAR_SHARE
 		for (int sl = 0; sl < k.slots; sl++) {
 			block_slot(&k, sl);
-			size_t c0 = (size_t)k.lo * ohw;
+			int sc = (k.hi - k.lo) * ohw;
+			float *cs = col + (size_t)ckk * k.lo * ohw, *ts = tmp + (size_t)s->cout * k.lo * ohw;
 			for (int e = k.lo; e < k.hi; e++)
-				im2col(col + (size_t)e * ohw, k.ld, in + (e0 + e) * isz, &g);
+				im2col(cs + (size_t)(e - k.lo) * ohw, (size_t)sc, in + (e0 + e) * isz, &g);
 			float *o = out + (e0 + k.lo) * osz;
 			if (k.hi - k.lo == 1) {
-				gemm_serial(0, 0, s->cout, ohw, ckk, 1.0f, w, ckk, col + c0, k.ld,
-					    0.0f, o, ohw);
+				gemm_serial(0, 0, s->cout, ohw, ckk, 1.0f, w, ckk, cs, sc, 0.0f, o, ohw);
 				if (b)
 					add_bias(o, b, s->cout, ohw);
 				continue;
 			}
-			gemm_serial(0, 0, s->cout, (k.hi - k.lo) * ohw, ckk, 1.0f, w, ckk,
-				    col + c0, k.ld, 0.0f, tmp + c0, k.ld);
-			scatter(o, tmp + c0, k.ld, k.hi - k.lo, s->cout, ohw, b);
+			gemm_serial(0, 0, s->cout, sc, ckk, 1.0f, w, ckk, cs, sc, 0.0f, ts, sc);
+			scatter(o, ts, (size_t)sc, k.hi - k.lo, s->cout, ohw, b);
 		}
 	}
 }
@@ -308,11 +310,12 @@ void conv2d_backward(float *din, float *dw, float *db, const float *dout,
 		PAR_SHARE
 		for (int sl = 0; sl < (din ? k.slots : 0); sl++) {
 			block_slot(&k, sl);
-			size_t c0 = (size_t)k.lo * ohw;
-			gemm_serial(1, 0, ckk, (k.hi - k.lo) * ohw, s->cout, 1.0f, w, ckk,
-				    tmp + c0, k.ld, 0.0f, col + c0, k.ld);
+			int sc = (k.hi - k.lo) * ohw;
+			float *cs = col + (size_t)ckk * k.lo * ohw;
+			gemm_serial(1, 0, ckk, sc, s->cout, 1.0f, w, ckk, tmp + (size_t)k.lo * ohw,
+				    k.ld, 0.0f, cs, sc);
 			for (int e = k.lo; e < k.hi; e++)
-				col2im(din + (e0 + e) * isz, col + (size_t)e * ohw, k.ld, &g);
+				col2im(din + (e0 + e) * isz, cs + (size_t)(e - k.lo) * ohw, (size_t)sc, &g);
 		}
 	}
 }
@@ -352,19 +355,17 @@ void convt2d_forward(float *out, const float *in, const float *w, const float *b
 		PAR_SHARE
 		for (int sl = 0; sl < k.slots; sl++) {
 			block_slot(&k, sl);
-			size_t c0 = (size_t)k.lo * hw;
+			int sc = (k.hi - k.lo) * hw;
+			float *cs = col + (size_t)ckk * k.lo * hw, *ts = tmp + (size_t)s->cin * k.lo * hw;
 			const float *src = in + (e0 + k.lo) * isz;
-			int ld = hw;
 			if (k.hi - k.lo > 1) {
-				gather(tmp + c0, k.ld, src, k.hi - k.lo, s->cin, hw);
-				src = tmp + c0;
-				ld = k.ld;
+				gather(ts, (size_t)sc, src, k.hi - k.lo, s->cin, hw);
+				src = ts;
 			}
-			gemm_serial(1, 0, ckk, (k.hi - k.lo) * hw, s->cin, 1.0f, w, ckk,
-				    src, ld, 0.0f, col + c0, k.ld);
+			gemm_serial(1, 0, ckk, sc, s->cin, 1.0f, w, ckk, src, sc, 0.0f, cs, sc);
 			for (int e = k.lo; e < k.hi; e++) {
 				float *o = out + (e0 + e) * osz;
-				col2im(o, col + (size_t)e * hw, k.ld, &g);
+				col2im(o, cs + (size_t)(e - k.lo) * hw, (size_t)sc, &g);
 				if (b)
 					add_bias(o, b, s->cout, ohw);
 			}
@@ -412,15 +413,16 @@ void convt2d_backward(float *din, float *dw, float *db, const float *dout,
 		for (int sl = 0; sl < (din ? k.slots : 0); sl++) {
 			block_slot(&k, sl);
 			size_t c0 = (size_t)k.lo * hw;
-			float *d = din + (e0 + k.lo) * isz;
+			int sc = (k.hi - k.lo) * hw;
+			float *d = din + (e0 + k.lo) * isz, *ts = tmp + (size_t)s->cin * c0;
 			if (k.hi - k.lo == 1) {
 				gemm_serial(0, 0, s->cin, hw, ckk, 1.0f, w, ckk, col + c0, k.ld,
 					    0.0f, d, hw);
 				continue;
 			}
-			gemm_serial(0, 0, s->cin, (k.hi - k.lo) * hw, ckk, 1.0f, w, ckk,
-				    col + c0, k.ld, 0.0f, tmp + c0, k.ld);
-			scatter(d, tmp + c0, k.ld, k.hi - k.lo, s->cin, hw, NULL);
+			/* tmp's block-wide rows were last read by the weight gradient */
+			gemm_serial(0, 0, s->cin, sc, ckk, 1.0f, w, ckk, col + c0, k.ld, 0.0f, ts, sc);
+			scatter(d, ts, (size_t)sc, k.hi - k.lo, s->cin, hw, NULL);
 		}
 	}
 }
