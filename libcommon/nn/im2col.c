@@ -3,6 +3,7 @@
  * Stride 2 (the DCGAN layers) first splits an image row into its even and
  * odd pixels, so that every column row is one contiguous copy (im2col) or
  * sum (col2im), and col2im writes each pixel once instead of scattering. */
+#include <stddef.h>
 #include <string.h>
 
 #include "im2col.h"
@@ -262,17 +263,123 @@ static void col2im_s2(float *img, const float *col, size_t ldc, const Geom *g)
 	}
 }
 
+/* The DCGAN geometry (k 4, s 2, p 1 on even h and w: oh = h/2, ow = w/2):
+ * split into its four planes of pixels (row parity ry, column parity rx,
+ * each oh x ow), a channel reads, for kernel row ki and column kj, plane
+ * (r(ki), r(kj)) shifted by (q(ki), q(kj)) rows and columns: each column row
+ * is one contiguous run of a plane, then its wrapped edge column set to 0. */
+#define PLANE_MAX 16384   /* pixels of one channel split on the stack */
+
+static int planes_ok(const Geom *g)
+{
+	return g->s == 2 && g->k == 4 && g->p == 1 && g->h % 2 == 0 && g->w % 2 == 0 &&
+	       g->oh == g->h / 2 && g->ow == g->w / 2 && (size_t)g->h * g->w <= PLANE_MAX;
+}
+
+/* Kernel tap t (0..3) at pad 1 reads parity r and shift q: 2 (o + q) + r. */
+static const int tap_r[4] = { 1, 0, 1, 0 }, tap_q[4] = { -1, 0, 0, 1 };
+
+/* The run of a column row (ki, kj) of n = oh*ow positions: rows [y0, y1)
+ * hit the image; [i0, i1) is the contiguous run copied from plane offset
+ * i + off; the edge column ex (-1: none) is then cleared. */
+typedef struct {
+	int y0, y1, ex;
+	size_t i0, i1;
+	ptrdiff_t off;
+} Run;
+
+static Run run_of(const Geom *g, int ki, int kj)
+{
+	int qy = tap_q[ki], qx = tap_q[kj], ow = g->ow;
+	Run r = { qy < 0 ? -qy : 0, qy > 0 ? g->oh - qy : g->oh, qx < 0 ? 0 : qx > 0 ? ow - 1 : -1,
+		  0, 0, (ptrdiff_t)qy * ow + qx };
+	if (r.y1 > r.y0) {
+		r.i0 = (size_t)r.y0 * ow + (qx < 0);
+		r.i1 = (size_t)r.y1 * ow - (qx > 0);
+	} else {
+		r.y1 = r.y0;   /* no row hits the image (oh 1) */
+	}
+	return r;
+}
+
+/* pl[ry*2 + rx][y * ow + x] = img[2y + ry][2x + rx] (one channel); merge is the inverse. */
+static void planes_split(float (*pl)[PLANE_MAX / 4], const float *img, const Geom *g)
+{
+	for (int y = 0; y < g->h; y++)
+		row_split(pl[(y & 1) * 2] + (size_t)(y / 2) * g->ow,
+			  pl[(y & 1) * 2 + 1] + (size_t)(y / 2) * g->ow, img + (size_t)y * g->w, g->w);
+}
+
+static void planes_merge(float *img, float (*pl)[PLANE_MAX / 4], const Geom *g)
+{
+	for (int y = 0; y < g->h; y++)
+		row_merge(img + (size_t)y * g->w, pl[(y & 1) * 2] + (size_t)(y / 2) * g->ow,
+			  pl[(y & 1) * 2 + 1] + (size_t)(y / 2) * g->ow, g->w);
+}
+
+static void im2col_planes(float *col, size_t ldc, const float *img, const Geom *g)
+{
+	float pl[4][PLANE_MAX / 4];
+	size_t ow = (size_t)g->ow, n = (size_t)g->oh * ow;
+	for (int c = 0; c < g->c; c++) {
+		planes_split(pl, img + (size_t)c * g->h * g->w, g);
+		for (int ki = 0; ki < 4; ki++)
+		for (int kj = 0; kj < 4; kj++) {
+			float *dst = col + (size_t)((c * 4 + ki) * 4 + kj) * ldc;
+			const float *src = pl[tap_r[ki] * 2 + tap_r[kj]];
+			Run r = run_of(g, ki, kj);
+			memset(dst, 0, sizeof(float) * (size_t)r.y0 * ow);
+			memset(dst + (size_t)r.y1 * ow, 0, sizeof(float) * (n - (size_t)r.y1 * ow));
+			if (r.i1 > r.i0)
+				memcpy(dst + r.i0, src + r.i0 + r.off, sizeof(float) * (r.i1 - r.i0));
+			for (int oy = r.y0; r.ex >= 0 && oy < r.y1; oy++)
+				dst[(size_t)oy * ow + r.ex] = 0;
+		}
+	}
+}
+
+/* col2im's adjoint of the above: the wrapped edge entries of each column row
+ * are cleared in col (scratch), then every row is one contiguous sum into a
+ * plane; the planes are merged into the image. Sums in (ki, kj) order. */
+static void col2im_planes(float *img, float *col, size_t ldc, const Geom *g)
+{
+	float pl[4][PLANE_MAX / 4];
+	size_t ow = (size_t)g->ow, n = (size_t)g->oh * ow;
+	for (int c = 0; c < g->c; c++) {
+		for (int i = 0; i < 4; i++)
+			memset(pl[i], 0, sizeof(float) * n);
+		for (int ki = 0; ki < 4; ki++)
+		for (int kj = 0; kj < 4; kj++) {
+			float *src = col + (size_t)((c * 4 + ki) * 4 + kj) * ldc;
+			Run r = run_of(g, ki, kj);
+			for (int oy = r.y0; r.ex >= 0 && oy < r.y1; oy++)
+				src[(size_t)oy * ow + r.ex] = 0;
+			float *restrict d = pl[tap_r[ki] * 2 + tap_r[kj]] + r.i0 + r.off;
+			const float *restrict sp = src + r.i0;
+			size_t len = r.i1 - r.i0;
+			PAR_SIMD
+			for (size_t j = 0; j < len; j++)
+				d[j] += sp[j];
+		}
+		planes_merge(img + (size_t)c * g->h * g->w, pl, g);
+	}
+}
+
 void im2col(float *col, size_t ldc, const float *img, const Geom *g)
 {
-	if (split_ok(g))
+	if (planes_ok(g))
+		im2col_planes(col, ldc, img, g);
+	else if (split_ok(g))
 		im2col_s2(col, ldc, img, g);
 	else
 		im2col_any(col, ldc, img, g);
 }
 
-void col2im(float *img, const float *col, size_t ldc, const Geom *g)
+void col2im(float *img, float *col, size_t ldc, const Geom *g)
 {
-	if (split_ok(g))
+	if (planes_ok(g))
+		col2im_planes(img, col, ldc, g);
+	else if (split_ok(g))
 		col2im_s2(img, col, ldc, g);
 	else
 		col2im_any(img, col, ldc, g);

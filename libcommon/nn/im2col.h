@@ -16,7 +16,8 @@ typedef struct {
 void im2col(float *col, size_t ldc, const float *img, const Geom *g);
 /* The adjoint of im2col: img (c, h, w) = sum of col (c*k*k, oh*ow, row
  * stride ldc) entries put back on the pixels they were read from, each
- * pixel's sum in the order of (ki, kj). */
-void col2im(float *img, const float *col, size_t ldc, const Geom *g);
+ * pixel's sum in the order of (ki, kj). col is scratch: the entries that
+ * fall on the padding may be set to 0. */
+void col2im(float *img, float *col, size_t ldc, const Geom *g);
 
 #endif

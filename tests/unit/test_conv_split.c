@@ -18,6 +18,9 @@ static const Case cases[] = {
 	{ 10, 2, 23, 23, 2, 3, 1, 1 },   /* one example a slot, blocks of 8 and 2 */
 	{ 300, 1, 4, 4, 2, 1, 1, 0 },    /* slots of 32, blocks of 256 and 44 */
 	{ 10, 4, 8, 8, 6, 4, 2, 1 },     /* DCGAN k4 s2 p1: slots of 3, the last of 1 */
+	{ 3, 2, 2, 2, 3, 4, 2, 1 },      /* k4 s2 p1 planes of one row (conv to 1x1) */
+	{ 4, 2, 6, 10, 3, 4, 2, 1 },     /* k4 s2 p1, not square */
+	{ 2, 2, 7, 9, 3, 4, 2, 1 },      /* k4 s2 p1, odd sizes: no planes */
 	{ 5, 3, 1, 1, 4, 4, 1, 0 },      /* the dense cases (convt 1x1; conv 4x4 -> 1x1) */
 	{ 5, 3, 4, 4, 4, 4, 1, 0 },
 	/* dcgan-mnist's thin layers at batch 8: OpenBLAS sums a weight gradient
