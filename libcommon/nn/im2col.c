@@ -328,8 +328,10 @@ static void im2col_planes(float *col, size_t ldc, const float *img, const Geom *
 			float *dst = col + (size_t)((c * 4 + ki) * 4 + kj) * ldc;
 			const float *src = pl[tap_r[ki] * 2 + tap_r[kj]];
 			Run r = run_of(g, ki, kj);
-			memset(dst, 0, sizeof(float) * (size_t)r.y0 * ow);
-			memset(dst + (size_t)r.y1 * ow, 0, sizeof(float) * (n - (size_t)r.y1 * ow));
+			if (r.y0 > 0)
+				memset(dst, 0, sizeof(float) * (size_t)r.y0 * ow);
+			if (r.y1 < g->oh)
+				memset(dst + (size_t)r.y1 * ow, 0, sizeof(float) * (n - (size_t)r.y1 * ow));
 			if (r.i1 > r.i0)
 				memcpy(dst + r.i0, src + r.i0 + r.off, sizeof(float) * (r.i1 - r.i0));
 			for (int oy = r.y0; r.ex >= 0 && oy < r.y1; oy++)
