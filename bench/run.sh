@@ -245,6 +245,32 @@ table() {
 			  printf fmt, w[i], g[i], p[i], r[i], f[i], s[i], gr[i], pr[i], k[i] }' "$1"
 }
 
+# targets TSV: one line per target of the CPU speed issue (17), met or not:
+# dcgan64 >= 80 % of SGEMM, dcgan-mnist >= 70 %, gaussian2d >= 300x the peer,
+# 1 -> 2 thread scaling >= 1.85x on dcgan64, RSS at or below the peer's.
+targets() {
+	awk -F '\t' 'function yn(ok) { return ok ? "met" : "NOT met" }
+		/^#/ || $1 == "workload" { next }
+		{ n[++k] = $1; g[$1] = $2; r[$1] = $8; p[$1] = $10; rg[$1] = $11; rp[$1] = $12 }
+		END {
+			for (i = 1; i <= k; i++) {
+				w = n[i]; want = w ~ /^dcgan64-b(64|256)$/ ? 80 : w ~ /^dcgan-mnist/ ? 70 : 0
+				if (want && p[w] != "-")
+					printf "target: %s %s%% of SGEMM, >= %d%%: %s\n", w, p[w], want, yn(p[w] >= want)
+				if (w == "gaussian2d" && r[w] != "-")
+					printf "target: gaussian2d %sx the peer, >= 300x: %s\n", r[w], yn(r[w] >= 300)
+				if (rg[w] != "-" && rp[w] != "-")
+					printf "target: %s RSS %s MiB, peer %s MiB, at or below: %s\n", w, rg[w], rp[w],
+						yn(rg[w] + 0 <= rp[w] + 0)
+			}
+			if (g["dcgan64-b64"] != "" && g["dcgan64-b64-1t"] != "" && g["dcgan64-b64"] != "-" &&
+			    g["dcgan64-b64-1t"] != "-" && g["dcgan64-b64-1t"] > 0) {
+				sc = g["dcgan64-b64"] / g["dcgan64-b64-1t"]
+				printf "target: dcgan64 thread scaling %.2fx, >= 1.85x: %s\n", sc, yn(sc >= 1.85)
+			}
+		}' "$1"
+}
+
 main() {
 	start=$(date +%s)
 	${CC:-cc} -std=c11 -O2 -Wall -Wextra -I/usr/include/x86_64-linux-gnu/openblas-pthread \
@@ -285,6 +311,7 @@ main() {
 	awk -F '\t' '$1 == "dcgan64-b64" { a = $2 } $1 == "dcgan64-b64-1t" { b = $2 }
 		END { if (a != "-" && b != "-" && b > 0) printf "thread scaling, dcgan64 batch 64: %.2fx from 1 to '"$threads"' threads\n", a / b }' \
 		"$tmp/results.tsv"
+	targets "$tmp/results.tsv"
 	if [ -f "$tmp/gaussian2d.gl" ]; then
 		echo "gaussian2d, gantools training loop alone (its log): $(stats "$tmp/gaussian2d.gl" |
 			awk '{ printf "%s (%s-%s)", $1, $2, $3 }') examples/s; the rest of the wall time is start-up and checkpoint I/O"

@@ -1,7 +1,8 @@
 /* gemm.c - the one matrix-multiply entry point of the CPU path: unrolled
  * loops for tiny products, else a row-major wrapper over OpenBLAS's
- * cblas_sgemm, split over our own threads; the thread setting; OpenBLAS
- * loaded on first need (dlopen), with the best kernel set for the CPU. */
+ * cblas_sgemm, split over our own threads in slabs fixed by the sizes; the
+ * thread setting; OpenBLAS loaded on first need (dlopen), with the best
+ * kernel set for the CPU. */
 #include <cblas.h>
 #include <dlfcn.h>
 #include <pthread.h>
@@ -15,6 +16,14 @@
 
 /* m*n*k below which a product is not worth splitting over threads. */
 #define GEMM_PAR_MIN (1 << 21)
+/* Slabs of a product that large (the same on any thread count). */
+#define GEMM_PIECES 8
+/* 1 when our threads (OpenMP) split products, 0 when OpenBLAS's do. */
+#ifdef _OPENMP
+#define GEMM_OWN_THREADS 1
+#else
+#define GEMM_OWN_THREADS 0
+#endif
 /* Split points are multiples of this (the micro-kernels' panel widths). */
 #define GEMM_SPLIT_ALIGN 16
 /* m*n*k at or below which (with k <= 8) unrolled loops beat OpenBLAS, whose
@@ -238,18 +247,32 @@ void gemm_share(int id, int count, int ta, int tb, int m, int n, int k, float al
 			    lda, b, ldb, beta, c + (size_t)lo * ldc, ldc);
 }
 
-/* As gemm_serial, split over all threads by gemm_share when worth it. */
+/* As gemm_serial, in GEMM_PIECES slabs (gemm_share) when worth it, which
+ * the threads take one at a time: the slabs depend on the sizes alone, so
+ * the result is the same on any number of threads. */
 void gemm(int ta, int tb, int m, int n, int k, float alpha,
 	  const float *a, int lda, const float *b, int ldb,
 	  float beta, float *c, int ldc)
 {
 	int small = (double)m * (double)n * (double)(k > 0 ? k : 1) < GEMM_PAR_MIN;
-	if (small || m <= 0 || n <= 0 || gemm_threads() < 2 || par_inside()) {
+	if (small || m <= 0 || n <= 0) {
 		gemm_serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 		return;
 	}
-	PAR_REGION(1)
-	gemm_share(par_id(), par_count(), ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	if (!GEMM_OWN_THREADS) {
+		/* OpenBLAS's own threads split the product. */
+		gemm_serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+		return;
+	}
+	if (gemm_threads() < 2 || par_inside()) {
+		for (int j = 0; j < GEMM_PIECES; j++)
+			gemm_share(j, GEMM_PIECES, ta, tb, m, n, k, alpha, a, lda, b, ldb,
+				   beta, c, ldc);
+		return;
+	}
+	PAR_FOR(1)
+	for (int j = 0; j < GEMM_PIECES; j++)
+		gemm_share(j, GEMM_PIECES, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 #ifdef _OPENMP

@@ -16,8 +16,10 @@ int gemm_load(Err *e);
 int gemm_is_tiny(int m, int n, int k);
 
 /* ta/tb: 0 = as stored, 1 = transposed. lda/ldb/ldc are row strides of the
- * stored matrices. Uses all threads (split over the larger of m and n) when
- * called outside a parallel region and the product is large enough. */
+ * stored matrices. Uses all threads when called outside a parallel region
+ * and the product is large enough: in slabs of the larger of m and n that
+ * depend on the sizes only, so the result does not depend on the thread
+ * count (with OpenMP; without it OpenBLAS's threads split the product). */
 void gemm(int ta, int tb, int m, int n, int k, float alpha,
 	  const float *a, int lda, const float *b, int ldb,
 	  float beta, float *c, int ldc);
