@@ -42,7 +42,7 @@ static void test_model(void)
 {
 	const char *s = model_msg("[mod\x1b" "el]\n");
 	CHECK_STR(s, "x.model:1: unknown section [mod?el] (expected model, optimizer, "
-		  "train, G or D)");
+		  "train, G and D, or C)");
 	s = model_msg("[model]\nfo\x01o = 1\n");
 	CHECK_STR(s, "x.model:2: unknown key 'fo?o' in [model]");
 	s = model_msg("[model]\ndata = 2\n[G]\nlin\x1b" "ear 2 2\n");
