@@ -44,15 +44,22 @@ train_by_epoch() {
 }
 
 # metrics_setup NAME TEST_IMAGES: the quality figures after each epoch
-# (train_by_epoch calls epoch_metrics) on classifier NAME, trained first by
-# classifier.sh when data/classifier-NAME.st is missing; the real set is the
-# first 5,000 TEST_IMAGES (IDX), their features computed once. METRICS=0 in
-# the environment turns the figures off.
+# (train_by_epoch calls epoch_metrics) on the classifier NAME
+# (data/classifier-NAME.st, made by scripts/classifier.sh NAME), against the
+# first 5,000 TEST_IMAGES (IDX), their features computed once. Without the
+# classifier or the test images, or with METRICS=0 in the environment, the
+# figures are skipped with a note.
 metrics_setup() {
 	metrics=""
 	[ "${METRICS:-1}" = 0 ] && return 0
-	[ -f "${GANTOOLS_DATA:-$root/data}/classifier-$1.st" ] ||
-		sh "$here/classifier.sh" -t "$threads" "$1"
+	if ! [ -f "${GANTOOLS_DATA:-$root/data}/classifier-$1.st" ]; then
+		step "no quality figures: no classifier-$1.st (sh scripts/classifier.sh $1 makes it)"
+		return 0
+	fi
+	if ! [ -f "$2" ]; then
+		step "no quality figures: no test images $2"
+		return 0
+	fi
 	metrics=$1
 	gan-data mnist "$2" -n 5000 -o "$out/real.npy"
 	gan-classify features -t "$threads" "$metrics" "$out/real.npy" -o "$out/real-features.npy"
