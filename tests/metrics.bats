@@ -17,7 +17,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	gan-data mnist "$FIX/mnist/train-images-idx3-ubyte.gz" \
 		--labels "$FIX/mnist/train-labels-idx1-ubyte.gz" -o lab.npy
 	gan-classify train -m "$FIX/lenet-small.model" -e 1 -t 1 -o d/classifier-mnist.st lab.npy 2>/dev/null
-	GANTOOLS_DATA=$PWD/d MODEL=dcgan-mnist-ema MNIST=d/train-images-idx3-ubyte \
+	GANTOOLS_DATA=$PWD/d MODEL=dcgan-mnist-ema MNIST=d/train-images-idx3-ubyte METRICS_N=1000 \
 		run sh "$SCRIPTS/mnist.sh" -e 2 -n 130 -t 1 -o m
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"mnist: epoch 2 G_ema: FD "* ]]
