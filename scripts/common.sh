@@ -135,31 +135,39 @@ train_by_epoch() {
 }
 
 # metrics_setup NAME TEST_IMAGES: the quality figures after each epoch
-# (train_by_epoch calls epoch_metrics) on classifier NAME, trained first by
-# classifier.sh when data/classifier-NAME.st is missing; the real set is the
-# first 5,000 TEST_IMAGES (IDX), their features computed once. METRICS=0 in
-# the environment turns the figures off.
+# (train_by_epoch calls epoch_metrics) on the classifier NAME
+# (data/classifier-NAME.st, made by scripts/classifier.sh NAME), against the
+# first 5,000 TEST_IMAGES (IDX; METRICS_N in the environment sets another
+# count, of real and of generated images), their features computed once.
+# Without the classifier or the test images, or with METRICS=0, the figures
+# are skipped with a note.
 metrics_setup() {
 	metrics=""
 	[ "${METRICS:-1}" = 0 ] && return 0
-	[ -f "${GANTOOLS_DATA:-$root/data}/classifier-$1.st" ] ||
-		sh "$here/classifier.sh" -t "$threads" "$1"
+	if ! [ -f "${GANTOOLS_DATA:-$root/data}/classifier-$1.st" ]; then
+		step "no quality figures: no classifier-$1.st (sh scripts/classifier.sh $1 makes it)"
+		return 0
+	fi
+	if ! [ -f "$2" ]; then
+		step "no quality figures: no test images $2"
+		return 0
+	fi
 	metrics=$1
-	gan-data mnist "$2" -n 5000 -o "$out/real.npy"
+	gan-data mnist "$2" -n "${METRICS_N:-5000}" -o "$out/real.npy"
 	gan-classify features -t "$threads" "$metrics" "$out/real.npy" -o "$out/real-features.npy"
 }
 
-# epoch_metrics E: 5,000 samples of G after epoch E (seed 1: the same latent
-# vectors each epoch; batch norm from batches of 500, as the peers sample),
-# and of G_ema when the checkpoint keeps one, against the real set: one
-# line each in $out/metrics.tsv, drawn by gan-plot metrics.
+# epoch_metrics E: 5,000 (METRICS_N) samples of G after epoch E (seed 1:
+# the same latent vectors each epoch; batch norm from batches of 500, as
+# the peers sample), and of G_ema when the checkpoint keeps one, against
+# the real set: one line each in $out/metrics.tsv, for gan-plot metrics.
 epoch_metrics() {
 	[ -s "$out/metrics.tsv" ] || printf '# epoch\tstep\tnet\tfd\tkid\tprecision\trecall\tdensity\tcoverage\tclass_max_share\tclass_entropy\n' > "$out/metrics.tsv"
 	st=$(gan-info "$out/ckpt.st" | sed -n 's/^  step=//p')
 	nets=G
 	gan-info "$out/ckpt.st" | grep -q '^G_ema\.' && nets="G G_ema"
 	for net in $nets; do
-		gan-sample "$out/ckpt.st" -n 5000 --seed 1 --bn batch --batch 500 \
+		gan-sample "$out/ckpt.st" -n "${METRICS_N:-5000}" --seed 1 --bn batch --batch 500 \
 			$([ "$net" = G_ema ] && echo --ema) --device "$device" -o "$out/fake.npy"
 		gan-eval all -t "$threads" --features "$metrics" "$out/real-features.npy" "$out/fake.npy" |
 			awk -F '\t' -v e="$1" -v s="$st" -v n="$net" '{ v[$1] = $2 }

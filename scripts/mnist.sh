@@ -1,8 +1,8 @@
 #!/bin/sh
 # mnist.sh - the MNIST DCGAN notebook: fetch -> data -> train epoch by epoch
 # with a 5x5 grid of the checkpoint's fixed noise after each, and the
-# quality figures (FD, KID, precision/recall on the lenet classifier's
-# features, trained first if missing) -> loss and metrics curves.
+# quality figures (FD, KID, precision/recall on the features of the lenet
+# classifier that scripts/classifier.sh trains) -> loss and metrics curves.
 # Leaves in DIR: settings data.npy ckpt.st ckpt-epoch-NNN.st log.tsv real.png
 #   epoch-NNN.png animation.png loss.png
 #   real.npy real-features.npy metrics.tsv metrics.png (unless METRICS=0)
@@ -15,7 +15,7 @@ about="The MNIST DCGAN notebook: trains epoch by epoch, a 5x5 grid of the fixed 
 images=${MNIST:-${GANTOOLS_DATA:-$root/data}/mnist/train-images-idx3-ubyte}
 test_images=$(dirname "$images")/t10k-images-idx3-ubyte
 if [ -z "$resuming" ]; then
-	[ -f "$images" ] && [ -f "$test_images" ] || sh "$here/fetch-mnist.sh"
+	[ -f "$images" ] || sh "$here/fetch-mnist.sh"
 	step "data: $limit images from $images"
 	gan-data mnist "$images" -n "$limit" -o "$out/data.npy"
 	gan-init "${MODEL:-dcgan-mnist}" --seed "$seed" -o "$out/ckpt.st"
