@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # badfiles.bats - the negative-file suite: one crafted file per validation
-# rule of DESIGN.md "Formats" (made at test time by badfiles/make-bad.py),
+# rule of gantools-formats(5) (made at test time by badfiles/make-bad.py),
 # read by the tool that reads it: status 1 and exactly one line on stderr.
 
 load helper

@@ -1,6 +1,7 @@
 /* err.h - error values passed up from the library to the tools.
  * Library code never prints or exits: it fills an Err and returns -1; a tool
- * prints "prog: message" on stderr and exits with the code (DESIGN.md). */
+ * prints "prog: message" on stderr and exits with the code (the exit
+ * statuses of README.md, "The tools"). */
 #ifndef GAN_ERR_H
 #define GAN_ERR_H
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # make-bad.py DIR GOOD.st - writes one crafted bad file per validation rule of
-# DESIGN.md "Formats" into DIR (.npy records, safetensors containers and
+# gantools-formats(5) into DIR (.npy records, safetensors containers and
 # checkpoints, IDX, PNG folders, model files), for tests/badfiles.bats.
 # GOOD.st is a valid gaussian2d checkpoint from gan-init; checkpoint-level
 # files are edits of it. Names are the rule ids listed in RULES.md.

@@ -1,6 +1,6 @@
 /* test_model.c - the model-file parser: every preset loads with the
- * hyperparameters of DESIGN.md, and each malformed model is rejected with
- * its "FILE:LINE: what is wrong" message. */
+ * hyperparameters of the workloads (README.md, "The workloads"), and each
+ * malformed model is rejected with its "FILE:LINE: what is wrong" message. */
 #include <stdio.h>
 #include <string.h>
 
