@@ -1,7 +1,8 @@
 /* test_gpu_ops.cu - every GPU operation against its CPU twin in libcommon on
- * random inputs: per output the max abs difference and the normalised MSE
- * (sum (gpu - cpu)^2 / sum cpu^2, as ggml's test-backend-ops) against a
- * stated bound; 0 means bit-exact. Exits 0 with "skipped" without a device. */
+ * random inputs, as ggml's test-backend-ops: a table of cases (operation,
+ * shape, error bounds), and per output the max abs difference and the
+ * normalised MSE (sum (gpu - cpu)^2 / sum cpu^2) against the case's bound;
+ * 0 means bit-exact. Exits 0 with "skipped" without a device. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,23 @@ extern "C" {
 #define TOL_CONV 1e-8       /* cuDNN FP32 algorithms (Winograd, FFT included) */
 #define TOL_TF32 1e-5       /* TF32 tensor cores: 10-bit mantissa products */
 #define MAXPTR 64
+
+/* The operations a case runs; the meaning of its numbers per kind is at the
+ * top of the table in main. */
+typedef enum {
+	K_LINEAR, K_CONV, K_CONV_BATCHES, K_BN, K_BN_ONE, K_ACT, K_BCE, K_BCE_NAN, K_MSE,
+	K_OPTIM, K_SCALE, K_ARGS
+} Kind;
+
+/* One case: the operation, its shape and settings (d), its real-valued
+ * settings (f), and the error bounds: tol[0] for element-wise outputs,
+ * tol[1] for bias gradients and sums, tol[2] for a second sum. */
+typedef struct {
+	Kind kind;
+	int d[12];
+	double f[3];
+	double tol[3];
+} Case;
 
 /* The test's state: tallies, the context, random numbers and the buffers
  * of the current case (freed together by release). */
@@ -132,8 +150,10 @@ static void expect(T *t, int ok, const char *label)
 	ok ? t->passed++ : t->failed++;
 }
 
-static void test_linear(T *t, int n, int in, int out, int bias)
+/* d: n, in, out, bias. */
+static void test_linear(T *t, const Case *c)
 {
+	int n = c->d[0], in = c->d[1], out = c->d[2], bias = c->d[3];
 	char lb[96];
 	size_t nx = (size_t)n * in, ny = (size_t)n * out, nw = (size_t)out * in;
 	float *x = hrand(t, nx, -1, 1), *w = hrand(t, nw, -0.5f, 0.5f);
@@ -154,7 +174,7 @@ static void test_linear(T *t, int n, int in, int out, int bias)
 	for (int i = 0; i < 4; i++) {
 		snprintf(lb, sizeof lb, "linear %dx%d->%d%s %s", n, in, out, bias ? "" : " nobias",
 			 names[i]);
-		compare(t, lb, dget(t, gpu[i], cnt[i]), cpu[i], cnt[i], TOL_FP32);
+		compare(t, lb, dget(t, gpu[i], cnt[i]), cpu[i], cnt[i], c->tol[i == 3]);
 	}
 	release(t);
 }
@@ -200,9 +220,22 @@ static void conv_gpu(T *t, GpuConvPlan *p, int n, float *gy, float *gdx, float *
 	}
 }
 
-/* One conv layer planned for s.n examples and run on n (<= s.n). */
-static void test_conv(T *t, int tr, ConvShape s, int bias, int flags, int n)
+static ConvShape cshape(int n, int cin, int h, int w, int cout, int k, int s, int p)
 {
+	ConvShape c;
+	memset(&c, 0, sizeof c);
+	c.n = n, c.cin = cin, c.h = h, c.w = w, c.cout = cout, c.k = k, c.stride = s, c.pad = p;
+	return c;
+}
+
+/* One conv layer planned for s.n examples and run on n (<= s.n). d:
+ * transposed, n cin h w cout k stride pad (the plan's), bias, flags, the
+ * batch run. */
+static void test_conv(T *t, const Case *c)
+{
+	const int *d = c->d;
+	int tr = d[0], bias = d[9], flags = d[10], n = d[11];
+	ConvShape s = cshape(d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]);
 	char lb[128], tag[96];
 	GpuConvPlan p;
 	size_t nin, nout, nw;
@@ -224,48 +257,17 @@ static void test_conv(T *t, int tr, ConvShape s, int bias, int flags, int n)
 	const char *names[] = { "out", "din", "dw", "db" };
 	float *cpu[] = { y, dx, dw, db }, *gpu[] = { gy, gdx, gdw, gdb };
 	size_t cnt[] = { nout, nin, nw, (size_t)s.cout };
-	double tol = (flags & GPU_CONV_TF32) ? TOL_TF32 : TOL_CONV;
 	for (int i = 0; i < 4; i++) {
 		snprintf(lb, sizeof lb, "%s %s", tag, names[i]);
-		compare(t, lb, dget(t, gpu[i], cnt[i]), cpu[i], cnt[i], i == 3 ? TOL_FP32 : tol);
+		compare(t, lb, dget(t, gpu[i], cnt[i]), cpu[i], cnt[i], c->tol[i == 3]);
 	}
 	gpu_conv_plan_free(&p);
 	release(t);
 }
 
-static ConvShape cshape(int n, int cin, int h, int w, int cout, int k, int s, int p)
-{
-	ConvShape c;
-	memset(&c, 0, sizeof c);
-	c.n = n, c.cin = cin, c.h = h, c.w = w, c.cout = cout, c.k = k, c.stride = s, c.pad = p;
-	return c;
-}
-
-static void test_convs(T *t)
-{
-	static const int cv[][8] = {   /* n cin h w cout k s p */
-		{ 4, 1, 28, 28, 16, 4, 2, 1 }, { 3, 16, 14, 14, 32, 4, 2, 1 },
-		{ 2, 32, 4, 4, 1, 4, 1, 0 }, { 3, 3, 9, 7, 5, 3, 1, 1 }, { 2, 2, 11, 10, 3, 5, 3, 2 },
-	};
-	static const int ct[][8] = {
-		{ 4, 100, 1, 1, 32, 4, 1, 0 }, { 3, 16, 7, 7, 8, 4, 2, 1 },
-		{ 2, 3, 5, 6, 4, 3, 2, 0 }, { 2, 4, 4, 4, 3, 4, 2, 1 },
-	};
-	for (int tr = 0; tr < 2; tr++) {
-		int cnt = tr ? (int)(sizeof ct / sizeof ct[0]) : (int)(sizeof cv / sizeof cv[0]);
-		for (int i = 0; i < cnt; i++) {
-			const int *r = tr ? ct[i] : cv[i];
-			ConvShape s = cshape(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
-			test_conv(t, tr, s, 1, GPU_CONV_DETERMINISTIC, s.n);
-			test_conv(t, tr, s, i % 2, GPU_CONV_DETERMINISTIC, s.n > 1 ? s.n - 1 : 1);
-			test_conv(t, tr, s, 1, GPU_CONV_TF32, s.n);
-		}
-	}
-}
-
 /* A plan at batch 8 run at batches 8, 5, 3, 2, 7, 5: the algorithm cache
  * (4 entries) refills and the descriptors follow the batch. */
-static void test_conv_batches(T *t)
+static void test_conv_batches(T *t, const Case *k)
 {
 	static const int ns[] = { 8, 5, 3, 2, 7, 5 };
 	ConvShape s = cshape(8, 3, 8, 8, 4, 3, 1, 1);
@@ -285,7 +287,7 @@ static void test_conv_batches(T *t)
 		conv2d_forward(y, x, w, NULL, &c, ws);
 		RUN(t, gpu_conv2d_forward(&t->g, &p, gy, gx, gw, NULL, ns[i], &t->e));
 		snprintf(lb, sizeof lb, "conv plan batch 8 run at %d", ns[i]);
-		compare(t, lb, dget(t, gy, nout), y, nout, TOL_CONV);
+		compare(t, lb, dget(t, gy, nout), y, nout, k->tol[0]);
 	}
 	Err e;
 	expect(t, gpu_conv2d_forward(&t->g, &p, gy, gx, gw, NULL, 9, &e) == -1 &&
@@ -300,9 +302,10 @@ static void test_conv_batches(T *t)
 }
 
 /* Batch norm: train forward (out, saved stats, running stats), eval
- * forward and backward (din, accumulated dgamma, dbeta). */
-static void test_bn(T *t, int n, int c, int hw, int affine)
+ * forward and backward (din, accumulated dgamma, dbeta). d: n, c, hw, affine. */
+static void test_bn(T *t, const Case *k)
 {
+	int n = k->d[0], c = k->d[1], hw = k->d[2], affine = k->d[3];
 	char lb[96];
 	BnShape s;
 	s.n = n, s.c = c, s.hw = hw, s.eps = 1e-5f, s.momentum = 0.1f;
@@ -336,18 +339,15 @@ static void test_bn(T *t, int n, int c, int hw, int affine)
 		size_t cnt = i == 0 || i == 5 || i == 6 ? nx : (size_t)c;
 		snprintf(lb, sizeof lb, "bn %dx%dx%d%s %s", n, c, hw, affine ? "" : " noaffine",
 			 names[i]);
-		compare(t, lb, dget(t, gpu[i], cnt), cpu[i], cnt, TOL_CONV);
+		compare(t, lb, dget(t, gpu[i], cnt), cpu[i], cnt, k->tol[0]);
 	}
 	gpu_bn_plan_free(&p);
 	release(t);
 }
 
-static void test_bns(T *t)
+/* Training on one value per channel is refused, as on the CPU. */
+static void test_bn_one(T *t, const Case *c)
 {
-	test_bn(t, 16, 8, 1, 1);
-	test_bn(t, 4, 6, 49, 1);
-	test_bn(t, 3, 5, 16, 0);
-	test_bn(t, 64, 3, 196, 1);
 	BnShape s;
 	s.n = 1, s.c = 4, s.hw = 1, s.eps = 1e-5f, s.momentum = 0.1f;
 	GpuBnPlan p;
@@ -361,28 +361,28 @@ static void test_bns(T *t)
 	release(t);
 }
 
-/* Inputs covering both sides of 0 and of softplus's threshold 20. */
-static void test_acts(T *t)
+/* Inputs covering both sides of 0 and of softplus's threshold 20. d: the
+ * kind (ActKind), n. */
+static void test_act(T *t, const Case *c)
 {
 	static const char *names[] = { "relu", "leaky_relu", "tanh", "sigmoid", "softplus" };
-	size_t n = 4096;
-	for (int k = ACT_RELU; k <= ACT_SOFTPLUS; k++) {
-		char lb[64];
-		float *x = hrand(t, n, -30, 30), *dy = hrand(t, n, -1, 1);
-		x[0] = 0, x[1] = 20, x[2] = 20.0001f, x[3] = -1e-3f, x[4] = 1e-3f;
-		float *y = hnew(t, n), *dx = hnew(t, n);
-		float *gx = dput(t, x, n), *gdy = dput(t, dy, n), *gy = dput(t, y, n);
-		act_forward((ActKind)k, 0.2f, y, x, n);
-		act_backward((ActKind)k, 0.2f, dx, dy, x, y, n);
-		RUN(t, gpu_act_forward(&t->g, (ActKind)k, 0.2f, gy, gx, n, &t->e));
-		float *gyh = dget(t, gy, n);
-		RUN(t, gpu_act_backward(&t->g, (ActKind)k, 0.2f, gdy, gdy, gx, gy, n, &t->e));
-		snprintf(lb, sizeof lb, "act %s forward", names[k]);
-		compare(t, lb, gyh, y, n, TOL_FP32);
-		snprintf(lb, sizeof lb, "act %s backward (in place)", names[k]);
-		compare(t, lb, dget(t, gdy, n), dx, n, TOL_FP32);
-		release(t);
-	}
+	size_t n = (size_t)c->d[1];
+	int k = c->d[0];
+	char lb[64];
+	float *x = hrand(t, n, -30, 30), *dy = hrand(t, n, -1, 1);
+	x[0] = 0, x[1] = 20, x[2] = 20.0001f, x[3] = -1e-3f, x[4] = 1e-3f;
+	float *y = hnew(t, n), *dx = hnew(t, n);
+	float *gx = dput(t, x, n), *gdy = dput(t, dy, n), *gy = dput(t, y, n);
+	act_forward((ActKind)k, 0.2f, y, x, n);
+	act_backward((ActKind)k, 0.2f, dx, dy, x, y, n);
+	RUN(t, gpu_act_forward(&t->g, (ActKind)k, 0.2f, gy, gx, n, &t->e));
+	float *gyh = dget(t, gy, n);
+	RUN(t, gpu_act_backward(&t->g, (ActKind)k, 0.2f, gdy, gdy, gx, gy, n, &t->e));
+	snprintf(lb, sizeof lb, "act %s forward", names[k]);
+	compare(t, lb, gyh, y, n, c->tol[0]);
+	snprintf(lb, sizeof lb, "act %s backward (in place)", names[k]);
+	compare(t, lb, dget(t, gdy, n), dx, n, c->tol[0]);
+	release(t);
 }
 
 /* The device doubles res (2) on the host. */
@@ -401,8 +401,12 @@ static void compare_sum(T *t, const char *label, double gpu, double cpu, double 
 	ok ? t->passed++ : t->failed++;
 }
 
-static void test_bce(T *t, LossKind k, float y, int n, float scale)
+/* d: the loss kind (LossKind), the target y (0 or 1), n; f: scale. */
+static void test_bce(T *t, const Case *c)
 {
+	LossKind k = (LossKind)c->d[0];
+	float y = (float)c->d[1], scale = (float)c->f[0];
+	int n = c->d[2];
 	char lb[96];
 	const char *kn = k == LOSS_BCE_LOGITS ? "bce_logits" : "bce";
 	float *x = k == LOSS_BCE_LOGITS ? hrand(t, n, -8, 8) : hrand(t, n, 0, 1);
@@ -417,16 +421,16 @@ static void test_bce(T *t, LossKind k, float y, int n, float scale)
 	RUN(t, gpu_loss_bce(&t->g, k, gdx, gx, y, n, scale, res, &t->e));
 	dres(t, res, r);
 	snprintf(lb, sizeof lb, "%s y=%g n=%d scale=%g sum", kn, (double)y, n, (double)scale);
-	compare_sum(t, lb, r[0], sum, 1e-12);
+	compare_sum(t, lb, r[0], sum, c->tol[1]);
 	snprintf(lb, sizeof lb, "%s y=%g n=%d prob sum", kn, (double)y, n);
-	compare_sum(t, lb, r[1], psum, 1e-6);
+	compare_sum(t, lb, r[1], psum, c->tol[2]);
 	snprintf(lb, sizeof lb, "%s y=%g n=%d scale=%g dx", kn, (double)y, n, (double)scale);
-	compare(t, lb, dget(t, gdx, n), dx, n, TOL_FP32);
+	compare(t, lb, dget(t, gdx, n), dx, n, c->tol[0]);
 	release(t);
 }
 
 /* NaN cases: a probability outside [0, 1], and a target outside [0, 1]. */
-static void test_bce_nan(T *t)
+static void test_bce_nan(T *t, const Case *c)
 {
 	float x[4] = { 0.25f, 1.5f, 0.5f, 0.75f }, dx[4], gd[4];
 	float *gx = dput(t, x, 4), *gdx = (float *)dalloc(t, 4 * sizeof(float));
@@ -437,38 +441,38 @@ static void test_bce_nan(T *t)
 	RUN(t, gpu_download(&t->g, gd, gdx, sizeof gd, &t->e));
 	expect(t, isnan(r[0]) && isnan(gd[1]) && !isnan(gd[0]),
 	       "bce p=1.5: NaN sum and NaN at that gradient");
-	compare(t, "bce p=1.5 dx elsewhere", gd, dx, 4, TOL_FP32);
+	compare(t, "bce p=1.5 dx elsewhere", gd, dx, 4, c->tol[0]);
 	RUN(t, gpu_loss_bce(&t->g, LOSS_BCE_LOGITS, gdx, gx, 2.0f, 4, 1, res, &t->e));
 	dres(t, res, r);
 	expect(t, isnan(r[0]), "bce_logits y=2: NaN sum");
 	release(t);
 }
 
-static void test_losses(T *t)
+/* d: n; f: scale. */
+static void test_mse(T *t, const Case *c)
 {
-	for (int k = 0; k < 2; k++)
-		for (int y = 0; y < 2; y++) {
-			test_bce(t, (LossKind)k, (float)y, 64, 1.0f);
-			test_bce(t, (LossKind)k, (float)y, 1000, 1.0f / 1000);
-		}
-	test_bce_nan(t);
-	int n = 777;
+	int n = c->d[0];
+	float scale = (float)c->f[0];
+	char lb[64];
 	float *x = hrand(t, n, -3, 3), *y = hrand(t, n, -3, 3), *dx = hnew(t, n);
 	float *gx = dput(t, x, n), *gy = dput(t, y, n), *gdx = dput(t, dx, n);
 	double *res = (double *)dalloc(t, 2 * sizeof(double)), r[2];
-	double sum = loss_mse(dx, x, y, n, 0.5f);
-	RUN(t, gpu_loss_mse(&t->g, gdx, gx, gy, n, 0.5f, res, &t->e));
+	double sum = loss_mse(dx, x, y, n, scale);
+	RUN(t, gpu_loss_mse(&t->g, gdx, gx, gy, n, scale, res, &t->e));
 	dres(t, res, r);
-	compare_sum(t, "mse n=777 sum", r[0], sum, 1e-12);
-	compare(t, "mse n=777 dx", dget(t, gdx, n), dx, n, TOL_EXACT);
+	snprintf(lb, sizeof lb, "mse n=%d sum", n);
+	compare_sum(t, lb, r[0], sum, c->tol[1]);
+	snprintf(lb, sizeof lb, "mse n=%d dx", n);
+	compare(t, lb, dget(t, gdx, n), dx, n, c->tol[0]);
 	release(t);
 }
 
-/* Five Adam steps (t = 1 .. 5), then one SGD step: bit-exact. */
-static void test_optim(T *t, double lr, double b1, double b2)
+/* Five Adam steps (t = 1 .. 5), then one SGD step. d: n; f: lr, beta1, beta2. */
+static void test_optim(T *t, const Case *k)
 {
 	char lb[96];
-	size_t n = 5000;
+	size_t n = (size_t)k->d[0];
+	double lr = k->f[0], b1 = k->f[1], b2 = k->f[2];
 	AdamCfg c;
 	c.lr = lr, c.beta1 = b1, c.beta2 = b2, c.eps = 1e-8;
 	float *p = hrand(t, n, -1, 1), *m = hnew(t, n), *v = hnew(t, n);
@@ -484,18 +488,18 @@ static void test_optim(T *t, double lr, double b1, double b2)
 	float *cpu[] = { p, m, v }, *gpu[] = { gp, gm, gv };
 	for (int i = 0; i < 3; i++) {
 		snprintf(lb, sizeof lb, "adam lr=%g b=(%g,%g) 5 steps %s", lr, b1, b2, names[i]);
-		compare(t, lb, dget(t, gpu[i], n), cpu[i], n, TOL_EXACT);
+		compare(t, lb, dget(t, gpu[i], n), cpu[i], n, k->tol[0]);
 	}
 	float *g = hrand(t, n, -2, 2), *gg = dput(t, g, n);
 	sgd_step(p, g, n, (float)lr);
 	RUN(t, gpu_sgd_step(&t->g, gp, gg, n, (float)lr, &t->e));
 	snprintf(lb, sizeof lb, "sgd lr=%g p", lr);
-	compare(t, lb, dget(t, gp, n), p, n, TOL_EXACT);
+	compare(t, lb, dget(t, gp, n), p, n, k->tol[0]);
 	release(t);
 }
 
 /* All 256 byte values, then a shuffled batch of rows, u8 and f32. */
-static void test_scale(T *t)
+static void test_scale(T *t, const Case *c)
 {
 	const int rows = 10, bs = 4;
 	const size_t ex = 37;
@@ -509,7 +513,7 @@ static void test_scale(T *t)
 	float *gf = (float *)dalloc(t, 256 * sizeof(float));
 	RUN(t, gpu_upload(&t->g, gu, u, 256, &t->e));
 	RUN(t, gpu_u8_to_float(&t->g, gf, gu, 256, &t->e));
-	compare(t, "u8 -> [-1, 1] all 256 values", dget(t, gf, 256), ref, 256, TOL_EXACT);
+	compare(t, "u8 -> [-1, 1] all 256 values", dget(t, gf, 256), ref, 256, c->tol[0]);
 	for (size_t i = 0; i < rows * ex; i++)
 		ud[i] = (uint8_t)(i * 7 + 3);
 	float *fd = hrand(t, rows * ex, -5, 5), *want_u = hnew(t, bs * ex);
@@ -526,9 +530,9 @@ static void test_scale(T *t)
 	RUN(t, gpu_upload(&t->g, gud, ud, rows * ex, &t->e));
 	RUN(t, gpu_upload(&t->g, gidx, idx, sizeof idx, &t->e));
 	RUN(t, gpu_gather_u8(&t->g, gout, gud, rows, gidx, bs, ex, &t->e));
-	compare(t, "gather u8 batch of 4 rows", dget(t, gout, bs * ex), want_u, bs * ex, TOL_EXACT);
+	compare(t, "gather u8 batch of 4 rows", dget(t, gout, bs * ex), want_u, bs * ex, c->tol[0]);
 	RUN(t, gpu_gather_f32(&t->g, gout, gfd, rows, gidx, bs, ex, &t->e));
-	compare(t, "gather f32 batch of 4 rows", dget(t, gout, bs * ex), want_f, bs * ex, TOL_EXACT);
+	compare(t, "gather f32 batch of 4 rows", dget(t, gout, bs * ex), want_f, bs * ex, c->tol[0]);
 	idx[2] = rows;
 	RUN(t, gpu_upload(&t->g, gidx, idx, sizeof idx, &t->e));
 	RUN(t, gpu_gather_f32(&t->g, gout, gfd, rows, gidx, bs, ex, &t->e));
@@ -537,7 +541,8 @@ static void test_scale(T *t)
 	release(t);
 }
 
-static void test_args(T *t)
+/* Bad arguments are refused (EXIT_BAD), never run. */
+static void test_args(T *t, const Case *c)
 {
 	Err e;
 	float *d = (float *)dalloc(t, 16 * sizeof(float));
@@ -545,11 +550,72 @@ static void test_args(T *t)
 	       e.code == EXIT_BAD, "linear with n 0 refused");
 	expect(t, gpu_act_forward(&t->g, (ActKind)42, 0, d, d, 4, &e) == -1 && e.code == EXIT_BAD,
 	       "unknown activation refused");
-	AdamCfg c = { 1e-3, 0.9, 0.999, 1e-8 };
-	expect(t, gpu_adam_step(&t->g, d, d, d, d, 4, &c, 0, &e) == -1 && e.code == EXIT_BAD,
+	AdamCfg cfg = { 1e-3, 0.9, 0.999, 1e-8 };
+	expect(t, gpu_adam_step(&t->g, d, d, d, d, 4, &cfg, 0, &e) == -1 && e.code == EXIT_BAD,
 	       "adam step 0 refused");
 	release(t);
 }
+
+/* The runner of each kind, in the order of Kind. */
+static void (*const runner[])(T *, const Case *) = {
+	test_linear, test_conv, test_conv_batches, test_bn, test_bn_one, test_act, test_bce,
+	test_bce_nan, test_mse, test_optim, test_scale, test_args,
+};
+
+#define DET GPU_CONV_DETERMINISTIC
+/* A convolution shape three ways: as planned, one example fewer (bias nb),
+ * and with TF32 tensor cores. */
+#define CONV3(tr, n, cin, h, w, cout, k, s, p, nb) \
+	{ K_CONV, { tr, n, cin, h, w, cout, k, s, p, 1, DET, n }, { 0 }, { TOL_CONV, TOL_FP32 } }, \
+	{ K_CONV, { tr, n, cin, h, w, cout, k, s, p, nb, DET, n > 1 ? n - 1 : 1 }, { 0 }, \
+	  { TOL_CONV, TOL_FP32 } }, \
+	{ K_CONV, { tr, n, cin, h, w, cout, k, s, p, 1, GPU_CONV_TF32, n }, { 0 }, \
+	  { TOL_TF32, TOL_FP32 } }
+#define BCE2(k, y) \
+	{ K_BCE, { k, y, 64 }, { 1.0 }, { TOL_FP32, 1e-12, 1e-6 } }, \
+	{ K_BCE, { k, y, 1000 }, { 1.0 / 1000 }, { TOL_FP32, 1e-12, 1e-6 } }
+
+/* The cases, in the order they run. d and f per kind:
+ *   K_LINEAR  n, in, out, bias                     tol: out/din/dw, db
+ *   K_CONV    transposed, n cin h w cout k s p, bias, flags, batch run
+ *   K_BN      n, c, hw, affine
+ *   K_ACT     ActKind, n
+ *   K_BCE     LossKind, target, n; f: scale        tol: dx, sum, prob sum
+ *   K_MSE     n; f: scale                          tol: dx, sum
+ *   K_OPTIM   n; f: lr, beta1, beta2 (Adam x 5, then SGD)
+ *   K_CONV_BATCHES, K_BN_ONE, K_BCE_NAN, K_SCALE, K_ARGS: fixed inputs. */
+static const Case cases[] = {
+	{ K_LINEAR, { 8, 2, 5, 1 }, { 0 }, { TOL_FP32, TOL_FP32 } },
+	{ K_LINEAR, { 64, 100, 128, 1 }, { 0 }, { TOL_FP32, TOL_FP32 } },
+	{ K_LINEAR, { 5, 6272, 1, 0 }, { 0 }, { TOL_FP32, TOL_FP32 } },
+	CONV3(0, 4, 1, 28, 28, 16, 4, 2, 1, 0),
+	CONV3(0, 3, 16, 14, 14, 32, 4, 2, 1, 1),
+	CONV3(0, 2, 32, 4, 4, 1, 4, 1, 0, 0),
+	CONV3(0, 3, 3, 9, 7, 5, 3, 1, 1, 1),
+	CONV3(0, 2, 2, 11, 10, 3, 5, 3, 2, 0),
+	CONV3(1, 4, 100, 1, 1, 32, 4, 1, 0, 0),
+	CONV3(1, 3, 16, 7, 7, 8, 4, 2, 1, 1),
+	CONV3(1, 2, 3, 5, 6, 4, 3, 2, 0, 0),
+	CONV3(1, 2, 4, 4, 4, 3, 4, 2, 1, 1),
+	{ K_CONV_BATCHES, { 0 }, { 0 }, { TOL_CONV } },
+	{ K_BN, { 16, 8, 1, 1 }, { 0 }, { TOL_CONV } },
+	{ K_BN, { 4, 6, 49, 1 }, { 0 }, { TOL_CONV } },
+	{ K_BN, { 3, 5, 16, 0 }, { 0 }, { TOL_CONV } },
+	{ K_BN, { 64, 3, 196, 1 }, { 0 }, { TOL_CONV } },
+	{ K_BN_ONE, { 0 }, { 0 }, { 0 } },
+	{ K_ACT, { ACT_RELU, 4096 }, { 0 }, { TOL_FP32 } },
+	{ K_ACT, { ACT_LEAKY_RELU, 4096 }, { 0 }, { TOL_FP32 } },
+	{ K_ACT, { ACT_TANH, 4096 }, { 0 }, { TOL_FP32 } },
+	{ K_ACT, { ACT_SIGMOID, 4096 }, { 0 }, { TOL_FP32 } },
+	{ K_ACT, { ACT_SOFTPLUS, 4096 }, { 0 }, { TOL_FP32 } },
+	BCE2(LOSS_BCE_LOGITS, 0), BCE2(LOSS_BCE_LOGITS, 1), BCE2(LOSS_BCE, 0), BCE2(LOSS_BCE, 1),
+	{ K_BCE_NAN, { 0 }, { 0 }, { TOL_FP32 } },
+	{ K_MSE, { 777 }, { 0.5 }, { TOL_EXACT, 1e-12 } },
+	{ K_OPTIM, { 5000 }, { 2e-4, 0.5, 0.999 }, { TOL_EXACT } },
+	{ K_OPTIM, { 5000 }, { 0.05, 0.9, 0.999 }, { TOL_EXACT } },
+	{ K_SCALE, { 0 }, { 0 }, { TOL_EXACT } },
+	{ K_ARGS, { 0 }, { 0 }, { 0 } },
+};
 
 int main(void)
 {
@@ -560,18 +626,8 @@ int main(void)
 	}
 	RUN(&t, gpu_init(&t.g, 0, &t.e));
 	rng_init(&t.rng, 20240607);
-	test_linear(&t, 8, 2, 5, 1);
-	test_linear(&t, 64, 100, 128, 1);
-	test_linear(&t, 5, 6272, 1, 0);
-	test_convs(&t);
-	test_conv_batches(&t);
-	test_bns(&t);
-	test_acts(&t);
-	test_losses(&t);
-	test_optim(&t, 2e-4, 0.5, 0.999);
-	test_optim(&t, 0.05, 0.9, 0.999);
-	test_scale(&t);
-	test_args(&t);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		runner[cases[i].kind](&t, &cases[i]);
 	gpu_free(&t.g);
 	printf("test_gpu_ops: %d passed, %d failed\n", t.passed, t.failed);
 	return t.failed ? 1 : 0;
