@@ -345,7 +345,9 @@ static int load_state(Trainer *t, const SafeTensors *st, const char *file, Err *
 	int64_t v[6];
 	static const char *keys[] = { "step", "epoch", "epoch_step", "opt_t_G", "opt_t_D",
 				      "d_pretrained" };
-	v[5] = 0;   /* d_pretrained: written only for models that pre-train D */
+	/* d_pretrained: written only for models that pre-train D; a model that
+	 * does not is pre-trained from the start, as trainer_init says. */
+	v[5] = t->m.d_pretrain == 0;
 	for (int i = 0; i < 6; i++)
 		if ((i < 5 || t->m.d_pretrain > 0 || st_meta(st, keys[i])) &&
 		    meta_int(st, file, keys[i], 0, i == 5 ? 1 : INT64_MAX / 2, &v[i], e))
