@@ -50,6 +50,11 @@ setup_file() {
 	make_idx fashion 10000 28 28
 	gzip -c fashion > data/fashion-mnist/train-images-idx3-ubyte.gz
 	for i in 1 2 3; do make_png data/pokemon/sub/$i.png 20 20 RGBA $i; done
+	# gan-classify(1): MNIST-shaped IDX files with labels 0-9
+	make_idx train-images-idx3-ubyte 130 28 28
+	make_idx train-labels-idx1-ubyte 130
+	make_idx t10k-images-idx3-ubyte 70 28 28
+	make_idx t10k-labels-idx1-ubyte 70
 	blocks "$MAN/gan-sample.1" "$BATS_FILE_TMPDIR/sample" > /dev/null
 	cp "$BATS_FILE_TMPDIR/sample/2" read-stream.py
 }
@@ -95,6 +100,7 @@ check_transcript() {
 		echo "command: $cmd"; echo "expected: $want"; echo "got: $(bash -c "$cmd")"; return 1; }
 }
 
+@test "man examples: gan-classify(1)" { run_page gan-classify.1; }
 @test "man examples: gan-data(1)" { run_page gan-data.1; }
 @test "man examples: gan-eval(1)" { run_page gan-eval.1; }
 @test "man examples: gan-info(1)" { run_page gan-info.1; }
