@@ -3,8 +3,9 @@
 # (preset dcgan-mnist-ema: dcgan-mnist with the EMA of G) and the PyTorch
 # peer (../shared/peers/torch_dcgan_mnist.py), seeds 1-3, after 1 and 5
 # epochs; 5,000 train-mode samples of each (batch norm from batches of 500,
-# as the peer draws them), compared by gan-eval all with 5,000 MNIST test
-# images on the lenet classifier's features.
+# as the peer draws them), compared by gan-eval all with the even-numbered
+# 5,000 MNIST test digits (as bench/calibrate-mnist.sh) on the lenet
+# classifier's features.
 #   bench/quality-mnist.sh train [-j JOBS] [-s SEEDS] [-o DIR]   trainings (long)
 #   bench/quality-mnist.sh eval [-o DIR]                          figures, table
 # JOBS runs at a time (default 2), each on one thread; DIR default
@@ -85,7 +86,9 @@ job)
 	;;
 eval)
 	[ -f "$data/mnist/t10k-images-idx3-ubyte" ] || sh "$root/scripts/fetch-mnist.sh"
-	gan-data mnist "$data/mnist/t10k-images-idx3-ubyte" -n 5000 -o "$out/real.npy"
+	gan-data mnist "$data/mnist/t10k-images-idx3-ubyte" -o "$out/test-all.npy"
+	/usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[2], np.load(sys.argv[1])[0::2])" \
+		"$out/test-all.npy" "$out/real.npy"
 	gan-classify features mnist "$out/real.npy" -o "$out/real-features.npy"
 	printf 'system\tepochs\tseed\tfd\tkid_mean\tprecision\trecall\tdensity\tcoverage\tclass_max_share\tclass_entropy\n' \
 		> "$out/figures.tsv"

@@ -136,11 +136,10 @@ train_by_epoch() {
 
 # metrics_setup NAME TEST_IMAGES: the quality figures after each epoch
 # (train_by_epoch calls epoch_metrics) on the classifier NAME
-# (data/classifier-NAME.st, made by scripts/classifier.sh NAME), against the
-# first 5,000 TEST_IMAGES (IDX; METRICS_N in the environment sets another
-# count, of real and of generated images), their features computed once.
-# Without the classifier or the test images, or with METRICS=0, the figures
-# are skipped with a note.
+# (data/classifier-NAME.st, made by scripts/classifier.sh NAME), against
+# all TEST_IMAGES (IDX; MNIST's 10,000: both its cleaner first half and the
+# rest), their features computed once. Without the classifier or the test
+# images, or with METRICS=0, the figures are skipped with a note.
 metrics_setup() {
 	metrics=""
 	[ "${METRICS:-1}" = 0 ] && return 0
@@ -153,14 +152,15 @@ metrics_setup() {
 		return 0
 	fi
 	metrics=$1
-	gan-data mnist "$2" -n "${METRICS_N:-5000}" -o "$out/real.npy"
+	gan-data mnist "$2" -o "$out/real.npy"
 	gan-classify features -t "$threads" "$metrics" "$out/real.npy" -o "$out/real-features.npy"
 }
 
-# epoch_metrics E: 5,000 (METRICS_N) samples of G after epoch E (seed 1:
-# the same latent vectors each epoch; batch norm from batches of 500, as
-# the peers sample), and of G_ema when the checkpoint keeps one, against
-# the real set: one line each in $out/metrics.tsv, for gan-plot metrics.
+# epoch_metrics E: 5,000 samples (METRICS_N sets another count) of G after
+# epoch E (seed 1: the same latent vectors each epoch; batch norm from
+# batches of 500, as the peers sample), and of G_ema when the checkpoint
+# keeps one, against the real set: one line each in $out/metrics.tsv, for
+# gan-plot metrics.
 epoch_metrics() {
 	[ -s "$out/metrics.tsv" ] || printf '# epoch\tstep\tnet\tfd\tkid\tprecision\trecall\tdensity\tcoverage\tclass_max_share\tclass_entropy\n' > "$out/metrics.tsv"
 	st=$(gan-info "$out/ckpt.st" | sed -n 's/^  step=//p')

@@ -2,7 +2,7 @@
 # calibration.bats - the image figures behave as distances should, on the
 # committed MNIST subset (tests/fixtures/mnist: 1,000 training digits with
 # labels, 500 test digits) and a narrow lenet trained here on the training
-# digits. Against 250 test digits: 250 other test digits lowest, the
+# digits. Against 250 test digits: the 250 others lowest, the
 # training digits close, uniform noise far above; the Fréchet distance and
 # KID grow with Gaussian noise and with blur added to the other test digits
 # (unseen by the classifier, as a GAN's samples), and recall falls.
@@ -28,9 +28,9 @@ increasing() { awk 'BEGIN { for (i = 2; i < ARGC; i++) if (!(ARGV[i - 1] + 0 < A
 import numpy as np
 f = open('lab.npy', 'rb'); np.save('train.npy', np.load(f)[:250])
 t = np.load('test.npy')
-np.save('real.npy', t[:250])
-np.save('test2.npy', t[250:])
-b = t[250:].astype(np.float32) / np.float32(255) * np.float32(2) - np.float32(1)
+np.save('real.npy', t[0::2])          # even and odd: both halves of MNIST's test set
+np.save('test2.npy', t[1::2])
+b = t[1::2].astype(np.float32) / np.float32(255) * np.float32(2) - np.float32(1)
 r = np.random.default_rng(1)
 np.save('uniform.npy', r.uniform(-1, 1, b.shape).astype(np.float32))
 for s in (0.1, 0.2, 0.4, 0.8):
