@@ -79,8 +79,12 @@ equivalent() {
 	sed 's/^eps *=.*/eps = 1e-3/' "$ROOT/models/$1.model" > m.model
 	gan-init m.model --seed 1 -o i.st
 	preset_data "$1"
-	OMP_NUM_THREADS=1 gan-step --steps 3 --log-every 1 --batch "$2" --data d.npy -o one.st i.st 2> one.log
-	mpirun_k 2 gan-step --steps 3 --log-every 1 --batch "$2" --sync-bn --data d.npy -o two.st i.st 2> two.log
+	# The logs go to files: mpirun's own stderr may carry warnings (hwloc
+	# without /sys, as in a bare container).
+	OMP_NUM_THREADS=1 gan-step --steps 3 --log-every 1 --batch "$2" --data d.npy --log one.log \
+		-o one.st i.st
+	mpirun_k 2 gan-step --steps 3 --log-every 1 --batch "$2" --sync-bn --data d.npy --log two.log \
+		-o two.st i.st
 	run $CKDIFF one.st two.st 1e-5
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -135,7 +139,7 @@ assert d.max() <= 1e-5, d.max()' one.log two.log
 	gan-init dcgan-mnist --seed 1 -o i.st
 	preset_data dcgan-mnist
 	OMP_NUM_THREADS=1 gan-step --steps 2 --batch 16 --data d.npy -o one.st i.st 2>/dev/null
-	mpirun_k 2 gan-step --steps 2 --batch 16 --data d.npy -o two.st i.st 2> two.log
+	mpirun_k 2 gan-step --steps 2 --batch 16 --data d.npy --log two.log -o two.st i.st
 	grep -q '^# processes 2	sync_bn 0	steps 2	' two.log
 	run $CKDIFF one.st two.st 1e-3
 	[ "$status" -eq 1 ]
