@@ -162,6 +162,7 @@ demo: deps
 	@sh scripts/demo.sh
 
 bench: all
+	@sh scripts/install-deps.sh --bench
 	@sh bench/run.sh $(B)/bin
 	@sh bench/mpi.sh $(B)/bin
 

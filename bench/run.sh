@@ -32,11 +32,11 @@ posint BENCH_STEPS "$steps"
 posint BENCH_STEPS64 "$steps64"
 posint BENCH_THREADS "$threads"
 steps256=$(( steps64 / 2 > 0 ? steps64 / 2 : 1 ))
-if [ -x "$py" ] && [ -f "$peers/torch_dcgan64.py" ]; then
+if [ -x "$py" ] && [ -f "$peers/torch_dcgan64.py" ] && "$py" -c 'import torch' 2>/dev/null; then
 	havepeer=1
 else
 	havepeer=0
-	note "no peer ($py, $peers): peer columns empty"
+	note "no peer ($py with torch, $peers): peer columns empty (scripts/install-deps.sh --bench installs python3-torch)"
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gan-bench.XXXXXX") || die "mktemp failed"

@@ -6,6 +6,8 @@
 #   install-deps.sh --missing    prints the missing packages, installs nothing
 #   install-deps.sh --missing-build   the same, for building only (the Makefile
 #                                asks this when a header is not found)
+#   install-deps.sh --bench      also what `make bench` needs: Debian's
+#                                PyTorch, which runs the peers (~1 GB)
 # Every program `make check` runs is here: a test never depends on one that
 # it neither installs nor skips with a reason.
 set -e
@@ -20,6 +22,9 @@ libjansson-dev libcairo2-dev"
 # without it).
 TEST="clang libclang-rt-14-dev fonts-dejavu-core bats python3-numpy time man-db
 debootstrap libopenmpi-dev openmpi-bin"
+# To run the peers of `make bench` and bench/quality-mnist.sh (not needed by
+# make check: the PyTorch reference values are committed fixtures).
+BENCH="python3-torch"
 missing_of() {
 	out=""
 	for p in "$@"; do
@@ -28,13 +33,15 @@ missing_of() {
 	done
 	echo "${out# }"
 }
+want="$BUILD $TEST"
 case "${1:-}" in
 --missing) missing_of $BUILD $TEST; exit 0 ;;
 --missing-build) missing_of $BUILD; exit 0 ;;
+--bench) want="$want $BENCH" ;;
 "") ;;
-*) echo "usage: install-deps.sh [--missing | --missing-build]" >&2; exit 1 ;;
+*) echo "usage: install-deps.sh [--missing | --missing-build | --bench]" >&2; exit 1 ;;
 esac
-missing=$(missing_of $BUILD $TEST)
+missing=$(missing_of $want)
 [ -z "$missing" ] && exit 0
 echo "install-deps: installing: $missing" >&2
 SUDO=""
