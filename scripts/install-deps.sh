@@ -19,9 +19,9 @@ libjansson-dev libcairo2-dev"
 # (make fuzz), fonts for the pictures, GNU time, man (the man pages render),
 # debootstrap (make fresh-check), Open MPI (libgantools-mpi.so is built
 # where mpicc is found; tests/mpi.bats runs mpirun; the tools build and run
-# without it).
+# without it), valgrind (make check ends with tests/valgrind.sh).
 TEST="clang libclang-rt-14-dev fonts-dejavu-core bats python3-numpy time man-db
-debootstrap libopenmpi-dev openmpi-bin"
+debootstrap libopenmpi-dev openmpi-bin valgrind"
 # To run the peers of `make bench` and bench/quality-mnist.sh (not needed by
 # make check: the PyTorch reference values are committed fixtures).
 BENCH="python3-torch"

@@ -23,5 +23,5 @@ ROOT="$BATS_TEST_DIRNAME/.."
 	[ -z "$output" ]
 	run sh "$ROOT/scripts/install-deps.sh" --bogus
 	[ "$status" -eq 1 ]
-	[ "$output" = "usage: install-deps.sh [--missing | --missing-build]" ]
+	[ "$output" = "usage: install-deps.sh [--missing | --missing-build | --bench]" ]
 }
