@@ -10,8 +10,8 @@
 # holds device nodes of its own), debootstrap, and a Debian mirror (the
 # first URI of /etc/apt/sources.list.d/debian.sources or sources.list, or
 # $DEBIAN_MIRROR). Without them it says so and exits 0 (skipped).
-# DIR (default: a new temporary folder) keeps the root for a second run,
-# which then skips debootstrap. Prints the last lines of each command and
+# DIR (default: a new temporary folder) keeps the bare root as a tar file
+# for a second run, which then skips debootstrap but starts as bare. Prints the last lines of each command and
 # ends with "fresh-check: passed" or "fresh-check: FAILED (...)".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +34,16 @@ mkdir -p "$log"
 t0=$(date +%s)
 say() { echo "fresh-check: $* ($(( $(date +%s) - t0 )) s)"; }
 
-if [ ! -x "$chr/usr/bin/apt-get" ]; then
+# The root as debootstrap left it plus git and make is kept as a tar file,
+# and every run starts from it: a second run skips the download, yet meets
+# no package an earlier run installed (make must still stop at once).
+pristine="$dir/pristine.tar"
+if [ -f "$pristine" ]; then
+	say "the root from $pristine (debootstrap + git + make, as the first run left it)"
+	rm -rf "$chr" && mkdir -p "$chr" && tar -C "$chr" -xf "$pristine" ||
+		{ echo "fresh-check: FAILED (restoring $pristine)"; exit 1; }
+else
+	rm -rf "$chr"
 	say "debootstrap --variant=minbase bookworm from $mirror into $chr"
 	debootstrap --variant=minbase bookworm "$chr" "$mirror" > "$log/debootstrap" 2>&1 ||
 		{ tail -n 5 "$log/debootstrap"; echo "fresh-check: FAILED (debootstrap)"; exit 1; }
@@ -60,6 +69,10 @@ cp /etc/resolv.conf "$chr/etc/resolv.conf" 2>/dev/null
 say "apt-get install git make (the newcomer's two packages)"
 inroot apt 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git make ca-certificates' ||
 	{ tail -n 5 "$log/apt"; echo "fresh-check: FAILED (apt-get install git make)"; exit 1; }
+if [ ! -f "$pristine" ]; then
+	tar -C "$chr" -cf "$pristine.tmp" . && mv "$pristine.tmp" "$pristine" ||
+		{ rm -f "$pristine.tmp"; echo "fresh-check: FAILED (saving $pristine)"; exit 1; }
+fi
 
 say "git clone of $(git -C "$root" rev-parse --short HEAD)"
 rm -rf "$chr/root/gantools"
