@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "err.h"
 
 #define MAX_OPTS 64
@@ -292,4 +293,13 @@ _Noreturn void cli_usage(const CliSpec *s, int sub)
 {
 	fputs(sub >= 0 && s->sub_usage ? s->sub_usage[sub] : s->usage, stderr);
 	exit(EXIT_BAD);
+}
+
+int64_t cli_int(const CliSpec *s, const char *opt, const char *arg, int64_t lo, int64_t hi)
+{
+	int64_t v;
+	if (arg_int(arg, lo, hi, &v))
+		die(s->prog, EXIT_BAD, "%s: expected an integer in %lld..%lld, got '%s'", opt,
+		    (long long)lo, (long long)hi, arg);
+	return v;
 }

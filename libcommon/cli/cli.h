@@ -6,10 +6,16 @@
 #ifndef GAN_CLI_H
 #define GAN_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #ifndef GAN_VERSION
 #define GAN_VERSION "dev"
+/* The integer arg of option opt in [lo, hi] (arg_int), or the program ends
+ * with "PROG: OPT: expected an integer in LO..HI, got 'ARG'" (EXIT_BAD):
+ * the one wording of a bad integer in every tool. */
+int64_t cli_int(const CliSpec *spec, const char *opt, const char *arg, int64_t lo, int64_t hi);
+
 #endif
 
 /* One option. key is what the tool's handler gets: the short letter, or a
@@ -62,5 +68,10 @@ void cli_help(FILE *f, const CliSpec *spec, int sub);
 /* Prints the usage (of subcommand sub when >= 0 and the spec has one) on
  * stderr and exits EXIT_BAD. */
 _Noreturn void cli_usage(const CliSpec *spec, int sub);
+
+/* The integer arg of option opt in [lo, hi] (arg_int), or the program ends
+ * with "PROG: OPT: expected an integer in LO..HI, got 'ARG'" (EXIT_BAD):
+ * the one wording of a bad integer in every tool. */
+int64_t cli_int(const CliSpec *spec, const char *opt, const char *arg, int64_t lo, int64_t hi);
 
 #endif
