@@ -638,6 +638,7 @@ int main(int argc, char **argv)
 		cmd_grid(&cl);
 	else
 		cmd_animate(&cl);
+	free(cl.files);
 	Err e = {0};
 	if (stdout_close(&e) < 0)
 		die_err(PROG, &e);
