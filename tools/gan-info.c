@@ -8,8 +8,8 @@
 
 #include "cli.h"
 #include "err.h"
-#include "npy.h"
 #include "infile.h"
+#include "npy.h"
 #include "outfile.h"
 #include "safetensors.h"
 #include "sniff.h"

@@ -16,13 +16,13 @@
 #include "comm.h"
 #include "datapar.h"
 #include "device.h"
+#include "epoch.h"
 #include "err.h"
-#include "npy.h"
 #include "infile.h"
+#include "npy.h"
 #include "outfile.h"
 #include "snapshot.h"
 #include "tsvlog.h"
-#include "epoch.h"
 
 #define PROG "gan-step"
 #define USAGE "usage: gan-step --data FILE [--epochs N | --steps N] [--batch B] [--lr-d X]\n" \
