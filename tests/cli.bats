@@ -132,6 +132,15 @@ int64 1" ]
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "gan-plot: --smooth: unknown option" ]
 	[ "${lines[1]}" = "usage: gan-plot animate [-o FILE] [--delay MS] [--loop N] FRAME.png..." ]
+	run gan-eval --kid 3 fd a.npy b.npy
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "gan-eval: --kid: unknown option" ]
+	run gan-data --bogus gaussian2d
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "gan-data: --bogus: unknown option" ]
+	run gan-data -h mnist
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: gan-data mnist"* ]]
 	run gan-classify -t 2 guess
 	[ "$status" -eq 1 ]
 	[ "$output" = "gan-classify: unknown command 'guess' (expected train, test or features)" ]

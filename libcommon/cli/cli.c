@@ -31,24 +31,24 @@ static int is_sub(const CliSpec *s, const char *a)
 
 /* Whether long option name (len bytes; an exact name or a unique prefix)
  * takes the next argument: 1 if every entry of it does, 0 if none does;
- * when the subcommands disagree, 1 unless next is a subcommand name. */
+ * when the subcommands disagree, 1 unless next is a subcommand name; -1
+ * for a name that is no option or an ambiguous prefix (getopt refuses it). */
 static int long_takes_next(const CliSpec *s, const char *name, size_t len, const char *next)
 {
 	const char *match = NULL;
-	int exact = 0;
-	for (const CliOpt *o = s->opts; o->name; o++) {
+	for (const CliOpt *o = s->opts; o->name && !match; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			match = o->name;
+	for (const CliOpt *o = s->opts; o->name && !(match && strlen(match) == len); o++) {
 		if (strncmp(o->name, name, len) != 0)
 			continue;
-		int ex = strlen(o->name) == len;
-		if (ex && !exact)
-			match = o->name, exact = 1;
-		else if (!exact && match && strcmp(match, o->name) != 0)
-			return 0;        /* ambiguous prefix: getopt refuses it */
-		else if (!exact)
-			match = o->name;
+		if (match && strcmp(match, o->name) != 0)
+			return -1;       /* ambiguous prefix: getopt refuses it */
+		match = o->name;
 	}
 	if (!match)
-		return 0;
+		return len && (strncmp(name, "help", len) == 0 || strncmp(name, "version", len) == 0)
+		       ? 0 : -1;
 	int with = 0, without = 0;
 	for (const CliOpt *o = s->opts; o->name; o++)
 		if (strcmp(o->name, match) == 0)
@@ -58,7 +58,8 @@ static int long_takes_next(const CliSpec *s, const char *name, size_t len, const
 	return with > 0;
 }
 
-/* Whether option word a (not "--") takes the next argument. */
+/* Whether option word a (not "--") takes the next argument: 1 or 0, or -1
+ * when it is no option of the spec (-h and -V are flags). */
 static int takes_next(const CliSpec *s, const char *a, const char *next)
 {
 	if (a[1] == '-')
@@ -67,25 +68,29 @@ static int takes_next(const CliSpec *s, const char *a, const char *next)
 		const CliOpt *o = s->opts;
 		while (o->name && o->letter != *c)
 			o++;
-		if (!o->name)
-			return 0;
-		if (o->arg)
+		if (!o->name && *c != 'h' && *c != 'V')
+			return -1;
+		if (o->name && o->arg)
 			return c[1] == '\0';
 	}
 	return 0;
 }
 
-/* The index in argv of the subcommand, or argc when there is none. */
+/* The index in argv of the subcommand, or argc when there is none or an
+ * unknown option comes first (so that getopt names that option, rather
+ * than the word after it being taken for an unknown subcommand). */
 static int find_sub(const CliSpec *s, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0)
 			return i + 1;
-		if (a[0] == '-' && a[1])
-			i += takes_next(s, a, i + 1 < argc ? argv[i + 1] : NULL);
-		else
+		if (a[0] != '-' || !a[1])
 			return i;
+		int next = takes_next(s, a, i + 1 < argc ? argv[i + 1] : NULL);
+		if (next < 0)
+			return argc;
+		i += next;
 	}
 	return argc;
 }
