@@ -100,7 +100,7 @@ PRESETS   := $(sort $(wildcard models/*.model))
 
 .PHONY: valgrind vg-tools all tools deps check check-fast test-unit test-bats demo fresh-check bench bench-layers install uninstall clean fuzz
 all: $(TOOLS) $(TESTS) $(GPU_SO_ALL) $(MPI_SO_ALL)
-# What make demo runs: the seven tools, without the unit tests or the GPU library.
+# What make demo runs: the tools, without the unit tests or the GPU library.
 tools: $(TOOLS)
 # Objects are kept (a second make builds nothing, nor relinks the tests).
 .SECONDARY:

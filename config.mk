@@ -18,7 +18,7 @@ OPENMP   = -fopenmp
 WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter
 # libcommon's folders, lowest layer first (see libcommon/README.md); each is
 # on the include path, so a header is named by its file name alone.
-LIBCOMMON_DIRS = base formats nn engine data plot eval
+LIBCOMMON_DIRS = base cli formats nn engine data plot eval
 CPPFLAGS = -D_GNU_SOURCE -DGAN_VERSION=\"$(VERSION)\" -DGAN_DATADIR=\"$(DATADIR)\" \
            -I/usr/include/x86_64-linux-gnu/openblas-pthread $(LIBCOMMON_DIRS:%=-Ilibcommon/%)
 # -fopenmp-simd: the `omp simd` loops of par.h vectorise without OpenMP;

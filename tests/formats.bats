@@ -136,6 +136,6 @@ EOF
 			[ -z "$output" ]
 		fi
 	done
-	usage=$(gan-info --help)
+	usage=$(gan-info --help | head -n 1)
 	[ "$usage" = "usage: gan-info [--stats] [FILE ...]" ]
 }

@@ -9,7 +9,8 @@ setup() { scratch; }
 @test "gan-info --help, --version, bad option" {
 	run gan-info --help
 	[ "$status" -eq 0 ]
-	[ "$output" = "usage: gan-info [--stats] [FILE ...]" ]
+	[ "${lines[0]}" = "usage: gan-info [--stats] [FILE ...]" ]
+	[[ "$output" == *"      --stats    Also print the mean and standard deviation"* ]]
 	run gan-info --version
 	[ "$output" = "gan-info (gantools) 0.1.0" ]
 	run gan-info --bogus x

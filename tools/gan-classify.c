@@ -3,13 +3,14 @@
  * images, `test` prints its accuracy, `features` writes the features that
  * gan-eval compares. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "classifier.h"
+#include "cli.h"
 #include "err.h"
 #include "gemm.h"
 #include "infile.h"
@@ -22,84 +23,89 @@
 	"                          [-l LOG] [-o FILE] DATA\n" \
 	"       gan-classify test [-t THREADS] CLASSIFIER DATA\n" \
 	"       gan-classify features [-t THREADS] [-o FILE] CLASSIFIER IMAGES\n"
-#define HELP \
-	"Train and use the classifier whose features gan-eval compares.\n\n" \
-	"  -m, --model M      classifier model file or preset (default lenet)\n" \
-	"  -e, --epochs N     epochs to train (default: the model's)\n" \
-	"  -s, --seed S       seed of the initialisation and shuffles (default 1)\n" \
-	"  -t, --threads T    CPU threads\n" \
-	"      --test FILE    labelled images to report the accuracy on after each epoch\n" \
-	"  -l, --log FILE     append TSV log lines to FILE (default stderr)\n" \
-	"  -o, --output FILE  the classifier (train) or features (features); default stdout\n" \
-	"CLASSIFIER is a file or a data set name (mnist: classifier-mnist.st under data/).\n"
+enum { CMD_TRAIN, CMD_TEST, CMD_FEATURES };
+
+static const char *const subs[] = { "train", "test", "features", NULL };
+
+static const char *const sub_usage[] = {
+	"usage: gan-classify train [-m MODEL] [-e EPOCHS] [-s SEED] [-t THREADS] [--test FILE]\n"
+	"                          [-l LOG] [-o FILE] DATA\n",
+	"usage: gan-classify test [-t THREADS] CLASSIFIER DATA\n",
+	"usage: gan-classify features [-t THREADS] [-o FILE] CLASSIFIER IMAGES\n",
+};
+
+enum { O_TEST = 256 };
+
+/* Every option is taken by every command, so that one of another command
+ * gets its own message ("... are options of train"). */
+static const CliOpt opts[] = {
+	{ 'm', 'm', "model", "MODEL", "Classifier model file or preset", "lenet", 0 },
+	{ 'e', 'e', "epochs", "N", "Epochs", "the model's", 0 },
+	{ 's', 's', "seed", "S", "Seed of the initial weights and the shuffles, 0 to 2^64-1",
+	  "1", 0 },
+	{ 't', 't', "threads", "T", "CPU threads", "one per core", 0 },
+	{ O_TEST, 0, "test", "FILE", "Labelled images to measure the accuracy on after each epoch",
+	  NULL, 0 },
+	{ 'l', 'l', "log", "FILE", "Append the log lines to FILE", "stderr", 0 },
+	{ 'o', 'o', "output", "FILE", "Write the classifier or the features to FILE atomically",
+	  "stdout; refused on a terminal", 0 },
+	{ 0 },
+};
+
+static const CliSpec spec = {
+	.prog = PROG, .usage = USAGE, .opts = opts, .subs = subs, .sub_usage = sub_usage,
+	.sub_noun = "command",
+	.about = "Train and use the classifier whose features gan-eval compares.",
+	.footer = "CLASSIFIER is a file or a data set name (mnist: classifier-mnist.st\n"
+		  "under data/).\n",
+};
 
 #define LOG_HEADER "# step\tepoch\tloss\ttrain_accuracy\ttest_accuracy\texamples_per_s\n"
 #define BATCH 256
 
 struct cmdline {
-	const char *cmd, *model, *test, *log, *out, *args[2];
-	int nargs, threads;
+	const char *model, *test, *log, *out, *args[2];
+	int cmd, nargs, threads;
 	int64_t epochs;
 	uint64_t seed;
 };
 
-static long long num_arg(const char *opt, const char *s, long long lo, long long hi)
+static void on_opt(void *ctx, int key, const char *arg)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi)
-		die(PROG, EXIT_BAD, "%s: expected an integer in %lld..%lld, got '%s'", opt, lo, hi, s);
-	return v;
+	struct cmdline *cl = ctx;
+	switch (key) {
+	case 'm': cl->model = arg; break;
+	case 'e': cl->epochs = cli_int(&spec, "--epochs", arg, 1, 1000000); break;
+	case 's':
+		if (arg_u64(arg, &cl->seed))
+			die(PROG, EXIT_BAD, "--seed: expected an integer 0..2^64-1, got '%s'", arg);
+		break;
+	case 't': cl->threads = (int)cli_int(&spec, "--threads", arg, 1, 1024); break;
+	case O_TEST: cl->test = arg; break;
+	case 'l': cl->log = arg; break;
+	case 'o': cl->out = arg; break;
+	}
 }
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	enum { O_TEST = 256 };
-	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
-		{ "model", required_argument, 0, 'm' }, { "epochs", required_argument, 0, 'e' },
-		{ "seed", required_argument, 0, 's' }, { "threads", required_argument, 0, 't' },
-		{ "test", required_argument, 0, O_TEST }, { "log", required_argument, 0, 'l' },
-		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
-	};
+	CliArgs a;
 	memset(cl, 0, sizeof *cl);
 	cl->model = "lenet";
 	cl->seed = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "hVm:e:s:t:l:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(USAGE "\n" HELP, stdout); exit(0);
-		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
-		case 'm': cl->model = optarg; break;
-		case 'e': cl->epochs = num_arg("--epochs", optarg, 1, 1000000); break;
-		case 's': cl->seed = (uint64_t)num_arg("--seed", optarg, 0, INT64_MAX); break;
-		case 't': cl->threads = (int)num_arg("--threads", optarg, 1, 1024); break;
-		case O_TEST: cl->test = optarg; break;
-		case 'l': cl->log = optarg; break;
-		case 'o': cl->out = optarg; break;
-		default: fputs(USAGE, stderr); exit(EXIT_BAD);
-		}
-	}
-	if (optind >= argc) {
-		fputs(USAGE, stderr);
-		exit(EXIT_BAD);
-	}
-	cl->cmd = argv[optind++];
-	int want = strcmp(cl->cmd, "train") == 0 ? 1 : 2;
-	if (strcmp(cl->cmd, "train") && strcmp(cl->cmd, "test") && strcmp(cl->cmd, "features"))
-		die(PROG, EXIT_BAD, "unknown command '%s' (expected train, test or features)", cl->cmd);
-	cl->nargs = argc - optind;
-	if (cl->nargs != want) {
-		fputs(USAGE, stderr);
-		exit(EXIT_BAD);
-	}
+	cli_parse(&spec, argc, argv, on_opt, cl, &a);
+	cl->cmd = a.sub;
+	int want = cl->cmd == CMD_TRAIN ? 1 : 2;
+	cl->nargs = a.n;
+	if (cl->nargs != want)
+		cli_usage(&spec, -1);
 	for (int i = 0; i < want; i++)
-		cl->args[i] = argv[optind + i];
+		cl->args[i] = a.args[i];
+	free(a.args);
 	int train = want == 1;
 	if (!train && (cl->test || cl->log || cl->epochs || strcmp(cl->model, "lenet")))
 		die(PROG, EXIT_BAD, "--model, --epochs, --test and --log are options of train");
-	if (strcmp(cl->cmd, "test") == 0 && cl->out)
+	if (cl->cmd == CMD_TEST && cl->out)
 		die(PROG, EXIT_BAD, "test prints its figures; -o is an option of train and features");
 }
 
@@ -190,7 +196,7 @@ static void cmd_use(const struct cmdline *cl)
 {
 	Err e = { 0 };
 	Classifier c;
-	int test = strcmp(cl->cmd, "test") == 0;
+	int test = cl->cmd == CMD_TEST;
 	if (clf_load(&c, cl->args[0], BATCH, &e))
 		die_err(PROG, &e);
 	Tensor x, y = { 0 };
@@ -233,7 +239,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cl);
 	if (cl.threads)
 		gemm_set_threads(cl.threads);
-	if (strcmp(cl.cmd, "train") == 0)
+	if (cl.cmd == CMD_TRAIN)
 		cmd_train(&cl);
 	else
 		cmd_use(&cl);

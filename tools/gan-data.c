@@ -1,20 +1,19 @@
 /* gan-data - makes or converts a data set into a .npy record stream: the
  * gaussian2d and gaussian1d toys, IDX files (MNIST, Fashion-MNIST) and
  * folders of PNG images. Option parsing and orchestration only. */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
+#include "cli.h"
 #include "dataset.h"
 #include "err.h"
 #include "idx.h"
-#include "npy.h"
 #include "infile.h"
+#include "npy.h"
 #include "outfile.h"
 #include "rng.h"
 #include "tensor.h"
@@ -22,17 +21,50 @@
 #define PROG "gan-data"
 #define COUNT_MAX (INT64_C(1) << 40)   /* bound on -n */
 
-enum { SUB_G2, SUB_G1, SUB_MNIST, SUB_IMAGES, SUB_COUNT };
+enum { SUB_G2, SUB_G1, SUB_MNIST, SUB_IMAGES };
+enum { OPT_SEED = 256, OPT_SHUFFLE, OPT_MEAN, OPT_STD, OPT_LABELS, OPT_LABEL_DIRS, OPT_SIZE };
 
-static const char *const sub_names[SUB_COUNT] = {
-	"gaussian2d", "gaussian1d", "mnist", "images"
+static const char *const sub_names[] = { "gaussian2d", "gaussian1d", "mnist", "images", NULL };
+
+#define U_G2 "usage: gan-data gaussian2d [-n N] [--seed S] [--shuffle] [-o FILE]\n"
+#define U_G1 "usage: gan-data gaussian1d [-n N] [--mean M] [--std S] [--seed S] [--shuffle] " \
+	"[-o FILE]\n"
+#define U_MNIST "usage: gan-data mnist [--labels FILE] [-n N] [--seed S] [--shuffle] [-o FILE] " \
+	"[FILE]\n"
+#define U_IMAGES "usage: gan-data images [--size S] [--labels] [-n N] [--seed S] [--shuffle] " \
+	"[-o FILE] DIR\n"
+
+static const char *const sub_usage[] = { U_G2, U_G1, U_MNIST, U_IMAGES };
+
+static const CliOpt opts[] = {
+	{ 'n', 'n', "count", "N", "The number of examples (the first N of mnist and images)",
+	  "1000 for the Gaussians, all for mnist and images", 0 },
+	{ OPT_SEED, 0, "seed", "S", "Seed of the Philox generator, 0 to 2^64-1", "0", 0 },
+	{ OPT_SHUFFLE, 0, "shuffle", NULL, "Permute the examples, and their labels with them",
+	  NULL, 0 },
+	{ 'o', 'o', "output", "FILE", "Write the data set to FILE atomically", "stdout", 0 },
+	{ OPT_MEAN, 0, "mean", "M", "The mean of the values", "4", 1u << SUB_G1 },
+	{ OPT_STD, 0, "std", "S", "The standard deviation of the values, positive", "0.5",
+	  1u << SUB_G1 },
+	{ OPT_LABELS, 0, "labels", "FILE", "An IDX file of u8 labels, one per image, written "
+	  "as y", NULL, 1u << SUB_MNIST },
+	{ OPT_LABEL_DIRS, 0, "labels", NULL, "Label each image with its first-level subfolder, "
+	  "as ImageFolder, written as y", NULL, 1u << SUB_IMAGES },
+	{ OPT_SIZE, 0, "size", "S", "The side of the square output images, 1 to 4096", "64",
+	  1u << SUB_IMAGES },
+	{ 0 },
 };
 
-static const char *const sub_usage[SUB_COUNT] = {
-	"usage: gan-data gaussian2d [-n N] [--seed S] [--shuffle] [-o FILE]",
-	"usage: gan-data gaussian1d [-n N] [--mean M] [--std S] [--seed S] [--shuffle] [-o FILE]",
-	"usage: gan-data mnist [--labels FILE] [-n N] [--seed S] [--shuffle] [-o FILE] [FILE]",
-	"usage: gan-data images [--size S] [--labels] [-n N] [--seed S] [--shuffle] [-o FILE] DIR",
+static const CliSpec spec = {
+	.prog = PROG, .opts = opts, .subs = sub_names, .sub_usage = sub_usage,
+	.sub_noun = "subcommand",
+	.usage = U_G2 "       gan-data gaussian1d [-n N] [--mean M] [--std S] [--seed S] [--shuffle] "
+		 "[-o FILE]\n"
+		 "       gan-data mnist [--labels FILE] [-n N] [--seed S] [--shuffle] [-o FILE] "
+		 "[FILE]\n"
+		 "       gan-data images [--size S] [--labels] [-n N] [--seed S] [--shuffle] "
+		 "[-o FILE] DIR\n",
+	.about = "Make or convert a data set into a .npy stream: x, then y for labels.",
 };
 
 struct cmdline {
@@ -48,29 +80,10 @@ struct cmdline {
 	const char *input;
 };
 
-enum { OPT_SEED = 256, OPT_SHUFFLE, OPT_MEAN, OPT_STD, OPT_LABELS, OPT_SIZE,
-       OPT_HELP, OPT_VERSION };
-
-static void print_usage(FILE *f, int sub)
-{
-	for (int i = 0; i < SUB_COUNT; i++)
-		if (sub < 0 || sub == i)
-			fprintf(f, "%s%s\n", sub < 0 && i > 0 ? "       " : "",
-				sub < 0 && i > 0 ? sub_usage[i] + 7 : sub_usage[i]);
-}
-
-static _Noreturn void usage_error(int sub)
-{
-	print_usage(stderr, sub);
-	exit(EXIT_BAD);
-}
-
 static int64_t parse_count(const char *opt, const char *s, int64_t max)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > max) {
+	int64_t v;
+	if (arg_int(s, 1, max, &v)) {
 		if (max >= COUNT_MAX)
 			die(PROG, EXIT_BAD, "%s: expected a positive integer, got '%s'", opt, s);
 		die(PROG, EXIT_BAD, "%s: expected an integer from 1 to %" PRId64 ", got '%s'",
@@ -81,116 +94,52 @@ static int64_t parse_count(const char *opt, const char *s, int64_t max)
 
 static uint64_t parse_seed(const char *s)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-')
+	uint64_t v;
+	if (arg_u64(s, &v))
 		die(PROG, EXIT_BAD, "--seed: expected a non-negative integer, got '%s'", s);
 	return v;
 }
 
 static float parse_float(const char *opt, const char *s, int positive)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || fabs(v) > 1e30 ||
-	    (positive && !(v > 0)))
+	double v;
+	if (arg_num(s, -1e30, 1e30, &v) || (positive && !(v > 0)))
 		die(PROG, EXIT_BAD, "%s: expected a %snumber, got '%s'", opt,
 		    positive ? "positive " : "", s);
 	return (float)v;
 }
 
-static void option_table(int sub, struct option *lo)
-{
-	int k = 0;
-	lo[k++] = (struct option){ "seed", required_argument, NULL, OPT_SEED };
-	lo[k++] = (struct option){ "shuffle", no_argument, NULL, OPT_SHUFFLE };
-	lo[k++] = (struct option){ "output", required_argument, NULL, 'o' };
-	lo[k++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
-	lo[k++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
-	if (sub == SUB_G1) {
-		lo[k++] = (struct option){ "mean", required_argument, NULL, OPT_MEAN };
-		lo[k++] = (struct option){ "std", required_argument, NULL, OPT_STD };
-	} else if (sub == SUB_MNIST) {
-		lo[k++] = (struct option){ "labels", required_argument, NULL, OPT_LABELS };
-	} else if (sub == SUB_IMAGES) {
-		lo[k++] = (struct option){ "labels", no_argument, NULL, OPT_LABELS };
-		lo[k++] = (struct option){ "size", required_argument, NULL, OPT_SIZE };
-	}
-	lo[k] = (struct option){ 0 };
-}
-
 /* One option of subcommand c->sub into c; bad ones end the program. */
-static void apply_option(struct cmdline *c, int opt, char **argv)
+static void on_opt(void *ctx, int opt, const char *arg)
 {
+	struct cmdline *c = ctx;
 	switch (opt) {
-	case 'n': c->n = parse_count("-n", optarg, COUNT_MAX); break;
-	case 'o': c->out = optarg; break;
-	case OPT_SEED: c->seed = parse_seed(optarg); break;
+	case 'n': c->n = parse_count("-n", arg, COUNT_MAX); break;
+	case 'o': c->out = arg; break;
+	case OPT_SEED: c->seed = parse_seed(arg); break;
 	case OPT_SHUFFLE: c->shuffle = 1; break;
-	case OPT_MEAN: c->mean = parse_float("--mean", optarg, 0); break;
-	case OPT_STD: c->std = parse_float("--std", optarg, 1); break;
-	case OPT_LABELS:
-		if (c->sub == SUB_MNIST)
-			c->labels_file = optarg;
-		else
-			c->labels = 1;
-		break;
-	case OPT_SIZE: c->size = (int)parse_count("--size", optarg, 4096); break;
-	case OPT_HELP: print_usage(stdout, c->sub); exit(0);
-	case OPT_VERSION: printf(PROG " (gantools) " GAN_VERSION "\n"); exit(0);
-	case ':':
-		fprintf(stderr, PROG ": %s: missing argument\n", argv[optind - 1]);
-		usage_error(c->sub);
-	default:
-		fprintf(stderr, PROG ": %s: unknown option\n", argv[optind - 1]);
-		usage_error(c->sub);
+	case OPT_MEAN: c->mean = parse_float("--mean", arg, 0); break;
+	case OPT_STD: c->std = parse_float("--std", arg, 1); break;
+	case OPT_LABELS: c->labels_file = arg; break;
+	case OPT_LABEL_DIRS: c->labels = 1; break;
+	case OPT_SIZE: c->size = (int)parse_count("--size", arg, 4096); break;
 	}
-}
-
-static int find_sub(const char *name)
-{
-	for (int i = 0; i < SUB_COUNT; i++)
-		if (strcmp(name, sub_names[i]) == 0)
-			return i;
-	return -1;
 }
 
 static void parse_args(struct cmdline *c, int argc, char **argv)
 {
-	if (argc < 2)
-		usage_error(-1);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		print_usage(stdout, -1);
-		exit(0);
-	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf(PROG " (gantools) " GAN_VERSION "\n");
-		exit(0);
-	}
+	CliArgs a;
 	*c = (struct cmdline){ .n = -1, .size = 64, .mean = 4.0f, .std = 0.5f };
-	c->sub = find_sub(argv[1]);
-	if (c->sub < 0) {
-		fprintf(stderr, PROG ": unknown subcommand '%s' (expected gaussian2d, "
-			"gaussian1d, mnist or images)\n", argv[1]);
-		usage_error(-1);
-	}
-	struct option lo[12];
-	option_table(c->sub, lo);
-	int opt;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, ":n:o:h", lo, NULL)) != -1)
-		apply_option(c, opt == 'h' ? OPT_HELP : opt, argv + 1);
-	int rest = argc - 1 - optind;
+	cli_parse(&spec, argc, argv, on_opt, c, &a);
+	c->sub = a.sub;
 	int need_input = c->sub == SUB_MNIST || c->sub == SUB_IMAGES;
-	if (rest > (need_input ? 1 : 0) || (c->sub == SUB_IMAGES && rest != 1)) {
-		if (rest > 0 && !need_input)
-			fprintf(stderr, PROG ": %s: unexpected argument\n", argv[1 + optind]);
-		usage_error(c->sub);
+	if (a.n > (need_input ? 1 : 0) || (c->sub == SUB_IMAGES && a.n != 1)) {
+		if (a.n > 0 && !need_input)
+			fprintf(stderr, PROG ": %s: unexpected argument\n", a.args[0]);
+		cli_usage(&spec, c->sub);
 	}
-	c->input = rest == 1 ? argv[1 + optind] : NULL;
+	c->input = a.n == 1 ? a.args[0] : NULL;
+	free(a.args);
 }
 
 /* Ends with the tool's message; the output is abandoned first. */

@@ -5,24 +5,24 @@
  * real and generated images on the features of gantools' own classifier
  * (gan-classify), or between feature files; `classes`: the classifier's
  * class histogram of samples (mode collapse). */
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "classes.h"
 #include "classifier.h"
+#include "cli.h"
+#include "convert.h"
 #include "dist.h"
 #include "err.h"
 #include "fd.h"
 #include "gemm.h"
+#include "infile.h"
 #include "kid.h"
 #include "moments.h"
-#include "convert.h"
 #include "npy.h"
-#include "infile.h"
 #include "outfile.h"
 #include "pr.h"
 
@@ -32,132 +32,109 @@
 	"       gan-eval fd|kid|pr|all [--features CLF] [-k K] [--kid-subsets N]\n" \
 	"                [--kid-subset-size N] [--kid-seed S] [-t THREADS] REAL FAKE\n" \
 	"       gan-eval classes [--features CLF] [-t THREADS] FILE\n"
-#define HELP \
-	"Quality figures of samples, one name<TAB>value line each.\n\n" \
-	"  --ref FILE            moments: reference points (data) to compare with\n" \
-	"  --ref-mean, --ref-cov moments: typed-in reference moments\n" \
-	"  --features CLF        classifier file or data set name (default mnist:\n" \
-	"                        classifier-mnist.st, written by scripts/classifier.sh)\n" \
-	"  -k, --k K             neighbours of precision/recall (default 3)\n" \
-	"  --kid-subsets N       KID subsets (default 100)\n" \
-	"  --kid-subset-size N   KID subset size (default 1000, or min(N) / 2)\n" \
-	"  --kid-seed S          seed of the KID subsets (default 2020)\n" \
-	"  -t, --threads T       CPU threads\n" \
-	"REAL and FAKE: u8 images or f32 images in [-1, 1], or f32 N x D features.\n"
-
 #define BATCH 256
 
 enum { CMD_MOMENTS, CMD_FD, CMD_KID, CMD_PR, CMD_ALL, CMD_CLASSES };
 
+/* The commands, in the order of CMD_*. */
+static const char *const subs[] = { "moments", "fd", "kid", "pr", "all", "classes", NULL };
+
+static const char *const sub_usage[] = {
+	"usage: gan-eval moments [--ref FILE | --ref-mean M1,M2,... --ref-cov C11,C12,...] [FILE]\n",
+	"usage: gan-eval fd [--features CLF] [-t THREADS] REAL FAKE\n",
+	"usage: gan-eval kid [--features CLF] [--kid-subsets N] [--kid-subset-size N]\n"
+	"                [--kid-seed S] [-t THREADS] REAL FAKE\n",
+	"usage: gan-eval pr [--features CLF] [-k K] [-t THREADS] REAL FAKE\n",
+	"usage: gan-eval all [--features CLF] [-k K] [--kid-subsets N] [--kid-subset-size N]\n"
+	"                [--kid-seed S] [-t THREADS] REAL FAKE\n",
+	"usage: gan-eval classes [--features CLF] [-t THREADS] FILE\n",
+};
+
+enum { O_REF = 256, O_MEAN, O_COV, O_FEATURES, O_SUBSETS, O_SUBSET_SIZE, O_KID_SEED };
+
+/* Every option is taken by every command, so that one of another command
+ * gets its own message ("--ref, ... are options of moments"). */
+static const CliOpt opts[] = {
+	{ O_REF, 0, "ref", "FILE", "moments: compare with the points of a data file", NULL, 0 },
+	{ O_MEAN, 0, "ref-mean", "M1,M2,...", "moments: compare with a typed-in mean, D numbers",
+	  NULL, 0 },
+	{ O_COV, 0, "ref-cov", "C11,C12,...", "moments: compare with a typed-in covariance, "
+	  "D x D numbers, row-major", NULL, 0 },
+	{ O_FEATURES, 0, "features", "CLF", "The classifier: a file written by gan-classify, "
+	  "or a data set name NAME looked up as classifier-NAME.st", "mnist", 0 },
+	{ 'k', 'k', "k", "K", "Neighbours of pr", "3", 0 },
+	{ O_SUBSETS, 0, "kid-subsets", "N", "The number of KID's subsets", "100", 0 },
+	{ O_SUBSET_SIZE, 0, "kid-subset-size", "N", "The size of KID's subsets",
+	  "1000, or half the smaller input when it holds 1000 or fewer", 0 },
+	{ O_KID_SEED, 0, "kid-seed", "S", "The seed of KID's subsets", "2020", 0 },
+	{ 't', 't', "threads", "T", "CPU threads for the classifier and the figures",
+	  "one per core", 0 },
+	{ 0 },
+};
+
+static const CliSpec spec = {
+	.prog = PROG, .usage = USAGE, .opts = opts, .subs = subs, .sub_usage = sub_usage,
+	.sub_noun = "command",
+	.about = "Quality figures of samples, one name<TAB>value line each.",
+	.footer = "REAL and FAKE: u8 images or f32 images in [-1, 1], or f32 N x D features.\n",
+};
+
 struct cmdline {
 	int cmd, nfiles, k, threads, nmean, ncov;
+	int set;                  /* 1: an option of the image figures; 2: of moments */
 	const char *files[2], *ref, *features;
 	KidOpts kid;
 	double ref_mean[MOMENTS_MAXDIM], ref_cov[MOMENTS_MAXDIM * MOMENTS_MAXDIM];
 };
 
-/* "1,2.5,-3" into v; returns the count or -1. */
-static int parse_list(const char *s, double *v, int max)
+static void on_opt(void *ctx, int key, const char *arg)
 {
-	int n = 0;
-	char *end;
-	for (;;) {
-		if (n == max)
-			return -1;
-		v[n++] = strtod(s, &end);
-		if (end == s || !isfinite(v[n - 1]))
-			return -1;
-		if (*end == 0)
-			return n;
-		if (*end != ',')
-			return -1;
-		s = end + 1;
-	}
-}
-
-static long long num_arg(const char *opt, const char *s, long long lo, long long hi)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi)
-		die(PROG, EXIT_BAD, "%s: expected an integer in %lld..%lld, got '%s'", opt, lo, hi, s);
-	return v;
-}
-
-static int command(const char *s)
-{
-	static const char *const names[] = { "moments", "fd", "kid", "pr", "all", "classes" };
-	for (int i = 0; i < 6; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	die(PROG, EXIT_BAD, "unknown command '%s' (expected moments, fd, kid, pr, all or classes)",
-	    s);
-}
-
-static void option(struct cmdline *cl, int c)
-{
-	switch (c) {
-	case 'h': fputs(USAGE "\n" HELP, stdout); exit(0);
-	case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
-	case 'm':
-		cl->nmean = parse_list(optarg, cl->ref_mean, MOMENTS_MAXDIM);
+	struct cmdline *cl = ctx;
+	switch (key) {
+	case O_MEAN:
+		cl->nmean = arg_list(arg, cl->ref_mean, MOMENTS_MAXDIM);
 		if (cl->nmean < 0)
-			die(PROG, EXIT_BAD, "--ref-mean: expected comma-separated numbers, got '%s'", optarg);
+			die(PROG, EXIT_BAD, "--ref-mean: expected comma-separated numbers, got '%s'", arg);
 		break;
-	case 'c':
-		cl->ncov = parse_list(optarg, cl->ref_cov, MOMENTS_MAXDIM * MOMENTS_MAXDIM);
+	case O_COV:
+		cl->ncov = arg_list(arg, cl->ref_cov, MOMENTS_MAXDIM * MOMENTS_MAXDIM);
 		if (cl->ncov < 0)
-			die(PROG, EXIT_BAD, "--ref-cov: expected comma-separated numbers, got '%s'", optarg);
+			die(PROG, EXIT_BAD, "--ref-cov: expected comma-separated numbers, got '%s'", arg);
 		break;
-	case 'r': cl->ref = optarg; break;
-	case 'f': cl->features = optarg; break;
-	case 'k': cl->k = (int)num_arg("-k", optarg, 1, 1000); break;
-	case 'S': cl->kid.subsets = (int)num_arg("--kid-subsets", optarg, 1, 100000); break;
-	case 'Z': cl->kid.subset_size = (int)num_arg("--kid-subset-size", optarg, 2, 1000000); break;
-	case 'E': cl->kid.seed = (uint32_t)num_arg("--kid-seed", optarg, 0, UINT32_MAX); break;
-	case 't': cl->threads = (int)num_arg("--threads", optarg, 1, 1024); break;
-	default: fputs(USAGE, stderr); exit(EXIT_BAD);
+	case O_REF: cl->ref = arg; break;
+	case O_FEATURES: cl->features = arg; break;
+	case 'k': cl->k = (int)cli_int(&spec, "-k", arg, 1, 1000); break;
+	case O_SUBSETS: cl->kid.subsets = (int)cli_int(&spec, "--kid-subsets", arg, 1, 100000); break;
+	case O_SUBSET_SIZE:
+		cl->kid.subset_size = (int)cli_int(&spec, "--kid-subset-size", arg, 2, 1000000);
+		break;
+	case O_KID_SEED:
+		cl->kid.seed = (uint32_t)cli_int(&spec, "--kid-seed", arg, 0, UINT32_MAX);
+		break;
+	case 't': cl->threads = (int)cli_int(&spec, "--threads", arg, 1, 1024); break;
 	}
+	cl->set |= key == O_REF || key == O_MEAN || key == O_COV ? 2 : key == 't' ? 0 : 1;
 }
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	static const struct option opts[] = {
-		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
-		{"ref-mean", required_argument, 0, 'm'}, {"ref-cov", required_argument, 0, 'c'},
-		{"ref", required_argument, 0, 'r'}, {"features", required_argument, 0, 'f'},
-		{"k", required_argument, 0, 'k'}, {"kid-subsets", required_argument, 0, 'S'},
-		{"kid-subset-size", required_argument, 0, 'Z'},
-		{"kid-seed", required_argument, 0, 'E'}, {"threads", required_argument, 0, 't'},
-		{0, 0, 0, 0},
-	};
+	CliArgs a;
 	memset(cl, 0, sizeof *cl);
 	cl->k = 3;
 	cl->kid = kid_defaults();
 	cl->features = "mnist";
-	int c, set = 0;
-	while ((c = getopt_long(argc, argv, "hVk:t:", opts, NULL)) != -1) {
-		option(cl, c);
-		set |= c == 'f' || c == 'k' || c == 'S' || c == 'Z' || c == 'E' ? 1 :
-		       c == 'm' || c == 'c' || c == 'r' ? 2 : 0;
-	}
-	if (optind >= argc) {
-		fputs(USAGE, stderr);
-		exit(EXIT_BAD);
-	}
-	cl->cmd = command(argv[optind++]);
+	cli_parse(&spec, argc, argv, on_opt, cl, &a);
+	cl->cmd = a.sub;
 	int want = cl->cmd == CMD_MOMENTS || cl->cmd == CMD_CLASSES ? 1 : 2;
-	cl->nfiles = argc - optind;
-	if (cl->nfiles > want || (want == 2 && cl->nfiles < 2)) {
-		fputs(USAGE, stderr);
-		exit(EXIT_BAD);
-	}
-	cl->files[0] = cl->nfiles ? argv[optind] : "-";
-	cl->files[1] = want == 2 ? argv[optind + 1] : NULL;
-	if (cl->cmd == CMD_MOMENTS && (set & 1))
+	cl->nfiles = a.n;
+	if (cl->nfiles > want || (want == 2 && cl->nfiles < 2))
+		cli_usage(&spec, cl->cmd);
+	cl->files[0] = cl->nfiles ? a.args[0] : "-";
+	cl->files[1] = want == 2 ? a.args[1] : NULL;
+	free(a.args);
+	if (cl->cmd == CMD_MOMENTS && (cl->set & 1))
 		die(PROG, EXIT_BAD, "moments takes --ref, --ref-mean and --ref-cov only");
-	if (cl->cmd != CMD_MOMENTS && (set & 2))
+	if (cl->cmd != CMD_MOMENTS && (cl->set & 2))
 		die(PROG, EXIT_BAD, "--ref, --ref-mean and --ref-cov are options of moments");
 	if (cl->ref && (cl->nmean || cl->ncov))
 		die(PROG, EXIT_BAD, "--ref excludes --ref-mean and --ref-cov");

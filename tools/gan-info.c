@@ -1,15 +1,15 @@
 /* gan-info - prints what a tensor file holds: each record of a .npy stream
  * with its summary statistics, or a safetensors checkpoint's tensors and
  * metadata. The format is told by magic, so pipes work too. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "err.h"
-#include "npy.h"
 #include "infile.h"
+#include "npy.h"
 #include "outfile.h"
 #include "safetensors.h"
 #include "sniff.h"
@@ -17,8 +17,21 @@
 #include "tstats.h"
 
 #define PROG "gan-info"
-#define USAGE "usage: gan-info [--stats] [FILE ...]"
+#define USAGE "usage: gan-info [--stats] [FILE ...]\n"
 #define CHUNK (1u << 20)
+
+enum { O_STATS = 256 };
+
+static const CliOpt opts[] = {
+	{ O_STATS, 0, "stats", NULL, "Also print the mean and standard deviation of every "
+	  "tensor and record", NULL, 0 },
+	{ 0 },
+};
+
+static const CliSpec spec = {
+	.prog = PROG, .usage = USAGE, .opts = opts,
+	.about = "Print what .npy streams and safetensors checkpoints hold (stdin without FILE).",
+};
 
 struct cmdline {
 	int stats;
@@ -26,29 +39,20 @@ struct cmdline {
 	char **files;
 };
 
+static void on_opt(void *ctx, int key, const char *arg)
+{
+	struct cmdline *c = ctx;
+	if (key == O_STATS)
+		c->stats = 1;
+}
+
 static void parse_args(struct cmdline *c, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "stats", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 }
-	};
+	CliArgs a;
 	memset(c, 0, sizeof *c);
-	opterr = 0;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (opt) {
-		case 's': c->stats = 1; break;
-		case 'h': puts(USAGE); exit(0);
-		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
-		default:
-			fprintf(stderr, PROG ": %s: unknown option\n%s\n", argv[optind - 1], USAGE);
-			exit(EXIT_BAD);
-		}
-	}
-	c->nfiles = argc - optind;
-	c->files = argv + optind;
+	cli_parse(&spec, argc, argv, on_opt, c, &a);
+	c->nfiles = a.n;
+	c->files = a.args;
 }
 
 /* " min 0 max 255" etc. appended to a record or tensor line. */
@@ -288,6 +292,7 @@ int main(int argc, char **argv)
 		}
 	}
 	Err e = { 0 };
+	free(c.files);
 	if (stdout_close(&e) != 0)
 		die_err(PROG, &e);
 	return status;

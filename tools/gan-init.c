@@ -1,76 +1,56 @@
 /* gan-init - reads a model file or a preset name, initialises G and D from a
  * seed and writes the first checkpoint (safetensors) to a file or stdout.
  * The work lives in libcommon/engine/model.c, train.c and ckpt.c. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "ckpt.h"
+#include "cli.h"
 #include "err.h"
 #include "model.h"
 #include "outfile.h"
 #include "train.h"
 
-#ifndef GAN_VERSION
-#define GAN_VERSION "dev"
-#endif
-
 #define PROG "gan-init"
 #define USAGE "usage: gan-init [--seed S] [-o FILE] MODEL|PRESET\n"
-#define HELP \
-	"Initialise a GAN from a model file or preset and write a checkpoint.\n\n" \
-	"  -s, --seed S     random seed, 0..2^64-1 (default 0)\n" \
-	"  -o, --output F   write the checkpoint to F atomically (default stdout)\n" \
-	"  -h, --help       this help\n" \
-	"  -V, --version    version\n\n" \
-	"Presets: gaussian2d gaussian1d gaussian1d-mbd dcgan-mnist dcgan64.\n"
+
+static const CliOpt opts[] = {
+	{ 's', 's', "seed", "S", "Seed, 0 to 2^64-1", "0", 0 },
+	{ 'o', 'o', "output", "FILE", "Write the checkpoint to FILE atomically", "stdout", 0 },
+	{ 0 },
+};
+
+static const CliSpec spec = {
+	.prog = PROG, .usage = USAGE, .opts = opts,
+	.about = "Initialise a GAN from a model file or preset and write a checkpoint.",
+	.footer = "Presets: gaussian2d gaussian1d gaussian1d-mbd dcgan-mnist dcgan64.\n",
+};
 
 struct cmdline {
 	const char *model, *out;
 	uint64_t seed;
 };
 
-/* Strict unsigned 64-bit number. */
-static int parse_u64(const char *s, uint64_t *v)
+static void on_opt(void *ctx, int key, const char *arg)
 {
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (!*s || *end || errno || s[0] == '-' || s[0] == '+')
-		return -1;
-	*v = x;
-	return 0;
+	struct cmdline *cl = ctx;
+	if (key == 's' && arg_u64(arg, &cl->seed))
+		die(PROG, EXIT_BAD, "--seed: expected an integer 0..2^64-1, got '%s'", arg);
+	if (key == 'o')
+		cl->out = arg;
 }
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
-		{ "seed", required_argument, 0, 's' }, { "output", required_argument, 0, 'o' },
-		{ 0, 0, 0, 0 },
-	};
+	CliArgs a;
 	memset(cl, 0, sizeof *cl);
-	int c;
-	while ((c = getopt_long(argc, argv, "hVs:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(USAGE "\n" HELP, stdout); exit(0);
-		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
-		case 's':
-			if (parse_u64(optarg, &cl->seed))
-				die(PROG, EXIT_BAD, "--seed: expected an integer 0..2^64-1, got '%s'",
-				    optarg);
-			break;
-		case 'o': cl->out = optarg; break;
-		default: fputs(USAGE, stderr); exit(EXIT_BAD);
-		}
-	}
-	if (argc - optind != 1) {
-		fputs(USAGE, stderr);
-		exit(EXIT_BAD);
-	}
-	cl->model = argv[optind];
+	cli_parse(&spec, argc, argv, on_opt, cl, &a);
+	if (a.n != 1)
+		cli_usage(&spec, -1);
+	cl->model = a.args[0];
+	free(a.args);
 }
 
 int main(int argc, char **argv)

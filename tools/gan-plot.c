@@ -2,39 +2,93 @@
  * figures per epoch from the scripts' metrics.tsv, 2-D scatter of real vs
  * generated points, 1-D densities with D's decision boundary, image grids
  * (PNG, or SVG with --svg or a .svg name), and animations (APNG). */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apng.h"
+#include "args.h"
 #include "ckpt.h"
+#include "cli.h"
 #include "convert.h"
+#include "decision.h"
 #include "err.h"
 #include "grid.h"
-#include "npy.h"
 #include "infile.h"
+#include "metricslog.h"
+#include "npy.h"
 #include "outfile.h"
 #include "plot.h"
 #include "png.h"
-#include "decision.h"
-#include "metricslog.h"
 #include "tsvlog.h"
 
 #define PROG "gan-plot"
-#define USAGE \
-	"usage: gan-plot loss [-o FILE] [--svg] [--title T] [--by step|epoch] [--probs]\n" \
-	"                     [--smooth K] LOG.tsv...\n" \
+#define U_LOSS "usage: gan-plot loss [-o FILE] [--svg] [--title T] [--by step|epoch] [--probs]\n" \
+	"                     [--smooth K] LOG.tsv...\n"
+#define U_METRICS "usage: gan-plot metrics [-o FILE] [--svg] [--title T] METRICS.tsv...\n"
+#define U_SCATTER "usage: gan-plot scatter [-o FILE] [--svg] [--title T] REAL.npy FAKE.npy\n"
+#define U_DENSITY "usage: gan-plot density [-o FILE] [--svg] [--title T] [--ckpt CKPT] [--bins N]\n" \
+	"                        [--range LO:HI] REAL.npy FAKE.npy\n"
+#define U_GRID "usage: gan-plot grid [-o FILE] [--grid RxC] [--scale K] [SAMPLES.npy]\n"
+#define U_ANIMATE "usage: gan-plot animate [-o FILE] [--delay MS] [--loop N] FRAME.png...\n"
+#define USAGE U_LOSS \
 	"       gan-plot metrics [-o FILE] [--svg] [--title T] METRICS.tsv...\n" \
 	"       gan-plot scatter [-o FILE] [--svg] [--title T] REAL.npy FAKE.npy\n" \
 	"       gan-plot density [-o FILE] [--svg] [--title T] [--ckpt CKPT] [--bins N]\n" \
 	"                        [--range LO:HI] REAL.npy FAKE.npy\n" \
-	"       gan-plot grid [-o FILE] [--grid RxC] [--scale K] SAMPLES.npy\n" \
+	"       gan-plot grid [-o FILE] [--grid RxC] [--scale K] [SAMPLES.npy]\n" \
 	"       gan-plot animate [-o FILE] [--delay MS] [--loop N] FRAME.png...\n"
 
+enum { SUB_LOSS, SUB_METRICS, SUB_SCATTER, SUB_DENSITY, SUB_GRID, SUB_ANIMATE };
+enum { O_SVG = 256, O_TITLE, O_BY, O_CKPT, O_BINS, O_RANGE, O_GRID, O_SCALE, O_PROBS,
+       O_SMOOTH, O_DELAY, O_LOOP };
+
+static const char *const subs[] = { "loss", "metrics", "scatter", "density", "grid", "animate",
+				    NULL };
+static const char *const sub_usage[] = { U_LOSS, U_METRICS, U_SCATTER, U_DENSITY, U_GRID,
+					 U_ANIMATE };
+
+static const CliOpt opts[] = {
+	{ 'o', 'o', "output", "FILE", "Write the picture to FILE atomically", "stdout", 0 },
+	{ O_SVG, 0, "svg", NULL, "SVG instead of PNG, as for a FILE ending in .svg (not for "
+	  "grid and animate)", NULL, 0 },
+	{ O_TITLE, 0, "title", "T", "Title of the chart (not for grid and animate)",
+	  "Training losses, Sample quality per epoch, Real vs generated, or 1-D densities "
+	  "and decision boundary", 0 },
+	{ O_BY, 0, "by", "step|epoch", "The x axis of the losses", "epoch when every log "
+	  "has one line per epoch, else step", 1u << SUB_LOSS },
+	{ O_PROBS, 0, "probs", NULL, "Also draw D(x) and D(G(z)), the mean probabilities D gave "
+	  "real and generated batches", NULL, 1u << SUB_LOSS },
+	{ O_SMOOTH, 0, "smooth", "K", "Draw each series as its centred moving average over K log "
+	  "lines, 1 to 100000, the raw values faint behind it", NULL, 1u << SUB_LOSS },
+	{ O_CKPT, 0, "ckpt", "CKPT", "Draw the decision boundary of CKPT's D", NULL,
+	  1u << SUB_DENSITY },
+	{ O_BINS, 0, "bins", "N", "Histogram bins, 2 to 10000", "50", 1u << SUB_DENSITY },
+	{ O_RANGE, 0, "range", "LO:HI", "The x range", "the data's, widened by 10%",
+	  1u << SUB_DENSITY },
+	{ O_GRID, 0, "grid", "RxC", "Rows and columns of the grid",
+	  "a square that fits all images", 1u << SUB_GRID },
+	{ O_SCALE, 0, "scale", "K", "Enlarge each image K times (nearest neighbour), 1 to 32",
+	  "1", 1u << SUB_GRID },
+	{ O_DELAY, 0, "delay", "MS", "Time each frame shows, in milliseconds, 1 to 65535", "200",
+	  1u << SUB_ANIMATE },
+	{ O_LOOP, 0, "loop", "N", "How many times the animation plays, 0 to 65535; 0 is forever",
+	  "0", 1u << SUB_ANIMATE },
+	{ 0 },
+};
+
+static const CliSpec spec = {
+	.prog = PROG, .usage = USAGE, .opts = opts, .subs = subs, .sub_usage = sub_usage,
+	.sub_noun = "command",
+	.about = "Pictures of GAN runs: loss curves, quality per epoch, real vs generated\n"
+		 "points, 1-D densities with D's decision boundary, image grids, animations.\n"
+		 "PNG, or SVG for the charts.",
+};
+
 struct cmdline {
-	const char *cmd, *out, *title, *by, *ckpt;
+	int cmd;
+	const char *out, *title, *by, *ckpt;
 	int svg, bins, have_range, scale, rows, cols;
 	int probs, smooth;        /* loss: --probs panel; --smooth K lines */
 	int delay, loop;          /* animate: ms per frame; plays (0: forever) */
@@ -45,89 +99,57 @@ struct cmdline {
 
 static _Noreturn void usage(void)
 {
-	fputs(USAGE, stderr);
-	exit(EXIT_BAD);
+	cli_usage(&spec, -1);
 }
 
-/* A strict integer in lo..hi for option opt, or dies. */
-static int int_arg(const char *opt, const char *s, long lo, long hi)
+/* A strict integer in lo..hi for option opt, or dies ("expected an
+ * integer from LO to HI", the wording of gan-plot's messages). */
+static int int_arg(const char *opt, const char *s, int lo, int hi)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < lo || v > hi)
-		die(PROG, EXIT_BAD, "%s: expected an integer from %ld to %ld, got '%s'", opt, lo,
-		    hi, s);
-	return (int)v;
+	int v;
+	if (arg_int32(s, lo, hi, &v))
+		die(PROG, EXIT_BAD, "%s: expected an integer from %d to %d, got '%s'", opt, lo, hi, s);
+	return v;
+}
+
+static void on_opt(void *ctx, int key, const char *arg)
+{
+	struct cmdline *cl = ctx;
+	switch (key) {
+	case O_SVG: cl->svg = 1; break;
+	case O_TITLE: cl->title = arg; break;
+	case O_BY: cl->by = arg; break;
+	case O_CKPT: cl->ckpt = arg; break;
+	case 'o': cl->out = arg; break;
+	case O_BINS: cl->bins = int_arg("--bins", arg, 2, 10000); break;
+	case O_RANGE:
+		if (arg_range(arg, &cl->lo, &cl->hi))
+			die(PROG, EXIT_BAD, "--range: expected LO:HI with LO < HI, got '%s'", arg);
+		cl->have_range = 1;
+		break;
+	case O_GRID:
+		if (arg_grid(arg, 1000, &cl->rows, &cl->cols))
+			die(PROG, EXIT_BAD, "--grid: expected RxC such as 5x5, got '%s'", arg);
+		break;
+	case O_SCALE: cl->scale = int_arg("--scale", arg, 1, 32); break;
+	case O_PROBS: cl->probs = 1; break;
+	case O_SMOOTH: cl->smooth = int_arg("--smooth", arg, 1, 100000); break;
+	case O_DELAY: cl->delay = int_arg("--delay", arg, 1, 65535); break;
+	case O_LOOP: cl->loop = int_arg("--loop", arg, 0, 65535); break;
+	}
 }
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	static const struct option opts[] = {
-		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
-		{"svg", no_argument, 0, 's'}, {"title", required_argument, 0, 't'},
-		{"by", required_argument, 0, 'x'}, {"ckpt", required_argument, 0, 'c'},
-		{"bins", required_argument, 0, 'b'}, {"range", required_argument, 0, 'r'},
-		{"grid", required_argument, 0, 'g'}, {"scale", required_argument, 0, 'k'},
-		{"probs", no_argument, 0, 'P'}, {"smooth", required_argument, 0, 'S'},
-		{"delay", required_argument, 0, 'D'}, {"loop", required_argument, 0, 'L'},
-		{"output", required_argument, 0, 'o'}, {0, 0, 0, 0},
-	};
+	CliArgs a;
 	memset(cl, 0, sizeof *cl);
 	cl->bins = 50;
 	cl->scale = 1;
 	cl->delay = 200;
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(USAGE, stdout);
-		exit(0);
-	}
-	if (argc >= 2 && !strcmp(argv[1], "--version")) {
-		puts(PROG " (gantools) " GAN_VERSION);
-		exit(0);
-	}
-	if (argc < 2)
-		usage();
-	cl->cmd = argv[1];
-	optind = 2;
-	int c;
-	char *end;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(USAGE, stdout); exit(0);
-		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
-		case 's': cl->svg = 1; break;
-		case 't': cl->title = optarg; break;
-		case 'x': cl->by = optarg; break;
-		case 'c': cl->ckpt = optarg; break;
-		case 'o': cl->out = optarg; break;
-		case 'b':
-			cl->bins = (int)strtol(optarg, &end, 10);
-			if (*end || cl->bins < 2 || cl->bins > 10000)
-				die(PROG, EXIT_BAD, "--bins: expected an integer from 2 to 10000, got '%s'", optarg);
-			break;
-		case 'r':
-			if (sscanf(optarg, "%lf:%lf", &cl->lo, &cl->hi) != 2 || !(cl->lo < cl->hi) ||
-			    !isfinite(cl->lo) || !isfinite(cl->hi))
-				die(PROG, EXIT_BAD, "--range: expected LO:HI with LO < HI, got '%s'", optarg);
-			cl->have_range = 1;
-			break;
-		case 'g':
-			if (grid_parse(optarg, &cl->rows, &cl->cols) < 0)
-				die(PROG, EXIT_BAD, "--grid: expected RxC such as 5x5, got '%s'", optarg);
-			break;
-		case 'k':
-			cl->scale = (int)strtol(optarg, &end, 10);
-			if (*end || cl->scale < 1 || cl->scale > 32)
-				die(PROG, EXIT_BAD, "--scale: expected an integer from 1 to 32, got '%s'", optarg);
-			break;
-		case 'P': cl->probs = 1; break;
-		case 'S': cl->smooth = int_arg("--smooth", optarg, 1, 100000); break;
-		case 'D': cl->delay = int_arg("--delay", optarg, 1, 65535); break;
-		case 'L': cl->loop = int_arg("--loop", optarg, 0, 65535); break;
-		default: usage();
-		}
-	}
-	cl->files = argv + optind;
-	cl->nfiles = argc - optind;
+	cli_parse(&spec, argc, argv, on_opt, cl, &a);
+	cl->cmd = a.sub;
+	cl->files = a.args;
+	cl->nfiles = a.n;
 	if (cl->out) {
 		size_t n = strlen(cl->out);
 		if (n > 4 && !strcmp(cl->out + n - 4, ".svg"))
@@ -604,21 +626,19 @@ int main(int argc, char **argv)
 	struct cmdline cl;
 	io_init();
 	parse_args(argc, argv, &cl);
-	if (!strcmp(cl.cmd, "loss"))
+	if (cl.cmd == SUB_LOSS)
 		cmd_loss(&cl);
-	else if (!strcmp(cl.cmd, "metrics"))
+	else if (cl.cmd == SUB_METRICS)
 		cmd_metrics(&cl);
-	else if (!strcmp(cl.cmd, "scatter"))
+	else if (cl.cmd == SUB_SCATTER)
 		cmd_scatter(&cl);
-	else if (!strcmp(cl.cmd, "density"))
+	else if (cl.cmd == SUB_DENSITY)
 		cmd_density(&cl);
-	else if (!strcmp(cl.cmd, "grid"))
+	else if (cl.cmd == SUB_GRID)
 		cmd_grid(&cl);
-	else if (!strcmp(cl.cmd, "animate"))
-		cmd_animate(&cl);
 	else
-		die(PROG, EXIT_BAD, "unknown command '%s' (expected loss, metrics, scatter, density, "
-		    "grid or animate)", cl.cmd);
+		cmd_animate(&cl);
+	free(cl.files);
 	Err e = {0};
 	if (stdout_close(&e) < 0)
 		die_err(PROG, &e);

@@ -3,142 +3,132 @@
  * seeded noise, the fixed noise, or a lerp between two draws; .npy or a PNG
  * grid. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "ckpt.h"
+#include "cli.h"
 #include "device.h"
 #include "ema.h"
 #include "err.h"
 #include "grid.h"
+#include "infile.h"
 #include "memcheck.h"
 #include "netgpu.h"
 #include "npy.h"
-#include "infile.h"
 #include "outfile.h"
 #include "png.h"
 #include "sample.h"
 #include "train.h"
 
-#ifndef GAN_VERSION
-#define GAN_VERSION "dev"
-#endif
-
 #define PROG "gan-sample"
 #define USAGE "usage: gan-sample [-n N] [--seed S | --fixed] [--interpolate K] [--ema]\n" \
 	"                  [--bn running|batch] [--batch B] [--png FILE [--grid RxC] [--scale K]]\n" \
 	"                  [--device cpu|cuda] [-o FILE] [CKPT]\n"
-#define HELP \
-	"Draw samples from a checkpoint's generator.\n\n" \
-	"  -n, --count N        number of samples (default: RxC with --grid, else 64,\n" \
-	"                       or the fixed noise count with --fixed)\n" \
-	"  -s, --seed S         seed of the latent noise (default 0)\n" \
-	"  -f, --fixed          use the checkpoint's fixed noise (noise.fixed)\n" \
-	"  -i, --interpolate K  K points on the straight line (lerp) between two draws\n" \
-	"      --ema            sample from the EMA of G (a model with ema = DECAY)\n" \
-	"      --bn MODE        batch norm on the running statistics (running, the\n" \
-	"                       default: eval mode) or on each batch's own (batch:\n" \
-	"                       train mode, as pytorch/examples draws its grids)\n" \
-	"  -b, --batch B        samples per forward pass of G at most (default 256;\n" \
-	"                       --bn batch splits N into even batches of at most B)\n" \
-	"  -p, --png FILE       write a PNG grid of the images instead of .npy\n" \
-	"  -g, --grid RxC       grid rows x columns, at least N tiles (default: square)\n" \
-	"      --scale K        enlarge each pixel to KxK in the grid (default 1)\n" \
-	"      --device D       cpu or cuda (default: cuda when a GPU is found)\n" \
-	"  -o, --output FILE    write the .npy record to FILE (default stdout)\n"
 
 #define CHUNK 256
 
+enum { O_DEVICE = 256, O_BN, O_SCALE, O_EMA };
+
+static const char *const bn_modes[] = { "running", "batch", NULL };
+
+static const CliOpt opts[] = {
+	{ 'n', 'n', "count", "N", "Number of samples",
+	  "R*C with --grid RxC, else 64, or all the fixed noise with --fixed", 0 },
+	{ 's', 's', "seed", "S", "Seed of the latent noise, 0 to 2^64-1", "0", 0 },
+	{ 'f', 'f', "fixed", NULL, "Use the checkpoint's fixed noise (noise.fixed), its first "
+	  "N vectors", NULL, 0 },
+	{ 'i', 'i', "interpolate", "K", "K samples on the straight line (lerp) from one latent "
+	  "draw to a second one (with --fixed: fixed vectors 0 and 1), ends included", NULL, 0 },
+	{ O_EMA, 0, "ema", NULL, "Sample from G_ema, the exponential moving average of G that a "
+	  "model with ema = DECAY keeps, instead of G", NULL, 0 },
+	{ O_BN, 0, "bn", "running|batch", "How G's batch-norm layers normalise: with the running "
+	  "statistics (eval mode) or with each batch's own (train mode)", "running", 0 },
+	{ 'b', 'b', "batch", "B", "Samples per forward pass of G, at most", "256", 0 },
+	{ 'p', 'p', "png", "FILE", "Write a PNG grid of the samples instead of the .npy record",
+	  NULL, 0 },
+	{ 'g', 'g', "grid", "RxC", "Rows and columns of the grid",
+	  "ceil(sqrt(N)) columns and as many rows as needed", 0 },
+	{ O_SCALE, 0, "scale", "K", "Draw each pixel of the grid as a K x K block, 1 to 32",
+	  "1", 0 },
+	{ O_DEVICE, 0, "device", "cpu|cuda", "Where the generator runs",
+	  "cuda when a device is found and runs the generator, else cpu", 0 },
+	{ 'o', 'o', "output", "FILE", "Write the .npy record to FILE atomically", "stdout", 0 },
+	{ 0 },
+};
+
+static const CliSpec spec = {
+	.prog = PROG, .usage = USAGE, .opts = opts,
+	.about = "Draw samples from a checkpoint's generator.",
+};
+
 struct cmdline {
 	const char *ckpt, *out, *png;
-	int n, fixed, interp, rows, cols, scale, ema, batch;
+	int n, fixed, interp, rows, cols, scale, ema, batch, seeded, scaled;
 	int bn_batch;             /* --bn batch: BN on each batch's statistics */
 	uint64_t seed;
 	Device device;            /* DEV_AUTO unless --device */
 };
 
-static long long num_arg(const char *opt, const char *s, long long lo, long long hi)
+static void on_opt(void *ctx, int key, const char *arg)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi)
-		die(PROG, EXIT_BAD, "%s: expected an integer in %lld..%lld, got '%s'", opt, lo, hi, s);
-	return v;
+	struct cmdline *cl = ctx;
+	Err e = { 0 };
+	switch (key) {
+	case 'n': cl->n = (int)cli_int(&spec, "-n", arg, 1, 1000000); break;
+	case 's':
+		if (arg_u64(arg, &cl->seed))
+			die(PROG, EXIT_BAD, "--seed: expected an integer 0..2^64-1, got '%s'", arg);
+		cl->seeded = 1;
+		break;
+	case 'f': cl->fixed = 1; break;
+	case 'i': cl->interp = (int)cli_int(&spec, "--interpolate", arg, 2, 1000000); break;
+	case O_EMA: cl->ema = 1; break;
+	case O_BN:
+		cl->bn_batch = arg_choice(arg, bn_modes);
+		if (cl->bn_batch < 0)
+			die(PROG, EXIT_BAD, "--bn: expected 'running' or 'batch', got '%s'", arg);
+		break;
+	case 'b': cl->batch = (int)cli_int(&spec, "--batch", arg, 1, 65536); break;
+	case 'p': cl->png = arg; break;
+	case 'g':
+		if (arg_grid(arg, 1000, &cl->rows, &cl->cols))
+			die(PROG, EXIT_BAD, "--grid: expected RxC like 5x5, got '%s'", arg);
+		break;
+	case O_SCALE:
+		cl->scale = (int)cli_int(&spec, "--scale", arg, 1, 32);
+		cl->scaled = 1;
+		break;
+	case O_DEVICE:
+		if (device_parse(arg, &cl->device, &e))
+			die_err(PROG, &e);
+		break;
+	case 'o': cl->out = arg; break;
+	}
 }
 
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	enum { O_DEVICE = 256, O_BN, O_SCALE, O_EMA };
-	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
-		{ "count", required_argument, 0, 'n' }, { "seed", required_argument, 0, 's' },
-		{ "fixed", no_argument, 0, 'f' }, { "interpolate", required_argument, 0, 'i' },
-		{ "png", required_argument, 0, 'p' }, { "grid", required_argument, 0, 'g' },
-		{ "device", required_argument, 0, O_DEVICE }, { "bn", required_argument, 0, O_BN },
-		{ "scale", required_argument, 0, O_SCALE }, { "ema", no_argument, 0, O_EMA },
-		{ "batch", required_argument, 0, 'b' },
-		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
-	};
+	CliArgs a;
 	memset(cl, 0, sizeof *cl);
 	cl->device = DEV_AUTO;
 	cl->scale = 1;
 	cl->batch = CHUNK;
-	Err e = { 0 };
-	int c, seeded = 0, scaled = 0;
-	while ((c = getopt_long(argc, argv, "hVn:s:fi:p:g:b:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(USAGE "\n" HELP, stdout); exit(0);
-		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
-		case 'n': cl->n = (int)num_arg("-n", optarg, 1, 1000000); break;
-		case 's':
-			if (optarg[0] == '-')
-				die(PROG, EXIT_BAD, "--seed: expected an integer 0..2^64-1, got '%s'", optarg);
-			cl->seed = (uint64_t)num_arg("--seed", optarg, 0, INT64_MAX);
-			seeded = 1;
-			break;
-		case 'f': cl->fixed = 1; break;
-		case 'i': cl->interp = (int)num_arg("--interpolate", optarg, 2, 1000000); break;
-		case 'p': cl->png = optarg; break;
-		case 'g':
-			if (grid_parse(optarg, &cl->rows, &cl->cols))
-				die(PROG, EXIT_BAD, "--grid: expected RxC like 5x5, got '%s'", optarg);
-			break;
-		case O_DEVICE:
-			if (device_parse(optarg, &cl->device, &e))
-				die_err(PROG, &e);
-			break;
-		case O_BN:
-			if (strcmp(optarg, "batch") && strcmp(optarg, "running"))
-				die(PROG, EXIT_BAD, "--bn: expected 'running' or 'batch', got '%s'",
-				    optarg);
-			cl->bn_batch = !strcmp(optarg, "batch");
-			break;
-		case O_SCALE:
-			cl->scale = (int)num_arg("--scale", optarg, 1, 32);
-			scaled = 1;
-			break;
-		case O_EMA: cl->ema = 1; break;
-		case 'b': cl->batch = (int)num_arg("--batch", optarg, 1, 65536); break;
-		case 'o': cl->out = optarg; break;
-		default: fputs(USAGE, stderr); exit(EXIT_BAD);
-		}
-	}
-	if (argc - optind > 1) {
-		fputs(USAGE, stderr);
-		exit(EXIT_BAD);
-	}
-	if (scaled && !cl->png)
+	cli_parse(&spec, argc, argv, on_opt, cl, &a);
+	if (a.n > 1)
+		cli_usage(&spec, -1);
+	cl->ckpt = a.n ? a.args[0] : "-";
+	free(a.args);
+	if (cl->scaled && !cl->png)
 		die(PROG, EXIT_BAD, "--scale needs --png FILE");
-	if (seeded && cl->fixed)
+	if (cl->seeded && cl->fixed)
 		die(PROG, EXIT_BAD, "--seed and --fixed exclude each other");
 	if (cl->interp && cl->n)
 		die(PROG, EXIT_BAD, "--interpolate K gives K samples; leave out -n");
 	if ((cl->rows || cl->cols) && !cl->png)
 		die(PROG, EXIT_BAD, "--grid needs --png FILE");
-	cl->ckpt = optind < argc ? argv[optind] : "-";
 }
 
 /* z (n, lat): the latent vectors the options ask for. */

@@ -2,53 +2,66 @@
  * of alternating D/G updates, logs TSV lines and writes the new checkpoint.
  * Resuming continues exactly: the checkpoint holds the whole state. */
 #include <errno.h>
-#include <getopt.h>
-#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "ckpt.h"
+#include "cli.h"
 #include "comm.h"
 #include "datapar.h"
 #include "device.h"
+#include "epoch.h"
 #include "err.h"
-#include "npy.h"
 #include "infile.h"
+#include "npy.h"
 #include "outfile.h"
 #include "snapshot.h"
 #include "tsvlog.h"
-#include "epoch.h"
-
-#ifndef GAN_VERSION
-#define GAN_VERSION "dev"
-#endif
 
 #define PROG "gan-step"
 #define USAGE "usage: gan-step --data FILE [--epochs N | --steps N] [--batch B] [--lr-d X]\n" \
 	"                [--lr-g X] [--threads T] [--log FILE] [--log-every K]\n" \
 	"                [--save-every N [--keep K]] [--device cpu|cuda] [--sync-bn]\n" \
 	"                [-o FILE] [CKPT]\n"
-#define HELP \
-	"Train a GAN checkpoint on a data set; writes the new checkpoint.\n\n" \
-	"  -d, --data FILE    .npy stream: x (images NxCxHxW or points NxD), optional y\n" \
-	"  -e, --epochs N     N more epochs (default: the model's epochs)\n" \
-	"  -n, --steps N      N more D/G steps, across epoch boundaries\n" \
-	"  -b, --batch B      batch size from now on\n" \
-	"      --lr-d X       D learning rate from now on\n" \
-	"      --lr-g X       G learning rate from now on\n" \
-	"  -t, --threads T    BLAS threads\n" \
-	"  -l, --log FILE     append TSV log lines to FILE (default stderr)\n" \
-	"      --log-every K  a log line every K steps (default: every epoch)\n" \
-	"      --save-every N also write a snapshot STEM-epoch-NNN.st beside -o FILE\n" \
-	"                     every N epochs (with --steps: STEM-step-NNNNNN.st, steps)\n" \
-	"      --keep K       keep only the K newest snapshots (default: all)\n" \
-	"      --device D     cpu or cuda (default: cuda when a GPU is found)\n" \
-	"      --sync-bn      under mpirun: batch norm over the global batch\n" \
-	"  -o, --output FILE  write the checkpoint to FILE atomically (default stdout)\n"
+
+enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_SYNCBN, O_SAVE, O_KEEP };
+
+static const CliOpt opts[] = {
+	{ 'd', 'd', "data", "FILE", "The data set, a .npy stream of x (u8 N x C x H x W images "
+	  "or f32 N x D points) and an optional y; required", NULL, 0 },
+	{ 'e', 'e', "epochs", "N", "Run until N more epoch ends are crossed",
+	  "the model's epochs", 0 },
+	{ 'n', 'n', "steps", "N", "Run N more D/G steps, across epoch boundaries", NULL, 0 },
+	{ 'b', 'b', "batch", "B", "Batch size from now on (saved)", "the checkpoint's", 0 },
+	{ O_LRD, 0, "lr-d", "X", "D's learning rate from now on (saved)", "the checkpoint's", 0 },
+	{ O_LRG, 0, "lr-g", "X", "G's learning rate from now on (saved)", "the checkpoint's", 0 },
+	{ 't', 't', "threads", "T", "Threads of the CPU path",
+	  "OMP_NUM_THREADS, else OPENBLAS_NUM_THREADS, else one per core", 0 },
+	{ 'l', 'l', "log", "FILE", "Append the TSV log lines to FILE", "stderr", 0 },
+	{ O_EVERY, 0, "log-every", "K", "A log line every K steps (and at the end)",
+	  "one per epoch", 0 },
+	{ O_SAVE, 0, "save-every", "N", "Also write a snapshot every N epochs (with --steps: "
+	  "every N steps) beside -o FILE", NULL, 0 },
+	{ O_KEEP, 0, "keep", "K", "After each snapshot, remove the oldest ones of the same kind "
+	  "so that K remain", "keep all", 0 },
+	{ O_DEVICE, 0, "device", "cpu|cuda", "Where the networks run",
+	  "cuda when a device is found and runs the model, else cpu", 0 },
+	{ O_SYNCBN, 0, "sync-bn", NULL, "Under mpirun with more than one process: batch norm "
+	  "normalises with the statistics of the whole global batch", NULL, 0 },
+	{ 'o', 'o', "output", "FILE", "Write the checkpoint to FILE atomically", "stdout", 0 },
+	{ 0 },
+};
+
+static const CliSpec spec = {
+	.prog = PROG, .usage = USAGE, .opts = opts,
+	.about = "Train a GAN checkpoint on a data set; writes the new checkpoint.",
+};
 
 struct cmdline {
 	const char *ckpt, *data, *out, *log;
@@ -60,77 +73,50 @@ struct cmdline {
 	int sync_bn;              /* --sync-bn */
 };
 
-/* Strict integer in [lo, hi] for option `opt`. */
-static int64_t num_arg(const char *opt, const char *s, int64_t lo, int64_t hi)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi)
-		die(PROG, EXIT_BAD, "%s: expected an integer in %lld..%lld, got '%s'", opt,
-		    (long long)lo, (long long)hi, s);
-	return v;
-}
-
 static double lr_arg(const char *opt, const char *s)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(v) || v < 0 || v > 3e38)
+	double v;
+	if (arg_num(s, 0, 3e38, &v))
 		die(PROG, EXIT_BAD, "%s: expected a learning rate >= 0, got '%s'", opt, s);
 	return v;
 }
 
+static void on_opt(void *ctx, int key, const char *arg)
+{
+	struct cmdline *cl = ctx;
+	Err e = { 0 };
+	switch (key) {
+	case 'd': cl->data = arg; break;
+	case 'e': cl->epochs = cli_int(&spec, "--epochs", arg, 1, 1000000); break;
+	case 'n': cl->steps = cli_int(&spec, "--steps", arg, 1, INT64_MAX / 4); break;
+	case 'b': cl->batch = (int)cli_int(&spec, "--batch", arg, 1, 65536); break;
+	case O_LRD: cl->lr_d = lr_arg("--lr-d", arg); break;
+	case O_LRG: cl->lr_g = lr_arg("--lr-g", arg); break;
+	case 't': cl->threads = (int)cli_int(&spec, "--threads", arg, 1, 1024); break;
+	case 'l': cl->log = arg; break;
+	case O_EVERY: cl->log_every = cli_int(&spec, "--log-every", arg, 1, INT64_MAX / 4); break;
+	case O_DEVICE:
+		if (device_parse(arg, &cl->device, &e))
+			die_err(PROG, &e);
+		break;
+	case O_SAVE: cl->save_every = cli_int(&spec, "--save-every", arg, 1, INT64_MAX / 4); break;
+	case O_KEEP: cl->keep = (int)cli_int(&spec, "--keep", arg, 1, 1000000); break;
+	case O_SYNCBN: cl->sync_bn = 1; break;
+	case 'o': cl->out = arg; break;
+	}
+}
+
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
-	enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_SYNCBN, O_SAVE, O_KEEP };
-	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' },
-		{ "data", required_argument, 0, 'd' }, { "epochs", required_argument, 0, 'e' },
-		{ "steps", required_argument, 0, 'n' }, { "batch", required_argument, 0, 'b' },
-		{ "lr-d", required_argument, 0, O_LRD }, { "lr-g", required_argument, 0, O_LRG },
-		{ "threads", required_argument, 0, 't' }, { "log", required_argument, 0, 'l' },
-		{ "log-every", required_argument, 0, O_EVERY },
-		{ "device", required_argument, 0, O_DEVICE },
-		{ "sync-bn", no_argument, 0, O_SYNCBN },
-		{ "save-every", required_argument, 0, O_SAVE }, { "keep", required_argument, 0, O_KEEP },
-		{ "output", required_argument, 0, 'o' }, { 0, 0, 0, 0 },
-	};
+	CliArgs a;
 	memset(cl, 0, sizeof *cl);
 	cl->lr_d = cl->lr_g = -1;
 	cl->device = DEV_AUTO;
-	Err e = { 0 };
-	int c;
-	while ((c = getopt_long(argc, argv, "hVd:e:n:b:t:l:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(USAGE "\n" HELP, stdout); exit(0);
-		case 'V': puts(PROG " (gantools) " GAN_VERSION); exit(0);
-		case 'd': cl->data = optarg; break;
-		case 'e': cl->epochs = num_arg("--epochs", optarg, 1, 1000000); break;
-		case 'n': cl->steps = num_arg("--steps", optarg, 1, INT64_MAX / 4); break;
-		case 'b': cl->batch = (int)num_arg("--batch", optarg, 1, 65536); break;
-		case O_LRD: cl->lr_d = lr_arg("--lr-d", optarg); break;
-		case O_LRG: cl->lr_g = lr_arg("--lr-g", optarg); break;
-		case 't': cl->threads = (int)num_arg("--threads", optarg, 1, 1024); break;
-		case 'l': cl->log = optarg; break;
-		case O_EVERY: cl->log_every = num_arg("--log-every", optarg, 1, INT64_MAX / 4); break;
-		case O_DEVICE:
-			if (device_parse(optarg, &cl->device, &e))
-				die_err(PROG, &e);
-			break;
-		case O_SAVE: cl->save_every = num_arg("--save-every", optarg, 1, INT64_MAX / 4); break;
-		case O_KEEP: cl->keep = (int)num_arg("--keep", optarg, 1, 1000000); break;
-		case 'o': cl->out = optarg; break;
-		case O_SYNCBN: cl->sync_bn = 1; break;
-		default: fputs(USAGE, stderr); exit(EXIT_BAD);
-		}
-	}
-	if (argc - optind > 1) {
-		fputs(USAGE, stderr);
-		exit(EXIT_BAD);
-	}
-	cl->ckpt = optind < argc ? argv[optind] : "-";
+	cli_parse(&spec, argc, argv, on_opt, cl, &a);
+	if (a.n > 1)
+		cli_usage(&spec, -1);
+	cl->ckpt = a.n ? a.args[0] : "-";
+	free(a.args);
 	if (!cl->data)
 		die(PROG, EXIT_BAD, "--data FILE is required");
 	if (cl->epochs && cl->steps)

@@ -7,21 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int grid_parse(const char *s, int *rows, int *cols)
-{
-	char *end;
-	long r = strtol(s, &end, 10);
-	if (end == s || (*end != 'x' && *end != 'X'))
-		return -1;
-	const char *c0 = end + 1;
-	long c = strtol(c0, &end, 10);
-	if (end == c0 || *end || r < 1 || c < 1 || r > 1000 || c > 1000)
-		return -1;
-	*rows = (int)r;
-	*cols = (int)c;
-	return 0;
-}
-
 static uint8_t to_u8(const Tensor *t, size_t i)
 {
 	if (t->dtype == DT_U8)

@@ -27,7 +27,5 @@ int grid_compose(const Tensor *t, const char *name, const GridOpt *o,
  * can refuse before it makes the images. */
 int grid_size(int64_t n, int c, int ih, int iw, const GridOpt *o, const char *name,
 	      int64_t *W, int64_t *H, Err *e);
-/* Parses "RxC" (e.g. "5x5") into rows and cols; 0 or -1. */
-int grid_parse(const char *s, int *rows, int *cols);
 
 #endif
