@@ -59,7 +59,7 @@ endif
 
 # The library's sources, one folder per layer (config.mk: LIBCOMMON_DIRS).
 LIB_DIRS  := $(LIBCOMMON_DIRS:%=libcommon/%)
-LIB_SRC   := $(filter-out libcommon/engine/netgpu_%.c,$(sort $(wildcard $(LIB_DIRS:%=%/*.c))))
+LIB_SRC   := $(filter-out libcommon/engine/cuda_%.c,$(sort $(wildcard $(LIB_DIRS:%=%/*.c))))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 
 NVCC := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
@@ -74,21 +74,21 @@ NVCC := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/de
 -include mpi/mpi.mk
 MPI_SO_ALL := $(if $(HAVE_MPI),$(MPI_SO))
 
-# The engine's GPU half (netgpu.h): cuda/*.cu in $(GPU_SO), a shared
+# The CUDA backend (engine/cuda_lib.h): cuda/*.cu in $(GPU_SO), a shared
 # library (cuda/cuda.mk) built where nvcc and cuDNN are found, but not for
-# SAN=1 (ASan and the CUDA driver do not mix). Every tool links netgpu_dl.o,
+# SAN=1 (ASan and the CUDA driver do not mix). Every tool links cuda_load.o,
 # which loads the library with dlopen on first use and only where an NVIDIA
 # device node exists, so a CPU-only run pays nothing for CUDA. The unit
-# tests link netgpu_none.o ("CUDA support not built"); test_netgpu_dl tests
+# tests link cuda_none.o ("CUDA support not built"); test_cuda_load tests
 # the loader itself.
 GPU_ENGINE := $(if $(filter 1,$(SAN) $(VG)),,$(HAVE_GPU))
 GPU_SO_ALL := $(if $(GPU_ENGINE),$(GPU_SO))
-DL_OBJ     := $(B)/obj/libcommon/engine/netgpu_dl.o
-NONE_OBJ   := $(B)/obj/libcommon/engine/netgpu_none.o
+DL_OBJ     := $(B)/obj/libcommon/engine/cuda_load.o
+NONE_OBJ   := $(B)/obj/libcommon/engine/cuda_none.o
 DL_LIBS    := -ldl
 TEST_ENGINE = $(NONE_OBJ)
-$(B)/tests/test_netgpu_dl: TEST_ENGINE = $(DL_OBJ)
-# Installed beside the tools' ../lib, where netgpu_dl.c looks for it.
+$(B)/tests/test_cuda_load: TEST_ENGINE = $(DL_OBJ)
+# Installed beside the tools' ../lib, where cuda_load.c looks for it.
 LIBDIR     ?= $(PREFIX)/lib
 
 TOOL_SRC  := $(sort $(wildcard tools/gan-*.c))

@@ -2,10 +2,11 @@
 # defines B, CPPFLAGS, CFLAGS, LDFLAGS, LDLIBS, $(B)/libcommon.a and NVCC, the
 # path of nvcc or empty). Builds only when nvcc and cuDNN's header and library
 # are found:
-#   $(GPU_SO)           the engine, libgantools-gpu.so: cuda/*.cu (not test_*)
-#                       and its own -fPIC copies of libcommon (in $(B)/pic/),
-#                       linked -Bsymbolic, exporting only netgpu_api
-#                       (libcommon/engine/netgpu_api.h); the tools dlopen it
+#   $(GPU_SO)           the CUDA backend, libgantools-gpu.so: cuda/*.cu (not
+#                       test_*) and its own -fPIC copies of libcommon (in
+#                       $(B)/pic/), linked -Bsymbolic, exporting only
+#                       gantools_cuda (libcommon/engine/cuda_lib.h); the
+#                       tools dlopen it
 #   make gpu-check      $(B)/libgpu.a and $(B)/tests-gpu/test_gpu_ops, then runs
 #                       it (it prints "skipped" and passes on a machine
 #                       without a device); without nvcc or cuDNN, says skipped.
@@ -30,12 +31,11 @@ GPU_SRC      := $(filter-out cuda/test_%.cu,$(sort $(wildcard cuda/*.cu)))
 GPU_OBJ      := $(GPU_SRC:%.cu=$(B)/obj/%.o)
 GPU_LIB      := $(B)/libgpu.a
 GPU_SO       := $(B)/lib/libgantools-gpu.so
-# The engine's own position-independent libcommon: everything but the
-# drawing and the netgpu shims, as an archive so only what it uses is linked.
-PIC_SRC      := $(filter-out libcommon/plot/plot.c libcommon/engine/netgpu_%.c,$(LIB_SRC))
+# The library's own position-independent libcommon: everything but the
+# drawing and the tools' loader, as an archive so only what it uses is linked.
+PIC_SRC      := $(filter-out libcommon/plot/plot.c libcommon/engine/cuda_%.c,$(LIB_SRC))
 PIC_OBJ      := $(PIC_SRC:%.c=$(B)/pic/%.o)
 PIC_LIB      := $(B)/pic/libcommon.a
-PIC_API      := $(B)/pic/libcommon/engine/netgpu_api.o
 GPU_MAP      := $(B)/pic/libgantools-gpu.map
 GPU_TEST     := $(B)/tests-gpu/test_gpu_ops
 GPU_CPPFLAGS := -Icuda $(addprefix -I,$(sort $(patsubst %/,%,$(dir $(CUDNN_INC)) \
@@ -78,14 +78,14 @@ $(PIC_LIB): $(PIC_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# Only netgpu_api is exported; -Bsymbolic binds the library to its own
+# Only gantools_cuda is exported; -Bsymbolic binds the library to its own
 # copies of libcommon (no global mutable state there, so two are harmless).
-$(GPU_SO): $(GPU_OBJ) $(PIC_API) $(PIC_LIB)
+$(GPU_SO): $(GPU_OBJ) $(PIC_LIB)
 	@mkdir -p $(dir $@)
-	@printf '{ global: netgpu_api; local: *; };\n' > $(GPU_MAP)
+	@printf '{ global: gantools_cuda; local: *; };\n' > $(GPU_MAP)
 	$(say) LD $@
 	$(Q)$(NVCC) -shared $(NVCC_ARCH) $(GPU_HOSTLD) -Xlinker -Bsymbolic \
-		-Xlinker --version-script=$(GPU_MAP) $(GPU_OBJ) $(PIC_API) $(PIC_LIB) \
+		-Xlinker --version-script=$(GPU_MAP) $(GPU_OBJ) $(PIC_LIB) \
 		-Xlinker --as-needed $(GPU_NVLIBS) $(GPU_LDDIRECT) -o $@
 
 $(GPU_TEST): $(B)/obj/cuda/test_gpu_ops.o $(GPU_LIB) $(B)/libcommon.a
@@ -96,7 +96,7 @@ $(GPU_TEST): $(B)/obj/cuda/test_gpu_ops.o $(GPU_LIB) $(B)/libcommon.a
 gpu-check: $(GPU_TEST)
 	@$(GPU_TEST)
 
--include $(GPU_OBJ:.o=.d) $(B)/obj/cuda/test_gpu_ops.d $(PIC_OBJ:.o=.d) $(PIC_API:.o=.d)
+-include $(GPU_OBJ:.o=.d) $(B)/obj/cuda/test_gpu_ops.d $(PIC_OBJ:.o=.d)
 
 else
 

@@ -27,10 +27,6 @@ allowed() {
 }
 # Headers of engine/ that the CUDA backend must not include: the trainer's.
 trainer_headers="train.h epoch.h trainset.h ckpt.h net.h device.h"
-# The one known exception on main: cuda/train_gpu.cu still drives the
-# trainer until the backend table (one layer walk, commit 172397d of branch
-# issue13, kept in pending/issue13.bundle) is merged; then remove this.
-trainer_exception=cuda/train_gpu.cu
 
 # The folder (libcommon/X or cuda) holding header h, or "".
 home() {
@@ -59,8 +55,7 @@ for f in libcommon/*/*.c libcommon/*/*.h cuda/*.cu cuda/*.h; do
 		elif [ "$at" != "$dir" ] && ! echo " $may " | grep -q " $at "; then
 			echo "layers: $f includes $at/$h: $dir may use ${may:-nothing but itself}"
 			bad=$((bad + 1))
-		elif [ "$dir" = cuda ] && [ "$f" != "$trainer_exception" ] &&
-		     echo " $trainer_headers " | grep -q " $h "; then
+		elif [ "$dir" = cuda ] && echo " $trainer_headers " | grep -q " $h "; then
 			echo "layers: $f includes $at/$h: the CUDA backend knows no trainer"
 			bad=$((bad + 1))
 		fi

@@ -16,7 +16,6 @@
 #include "grid.h"
 #include "infile.h"
 #include "memcheck.h"
-#include "netgpu.h"
 #include "npy.h"
 #include "outfile.h"
 #include "png.h"
@@ -211,10 +210,10 @@ static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n
 {
 	size_t lat = (size_t)shape_numel(&t->m.latent), dat = (size_t)shape_numel(&t->m.data);
 	Device dev;
-	NetGpuDev *gpu = NULL;
+	Backend be;
 	Err e = { 0 };
-	if (device_pick(cl->device, &t->m, 0, &dev, &e) ||
-	    (dev == DEV_CUDA && (netgpu_open(&gpu, &e) || netgpu_attach(&t->g, gpu, &e))))
+	if (device_pick(cl->device, &t->m, 0, &dev, &e) || device_open(dev, &be, &e) ||
+	    net_place(&t->g, be, &e))
 		die_err(PROG, &e);
 	int chunk = sample_batch(n, cl->batch);
 	for (int i = 0; i < n; i += chunk) {
@@ -235,8 +234,8 @@ static void generate(Trainer *t, const struct cmdline *cl, const float *z, int n
 			die_err(PROG, &e);
 		}
 	}
-	netgpu_detach(&t->g);
-	netgpu_close(gpu);
+	net_drop(&t->g);
+	device_close(be);
 }
 
 int main(int argc, char **argv)

@@ -363,7 +363,8 @@ int main(int argc, char **argv)
 		die_err(PROG, &e);
 	infile_close(f);
 	apply_opts(&t, &cl);
-	if (device_pick(comm.size > 1 ? DEV_CPU : cl.device, &t.m, 1, &t.device, &e))
+	Device dev;
+	if (device_pick(comm.size > 1 ? DEV_CPU : cl.device, &t.m, 1, &dev, &e))
 		die_err(PROG, &e);
 	Tensor x;
 	TrainSet d;
@@ -381,12 +382,17 @@ int main(int argc, char **argv)
 	int open = comm.size < 2;
 	if (!open)
 		outfile_abort(&o);   /* checked now, opened again after training */
+	Backend be;
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
-		       .log_every = cl.log_every, .threads = cl.threads, .log = on_log,
-		       .progress = on_progress, .save_every = cl.save_every, .save = on_save,
-		       .ctx = &ui };
+		       .log_every = cl.log_every, .threads = cl.threads, .backend = &be,
+		       .log = on_log, .progress = on_progress, .save_every = cl.save_every,
+		       .save = on_save, .ctx = &ui };
 	int64_t step0 = t.step;
-	int rc = trainer_run(&t, &d, &ro, &e);
+	int rc = device_open(dev, &be, &e);
+	if (rc == 0) {
+		rc = trainer_run(&t, &d, &ro, &e);
+		device_close(be);
+	}
 	if (rc && open)
 		outfile_abort(&o);
 	if (rc && e.code == EXIT_NONFINITE)

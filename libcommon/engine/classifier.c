@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "memcheck.h"
+#include "netsize.h"
 #include "optim.h"
 #include "rng.h"
 #include "train.h"
@@ -104,6 +106,25 @@ static void sub_spec(const Model *m, int lo, int hi, NetSpec *s)
 	memcpy(s->l, m->C.l + lo, (size_t)s->n * sizeof s->l[0]);
 }
 
+/* Refuses, before allocating, a classifier whose three networks (net_size)
+ * and batch buffers would not fit in memory. s and z are scratch. */
+static int check_memory(const Model *m, int max_batch, NetSpec *s, NetSize *z, Err *e)
+{
+	size_t dat = (size_t)shape_numel(&m->data), mb = (size_t)max_batch;
+	size_t bytes = mb * (dat + (size_t)m->classes + 2) * sizeof(float);
+	for (int k = 0; k < 3; k++) {
+		if (k == 0)
+			*s = m->C;
+		else
+			sub_spec(m, k == 1 ? 0 : m->features + 1, k == 1 ? m->features + 1 : m->C.n, s);
+		net_size(z, s, max_batch);
+		bytes = z->bytes > SIZE_MAX - bytes ? SIZE_MAX : bytes + z->bytes;
+	}
+	char what[64];
+	snprintf(what, sizeof what, "the model at batch %d", max_batch);
+	return mem_check(bytes, what, NULL, e);
+}
+
 int clf_init(Classifier *c, const Model *m, int max_batch, uint64_t seed, Err *e)
 {
 	memset(c, 0, sizeof *c);
@@ -115,15 +136,20 @@ int clf_init(Classifier *c, const Model *m, int max_batch, uint64_t seed, Err *e
 	c->lr = m->lr;
 	c->test_acc = -1;
 	size_t dat = (size_t)shape_numel(&m->data), mb = (size_t)max_batch;
-	size_t planned = mb * (dat + (size_t)m->classes + 2) * sizeof(float);
 	NetSpec *s = malloc(sizeof *s);
-	if (!s)
+	NetSize *z = malloc(sizeof *z);
+	if (!s || !z) {
+		free(s);
+		free(z);
 		return err_set(e, EXIT_SYS, "out of memory");
-	int rc = net_init(&c->net, &m->C, 'C', max_batch, &planned, e);
+	}
+	int rc = check_memory(m, max_batch, s, z, e);
+	free(z);
+	rc = rc ? rc : net_init(&c->net, &m->C, 'C', max_batch, e);
 	sub_spec(m, 0, m->features + 1, s);
-	rc = rc ? rc : net_init(&c->feat, s, 'C', max_batch, &planned, e);
+	rc = rc ? rc : net_init(&c->feat, s, 'C', max_batch, e);
 	sub_spec(m, m->features + 1, m->C.n, s);
-	rc = rc ? rc : net_init(&c->head, s, 'C', max_batch, &planned, e);
+	rc = rc ? rc : net_init(&c->head, s, 'C', max_batch, e);
 	free(s);
 	c->xb = calloc(mb * dat, sizeof(float));
 	c->dx = calloc(mb * (size_t)m->classes, sizeof(float));
@@ -194,13 +220,9 @@ static int train_step(Classifier *c, int bs, double *loss, int *hits, Err *e)
 	double lr = m->decay_every > 0 ? lr_staircase((float)c->lr, m->decay, m->decay_every,
 						      c->step) : c->lr;
 	AdamCfg ac = { lr, m->beta1, m->beta2, m->eps };
-	if (m->opt == OPT_ADAM)
-		adam_step(c->net.params, c->net.grads, c->net.m, c->net.v, (size_t)c->net.np, &ac,
-			  c->step + 1);
-	else
-		sgd_step(c->net.params, c->net.grads, (size_t)c->net.np, (float)lr);
+	net_opt_step(&c->net, m->opt == OPT_ADAM ? &ac : NULL, lr, c->step + 1);
 	c->step++;
-	if (!net_finite(&c->net))
+	if (!net_finite(&c->net, 0))
 		return err_set(e, EXIT_NONFINITE, "step %lld: a weight of C is not finite "
 			       "(lr %g)", (long long)c->step, lr);
 	*loss = l / bs;

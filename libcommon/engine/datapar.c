@@ -65,9 +65,6 @@ int datapar_init(DataPar *p, Comm *c, Trainer *t, int sync_bn, int64_t n_example
 		return err_set(e, EXIT_BAD, "model %s: minibatch discrimination compares the "
 			       "examples of the whole batch; it does not run across processes",
 			       t->m.name);
-	if (t->device != DEV_CPU)
-		return err_set(e, EXIT_BAD, "--device cuda across processes needs NCCL, which "
-			       "this build does not support; use --device cpu");
 	if (check_batch(t, c->size, sync_bn, n_examples, name, e))
 		return -1;
 	if (sync_bn && t->m.has_bn && !t->d_pretrained && t->step == 0)

@@ -22,8 +22,9 @@ typedef struct DataPar {
 	Err err;                  /* the first failed reduction */
 } DataPar;
 
-/* Checks that t (on the CPU) can train on n_examples across c's processes
- * and attaches p to t (t->dp, and the BN layers when sync_bn):
+/* Checks that t can train on n_examples across c's processes and attaches
+ * p to t (t->dp, and the BN layers' hook on the walk, Net.bn_sync, when
+ * sync_bn); trainer_run then refuses a backend without host memory:
  *   - the batch is a multiple of c->size (each takes batch / size);
  *   - no minibatch discrimination (it compares the examples of one batch);
  *   - without sync_bn, batch norm gets at least 2 examples per process;

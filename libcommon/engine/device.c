@@ -1,10 +1,11 @@
 /* device.c - the --device option: cpu or cuda, the checks of a CUDA request
- * (built, a device present, every layer supported) and the default. */
+ * (built, a device present, every layer supported), the default, and the
+ * backend of each device. */
 #include "device.h"
 
 #include <string.h>
 
-#include "netgpu.h"
+#include "cuda_lib.h"
 
 int device_parse(const char *arg, Device *d, Err *e)
 {
@@ -14,36 +15,60 @@ int device_parse(const char *arg, Device *d, Err *e)
 	}
 	if (strcmp(arg, "cuda") != 0)
 		return err_set(e, EXIT_BAD, "--device: expected cpu or cuda, got '%s'", arg);
-	if (!netgpu_built())
+	if (!cuda_built())
 		return err_set(e, EXIT_BAD, "CUDA support not built");
-	if (netgpu_devices() < 1)
+	if (cuda_devices() < 1)
 		return err_set(e, EXIT_BAD, "--device cuda: no CUDA device found");
 	*d = DEV_CUDA;
 	return 0;
 }
 
-static int net_ok(const NetSpec *s)
+int device_supports(Device d, const LayerSpec *s)
+{
+	if (d == DEV_CUDA)
+		return cuda_supports(s);
+	Backend cpu = backend_cpu();
+	return cpu.ops->supports(s);
+}
+
+/* The first layer of s that d does not run, or NULL. */
+static const LayerSpec *unsupported(Device d, const NetSpec *s)
 {
 	for (int i = 0; i < s->n; i++)
-		if (s->l[i].kind == LAYER_MBDISC)
-			return 0;
-	return 1;
+		if (!device_supports(d, &s->l[i]))
+			return &s->l[i];
+	return NULL;
 }
 
 int device_model_ok(const Model *m, int with_d)
 {
-	return net_ok(&m->G) && (!with_d || net_ok(&m->D));
+	return !unsupported(DEV_CUDA, &m->G) && (!with_d || !unsupported(DEV_CUDA, &m->D));
 }
 
 int device_pick(Device req, const Model *m, int with_d, Device *out, Err *e)
 {
 	int ok = device_model_ok(m, with_d);
 	if (req == DEV_AUTO)
-		req = ok && netgpu_devices() > 0 ? DEV_CUDA : DEV_CPU;
-	if (req == DEV_CUDA && !ok)
-		return err_set(e, EXIT_BAD, "--device cuda: model %s uses minibatch "
-			       "discrimination (mbdisc), which has no GPU implementation; "
-			       "use --device cpu", m->name);
+		req = ok && cuda_devices() > 0 ? DEV_CUDA : DEV_CPU;
+	if (req == DEV_CUDA && !ok) {
+		const LayerSpec *l = unsupported(DEV_CUDA, &m->G);
+		if (!l)
+			l = unsupported(DEV_CUDA, &m->D);
+		return err_set(e, EXIT_BAD, "--device cuda: model %s uses %s, which has no GPU "
+			       "implementation; use --device cpu", m->name, layer_kind_desc(l->kind));
+	}
 	*out = req;
 	return 0;
+}
+
+int device_open(Device d, Backend *be, Err *e)
+{
+	*be = backend_cpu();
+	return d == DEV_CUDA ? cuda_open(be, e) : 0;
+}
+
+void device_close(Backend be)
+{
+	if (be.ops)
+		be.ops->close(be.ctx);
 }

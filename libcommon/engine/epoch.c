@@ -10,7 +10,6 @@
 
 #include "datapar.h"
 #include "gemm.h"
-#include "netgpu.h"
 
 int64_t trainer_batches(const Trainer *t, int64_t n)
 {
@@ -30,22 +29,6 @@ static void epoch_perm(const Trainer *t, int64_t *perm, int64_t n, int64_t epoch
 	for (int64_t i = 0; i < n; i++)
 		perm[i] = i;
 	rng_shuffle(&r, perm, n);
-}
-
-/* xb (bs, ex) = examples perm[0..bs) of d, u8 scaled as x/255*2-1. */
-static void gather(const TrainSet *d, const int64_t *perm, int bs, float *xb)
-{
-	size_t ex = (size_t)d->ex;
-	for (int j = 0; j < bs; j++) {
-		float *dst = xb + (size_t)j * ex;
-		if (d->dtype == DT_U8) {
-			const uint8_t *src = (const uint8_t *)d->x + (size_t)perm[j] * ex;
-			for (size_t k = 0; k < ex; k++)
-				dst[k] = (float)src[k] / 255.0f * 2.0f - 1.0f;
-		} else {
-			memcpy(dst, (const float *)d->x + (size_t)perm[j] * ex, ex * sizeof(float));
-		}
-	}
 }
 
 static double now(void)
@@ -86,29 +69,71 @@ static void acc_log(Acc *a, const Trainer *t, const RunOpts *o)
 	*a = (Acc){ .t0 = now() };
 }
 
+/* A run's data on the trainer's backend: the data set and the shuffle of
+ * the current epoch (host perm, uploaded after each shuffle). */
+typedef struct {
+	int64_t *perm;            /* host (n) */
+	const void *x;            /* the data set on the backend */
+	int64_t *idx;             /* perm on the backend */
+} RunData;
+
+/* The run's data on t->be: twins of d's examples (uploaded) and of perm. */
+static int data_place(Trainer *t, const TrainSet *d, RunData *r, Err *e)
+{
+	size_t bytes = (size_t)d->n * (size_t)d->ex * (d->dtype == DT_U8 ? 1 : sizeof(float));
+	void *x, *idx;
+	if (backend_twin(t->be, (void *)d->x, bytes, &x, e))
+		return -1;
+	r->x = x;
+	if (backend_put(t->be, x, d->x, bytes))
+		return backend_error(t->be, e);
+	if (backend_twin(t->be, r->perm, (size_t)d->n * sizeof(int64_t), &idx, e))
+		return -1;
+	r->idx = idx;
+	return 0;
+}
+
+static void data_drop(Trainer *t, const TrainSet *d, RunData *r)
+{
+	backend_untwin(t->be, (void *)r->x, d->x);
+	backend_untwin(t->be, r->idx, r->perm);
+	r->x = NULL;
+	r->idx = NULL;
+}
+
+/* The shuffle of the current epoch, on the host and the backend. */
+static void shuffle(Trainer *t, const TrainSet *d, RunData *r)
+{
+	epoch_perm(t, r->perm, d->n, t->epoch);
+	backend_put(t->be, r->idx, r->perm, (size_t)d->n * sizeof(int64_t));
+}
+
 /* One step at the current position: batch, noise, step, bookkeeping. The
- * noise is drawn on the host in either case, so both devices see the same z. */
-static int run_one(Trainer *t, const TrainSet *d, const int64_t *perm, Acc *a,
+ * noise is drawn on the host, so every backend sees the same z; across
+ * processes each takes its slice of the batch and of the noise. */
+static int run_one(Trainer *t, const TrainSet *d, const RunData *r, Acc *a,
 		   StepStats *run, int first, Err *e)
 {
 	int64_t pos = t->epoch_step * t->batch;
 	int bs = (int)(d->n - pos < t->batch ? d->n - pos : t->batch);
 	int fresh = t->m.g_step == GSTEP_FRESH;
+	size_t zb = (size_t)bs * (size_t)shape_numel(&t->m.latent) * sizeof(float);
 	trainer_noise(&t->m, &t->noise, t->z, bs);
-	if (fresh)
+	backend_put(t->be, t->on.z, t->z, zb);
+	if (fresh) {
 		trainer_noise(&t->m, &t->noise, t->zg, bs);
+		backend_put(t->be, t->on.zg, t->zg, zb);
+	}
 	int off = 0, cnt = bs;    /* this process's slice of the batch */
 	if (t->dp)
 		datapar_slice(t->dp, bs, &off, &cnt);
 	size_t zo = (size_t)off * (size_t)shape_numel(&t->m.latent);
-	const float *x = t->xb, *z = t->z + zo, *zg = fresh ? t->zg + zo : NULL;
-	if (t->gpu)
-		netgpu_train_batch(t, perm + pos, bs, &x, &z, &zg);
-	else
-		gather(d, perm + pos + off, cnt, t->xb);
+	t->be.ops->gather(t->be.ctx, t->on.x, r->x, d->dtype, d->n, (size_t)d->ex,
+			  r->idx + pos + off, cnt);
 	StepStats st;
-	int rc = trainer_step_with(t, x, cnt, z, zg, &st);
-	if (t->gpu && netgpu_train_error(t, e))
+	int rc = trainer_step_with(t, t->on.x, cnt, t->on.z + zo, fresh ? t->on.zg + zo : NULL,
+				   &st);
+	if (backend_error(t->be, e))
 		return -1;
 	if (rc && t->dp && t->dp->err.code) {
 		*e = t->dp->err;
@@ -126,7 +151,7 @@ static int run_one(Trainer *t, const TrainSet *d, const int64_t *perm, Acc *a,
 }
 
 /* Calls o->save when the step just done ends a save interval (see RunOpts);
- * epoch_ended: it finished an epoch. The GPU state is downloaded first. */
+ * epoch_ended: it finished an epoch. The state comes to the host first. */
 static int maybe_save(Trainer *t, const RunOpts *o, int epoch_ended, Err *e)
 {
 	if (!o->save || o->save_every <= 0)
@@ -135,27 +160,27 @@ static int maybe_save(Trainer *t, const RunOpts *o, int epoch_ended, Err *e)
 		  epoch_ended && t->epoch % o->save_every == 0;
 	if (!due)
 		return 0;
-	if (t->gpu && (netgpu_download(&t->g, e) || netgpu_download(&t->d, e)))
+	if (net_sync_host(&t->g, e) || net_sync_host(&t->d, e))
 		return -1;
 	return o->save(o->ctx, t, e);
 }
 
-/* The steps of a run from the current position; perm is scratch (n). */
-static int run_steps(Trainer *t, const TrainSet *d, const RunOpts *o, int64_t *perm, Err *e)
+/* The steps of a run from the current position. */
+static int run_steps(Trainer *t, const TrainSet *d, const RunOpts *o, RunData *r, Err *e)
 {
 	int64_t nb = trainer_batches(t, d->n);
 	int64_t total = o->steps > 0 ? o->steps : o->epochs * nb - t->epoch_step;
-	epoch_perm(t, perm, d->n, t->epoch);
+	shuffle(t, d, r);
 	Acc a = { .t0 = now() };
 	StepStats run = { 0 };
 	for (int64_t i = 0; i < total; i++) {
-		if (run_one(t, d, perm, &a, &run, i == 0, e))
+		if (run_one(t, d, r, &a, &run, i == 0, e))
 			return -1;
 		int ended = ++t->epoch_step == nb;
 		if (ended) {
 			t->epoch_step = 0;
 			t->epoch++;
-			epoch_perm(t, perm, d->n, t->epoch);
+			shuffle(t, d, r);
 			if (o->log_every <= 0)
 				acc_log(&a, t, o);
 		}
@@ -174,6 +199,10 @@ int trainer_run(Trainer *t, const TrainSet *d, const RunOpts *o, Err *e)
 {
 	if (o->threads > 0)
 		gemm_set_threads(o->threads);
+	Backend be = o->backend ? *o->backend : backend_cpu();
+	if (t->dp && !be.ops->host_memory)
+		return err_set(e, EXIT_BAD, "--device %s across processes needs NCCL, which this "
+			       "build does not support; use --device cpu", be.ops->name);
 	int64_t nb = trainer_batches(t, d->n);
 	if (t->batch > t->max_batch || t->epoch_step >= nb)
 		return err_set(e, EXIT_BAD, "batch %d at epoch step %lld does not fit the data "
@@ -182,16 +211,18 @@ int trainer_run(Trainer *t, const TrainSet *d, const RunOpts *o, Err *e)
 	if (!t->d_pretrained && t->step == 0 && trainer_pretrain(t))
 		return err_set(e, EXIT_NONFINITE, "D pre-training: %s", t->bad);
 	t->d_pretrained = 1;
-	int64_t *perm = malloc((size_t)d->n * sizeof *perm);
-	if (!perm)
+	RunData r = { .perm = malloc((size_t)d->n * sizeof(int64_t)) };
+	if (!r.perm)
 		return err_set(e, EXIT_SYS, "out of memory");
-	if (t->device == DEV_CUDA && netgpu_train_open(t, d->x, d->dtype, d->n, d->ex, e)) {
-		free(perm);
-		return -1;
-	}
-	int rc = run_steps(t, d, o, perm, e);
-	free(perm);
-	if (t->gpu && netgpu_train_close(t, rc == 0, e))
+	int rc = trainer_place(t, be, e);
+	if (rc == 0 && data_place(t, d, &r, e) == 0)
+		rc = run_steps(t, d, o, &r, e);
+	else
 		rc = -1;
-	return rc;
+	data_drop(t, d, &r);
+	free(r.perm);
+	if (rc == 0)
+		return trainer_place(t, backend_cpu(), e);
+	trainer_drop(t);
+	return -1;
 }

@@ -5,6 +5,7 @@
 #define GAN_EPOCH_H
 
 #include <stdint.h>
+#include "backend.h"
 #include "err.h"
 #include "train.h"
 #include "trainset.h"
@@ -23,6 +24,7 @@ typedef struct {
 	int64_t log_every;        /* 0: a line per epoch (and at the end) */
 	int threads;              /* > 0: the CPU threads of the layers and the BLAS
 				   * (gemm_set_threads); 0: as they are */
+	const Backend *backend;   /* where to train (device_open); NULL: the CPU */
 	void (*log)(void *ctx, const LogLine *l);
 	/* After each step: steps done of total, and the running losses and
 	 * probabilities (an exponential moving average, weight 0.1 per step). */
@@ -39,10 +41,11 @@ typedef struct {
  * one when the model has batch norm. */
 int64_t trainer_batches(const Trainer *t, int64_t n);
 /* Trains: pre-training first if due (on the CPU), then steps or epochs on
- * t->device: for DEV_CUDA the networks and the data set move to the GPU for
- * the run and the state comes back to the host at its end, so checkpoints
- * are device-independent. -1 with e: EXIT_NONFINITE "step 37: loss_D is
- * nan", EXIT_SYS for a GPU failure. */
+ * o->backend: the networks, the batch buffers and the data set move there
+ * for the run (trainer_place) and the state comes back to the host at its
+ * end, so checkpoints are device-independent. A data-parallel run (t->dp)
+ * needs a backend with host memory. -1 with e: EXIT_NONFINITE "step 37:
+ * loss_D is nan", EXIT_SYS for a backend failure. */
 int trainer_run(Trainer *t, const TrainSet *d, const RunOpts *o, Err *e);
 
 #endif

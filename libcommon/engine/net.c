@@ -1,21 +1,16 @@
-/* net.c - the Sequential network: layout of parameters and buffers in
- * PyTorch state_dict order, one-time allocation for a maximum batch, and
- * forward/backward over the layers of libcommon without allocating. */
+/* net.c - the Sequential network: names of parameters and buffers in
+ * PyTorch state_dict order, the two blocks sized by netsize.c, placement on
+ * a backend, and the one walk over the layers (forward, backward with its
+ * ping-pong buffers and first-layer skip, the BN counters and --sync-bn's
+ * hook) that every backend shares. */
 #include "net.h"
 
-#include "memcheck.h"
-
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "activation.h"
 #include "gemm.h"
 #include "init.h"
-#include "linear.h"
-#include "mbdisc.h"
-#include "netgpu.h"
 
 static int is_reshape(const Layer *L)
 {
@@ -25,22 +20,6 @@ static int is_reshape(const Layer *L)
 static int is_bn(const Layer *L)
 {
 	return L->spec.kind == LAYER_BN1D || L->spec.kind == LAYER_BN2D;
-}
-
-/* An activation may overwrite the output of the layer before it when its
- * backward needs only its own output (tanh, sigmoid) or the sign of its
- * input, which its output keeps (ReLU, LeakyReLU with alpha >= 0), and when
- * that layer's backward needs its input, not its output (every kind but an
- * activation). Saves a third of the memory of conv-BN-activation blocks. */
-static int can_inplace(const Net *n, int i)
-{
-	const Layer *L = &n->l[i], *P = i > 0 ? &n->l[i - 1] : NULL;
-	if (L->spec.kind != LAYER_ACT || !P || is_reshape(P) || P->spec.kind == LAYER_ACT ||
-	    P->out_n != L->out_n)
-		return 0;
-	ActKind k = L->spec.act;
-	return k == ACT_RELU || k == ACT_TANH || k == ACT_SIGMOID ||
-	       (k == ACT_LEAKY_RELU && L->spec.alpha >= 0);
 }
 
 /* Adds a tensor to the name table. */
@@ -62,62 +41,23 @@ static void add_tensor(Net *n, int layer, const char *what, int ndim, const int6
 	t->off = off;
 }
 
-/* Weight shape of a layer with parameters: ndim, shape; bias length. */
-static int weight_shape(const LayerSpec *s, int64_t *shape, int64_t *bias_n)
-{
-	switch (s->kind) {
-	case LAYER_LINEAR:
-		shape[0] = s->b, shape[1] = s->a;
-		*bias_n = s->bias ? s->b : 0;
-		return 2;
-	case LAYER_CONV2D:
-	case LAYER_CONVT2D:
-		shape[0] = s->kind == LAYER_CONV2D ? s->b : s->a;
-		shape[1] = s->kind == LAYER_CONV2D ? s->a : s->b;
-		shape[2] = shape[3] = s->k;
-		*bias_n = s->bias ? s->b : 0;
-		return 4;
-	case LAYER_BN1D:
-	case LAYER_BN2D:
-		shape[0] = s->a;
-		*bias_n = s->a;
-		return 1;
-	case LAYER_MBDISC:
-		shape[0] = (int64_t)s->b * s->c, shape[1] = s->a;
-		*bias_n = (int64_t)s->b * s->c;
-		return 2;
-	default:
-		*bias_n = 0;
-		return 0;
-	}
-}
-
-/* Lays out parameters and buffers of every layer and names them. */
+/* Each layer's offsets from the sizes, and the names of its tensors. */
 static void layout(Net *n)
 {
+	const NetSize *z = n->size;
 	for (int i = 0; i < n->nl; i++) {
 		Layer *L = &n->l[i];
 		int64_t ws[4], bn;
-		int nd = weight_shape(&L->spec, ws, &bn);
-		L->w_off = L->b_off = L->rm_off = L->rv_off = -1;
+		int nd = layer_weight_shape(&L->spec, ws, &bn);
+		L->w_off = z->l[i].w, L->b_off = z->l[i].b;
+		L->w_n = z->l[i].w_n, L->b_n = z->l[i].b_n;
+		L->rm_off = z->l[i].rm, L->rv_off = z->l[i].rv;
 		if (nd == 0)
 			continue;
-		L->w_n = 1;
-		for (int k = 0; k < nd; k++)
-			L->w_n *= ws[k];
-		L->w_off = n->np;
-		n->np += L->w_n;
 		add_tensor(n, i, "weight", nd, ws, L->w_off, 0, 0);
-		if (bn) {
-			L->b_n = bn;
-			L->b_off = n->np;
-			n->np += bn;
+		if (bn)
 			add_tensor(n, i, "bias", 1, &bn, L->b_off, 0, 0);
-		}
 		if (is_bn(L)) {
-			L->rm_off = n->nb;
-			L->rv_off = n->nb + bn;
-			n->nb += 2 * bn;
 			add_tensor(n, i, "running_mean", 1, &bn, L->rm_off, 1, 0);
 			add_tensor(n, i, "running_var", 1, &bn, L->rv_off, 1, 0);
 			add_tensor(n, i, "num_batches_tracked", 0, NULL, 0, 1, 1);
@@ -125,82 +65,29 @@ static void layout(Net *n)
 	}
 }
 
-/* Shapes for the convolution and batch-norm kernels; workspace need. */
-static size_t layer_setup(Layer *L, int max_batch)
+/* The arrays of every layer on n's backend, from its two blocks. */
+static void point_ops(Net *n)
 {
-	const LayerSpec *s = &L->spec;
-	size_t ws = 0;
-	if (s->kind == LAYER_CONV2D || s->kind == LAYER_CONVT2D) {
-		L->cs = (ConvShape){ .n = max_batch, .cin = s->a, .h = s->in.h, .w = s->in.w,
-				     .cout = s->b, .k = s->k, .stride = s->s, .pad = s->p };
-		if (s->kind == LAYER_CONV2D) {
-			conv2d_shape(&L->cs);
-			ws = conv2d_workspace(&L->cs);
-		} else {
-			convt2d_shape(&L->cs);
-			ws = convt2d_workspace(&L->cs);
-		}
-	} else if (is_bn(L)) {
-		L->bs = (BnShape){ .n = max_batch, .c = s->a, .hw = s->in.h * s->in.w,
-				   .eps = 1e-5f, .momentum = 0.1f };
-	} else if (s->kind == LAYER_MBDISC) {
-		ws = (size_t)max_batch * s->b * s->c;
-	}
-	return ws;
-}
-
-/* Allocates activations, saved values, scratch and workspace. */
-/* Bytes alloc_buffers will allocate for n's layers at n->max_batch. */
-static size_t buffer_bytes(Net *n)
-{
-	size_t ws = 1, act = 1, total = 0, mb = (size_t)n->max_batch;
+	const NetSize *z = n->size;
+	float *p = n->on_state + z->params, *g = n->on_state + z->grads;
+	float *bufs = n->on_state + z->bufs, *work = n->on_work;
 	for (int i = 0; i < n->nl; i++) {
-		Layer *L = &n->l[i];
-		size_t w = layer_setup(L, n->max_batch);
-		ws = w > ws ? w : ws;
-		size_t a = (size_t)(L->in_n > L->out_n ? L->in_n : L->out_n);
-		act = a > act ? a : act;
-		if (!is_reshape(L) && !can_inplace(n, i))
-			total += mb * (size_t)L->out_n;
-		if (L->spec.kind == LAYER_MBDISC)
-			total += mb * L->spec.b * L->spec.c;
+		const Layer *L = &n->l[i];
+		LayerOp *op = &n->op[i];
+		void *plan = op->plan;
+		*op = (LayerOp){ .spec = &L->spec, .net = n->prefix, .index = i,
+				 .max_batch = n->max_batch, .in_n = L->in_n, .out_n = L->out_n,
+				 .cs = z->l[i].cs, .bs = z->l[i].bs, .plan = plan };
+		op->w = L->w_off >= 0 ? p + L->w_off : NULL;
+		op->b = L->b_off >= 0 ? p + L->b_off : NULL;
+		op->gw = L->w_off >= 0 ? g + L->w_off : NULL;
+		op->gb = L->b_off >= 0 ? g + L->b_off : NULL;
+		op->rm = L->rm_off >= 0 ? bufs + L->rm_off : NULL;
+		op->rv = L->rv_off >= 0 ? bufs + L->rv_off : NULL;
+		op->out = z->l[i].out >= 0 ? work + z->l[i].out : NULL;
+		op->save = z->l[i].save >= 0 ? work + z->l[i].save : NULL;
+		op->ws = work + z->ws;
 	}
-	return (total + ws + 2 * act * mb) * sizeof(float);
-}
-
-static int alloc_buffers(Net *n, Err *e)
-{
-	size_t ws = 1, act = 1;
-	int bad = 0;
-	for (int i = 0; i < n->nl; i++) {
-		Layer *L = &n->l[i];
-		size_t w = layer_setup(L, n->max_batch);
-		ws = w > ws ? w : ws;
-		size_t a = (size_t)(L->in_n > L->out_n ? L->in_n : L->out_n);
-		act = a > act ? a : act;
-		if (is_reshape(L))
-			continue;
-		L->inplace = can_inplace(n, i);
-		if (L->inplace) {
-			L->out = n->l[i - 1].out;
-			continue;
-		}
-		L->out = calloc((size_t)n->max_batch * (size_t)L->out_n, sizeof(float));
-		bad |= !L->out;
-		if (is_bn(L))
-			L->save = calloc(2 * (size_t)L->spec.a, sizeof(float));
-		else if (L->spec.kind == LAYER_MBDISC)
-			L->save = calloc((size_t)n->max_batch * L->spec.b * L->spec.c, sizeof(float));
-		bad |= (is_bn(L) || L->spec.kind == LAYER_MBDISC) && !L->save;
-	}
-	act *= (size_t)n->max_batch;
-	n->ws = calloc(ws, sizeof(float));
-	n->s0 = calloc(act, sizeof(float));
-	n->s1 = calloc(act, sizeof(float));
-	if (bad || !n->ws || !n->s0 || !n->s1)
-		return err_set(e, EXIT_SYS, "out of memory for network %c (batch %d)",
-			       n->prefix, n->max_batch);
-	return 0;
 }
 
 /* 1 when a layer of n multiplies through OpenBLAS at some batch up to
@@ -220,15 +107,40 @@ static int needs_blas(const Net *n)
 	return 0;
 }
 
+/* The host blocks, sized by n->size, and the views into the state. */
+static int alloc_blocks(Net *n, Err *e)
+{
+	Backend cpu = backend_cpu();
+	const NetSize *z = n->size;
+	if (cpu.ops->alloc(cpu.ctx, (size_t)z->state * sizeof(float), &n->state, e) ||
+	    cpu.ops->alloc(cpu.ctx, (size_t)z->work * sizeof(float), &n->work, e))
+		return err_set(e, EXIT_SYS, "out of memory for network %c (batch %d)", n->prefix,
+			       n->max_batch);
+	float *st = n->state;
+	n->params = st + z->params;
+	n->grads = st + z->grads;
+	n->m = st + z->m;
+	n->v = st + z->v;
+	n->bufs = st + z->bufs;
+	n->be = cpu;
+	n->on_state = n->state;
+	n->on_work = n->work;
+	point_ops(n);
+	return 0;
+}
+
 int net_layout(Net *n, const NetSpec *s, char prefix, int max_batch, Err *e)
 {
 	memset(n, 0, sizeof *n);
 	n->prefix = prefix;
 	n->nl = s->n;
 	n->max_batch = max_batch;
-	n->l = calloc((size_t)s->n, sizeof *n->l);
+	n->first = -1;
+	n->l = calloc((size_t)s->n + 1, sizeof *n->l);
+	n->op = calloc((size_t)s->n + 1, sizeof *n->op);
 	n->t = calloc((size_t)s->n * 5 + 1, sizeof *n->t);
-	if (!n->l || !n->t) {
+	n->size = malloc(sizeof *n->size);
+	if (!n->l || !n->op || !n->t || !n->size) {
 		net_free(n);
 		return err_set(e, EXIT_SYS, "out of memory");
 	}
@@ -236,36 +148,21 @@ int net_layout(Net *n, const NetSpec *s, char prefix, int max_batch, Err *e)
 		n->l[i].spec = s->l[i];
 		n->l[i].in_n = shape_numel(&s->l[i].in);
 		n->l[i].out_n = shape_numel(&s->l[i].out);
+		if (n->first < 0 && !is_reshape(&n->l[i]))
+			n->first = i;
 	}
+	net_size(n->size, s, max_batch);
+	n->np = n->size->np;
+	n->nb = n->size->nb;
 	layout(n);
 	return 0;
 }
 
-/* The memory check comes before any allocation that grows with the model:
- * parameters, gradients, both Adam moments and BN buffers, then the
- * activations (buffer_bytes). */
-int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *planned, Err *e)
+int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, Err *e)
 {
 	if (net_layout(n, s, prefix, max_batch, e))
 		return -1;
-	char what[64];
-	snprintf(what, sizeof what, "the model at batch %d", max_batch);
-	*planned += buffer_bytes(n) + ((size_t)n->np * 4 + (size_t)n->nb) * sizeof(float);
-	if (mem_check(*planned, what, NULL, e)) {
-		net_free(n);
-		return -1;
-	}
-	size_t np = (size_t)n->np + 1;
-	n->params = calloc(np, sizeof(float));
-	n->grads = calloc(np, sizeof(float));
-	n->m = calloc(np, sizeof(float));
-	n->v = calloc(np, sizeof(float));
-	n->bufs = calloc((size_t)n->nb + 1, sizeof(float));
-	if (!n->params || !n->grads || !n->m || !n->v || !n->bufs) {
-		net_free(n);
-		return err_set(e, EXIT_SYS, "out of memory for network %c", prefix);
-	}
-	if (alloc_buffers(n, e) || (needs_blas(n) && gemm_load(e))) {
+	if (alloc_blocks(n, e) || (needs_blas(n) && gemm_load(e))) {
 		net_free(n);
 		return -1;
 	}
@@ -274,23 +171,15 @@ int net_init(Net *n, const NetSpec *s, char prefix, int max_batch, size_t *plann
 
 void net_free(Net *n)
 {
-	if (n->gpu)
-		netgpu_detach(n);
-	for (int i = 0; n->l && i < n->nl; i++) {
-		if (!n->l[i].inplace)
-			free(n->l[i].out);
-		free(n->l[i].save);
-	}
+	Backend cpu = backend_cpu();
+	if (n->op)
+		net_drop(n);
+	cpu.ops->free(cpu.ctx, n->state);
+	cpu.ops->free(cpu.ctx, n->work);
 	free(n->l);
+	free(n->op);
 	free(n->t);
-	free(n->params);
-	free(n->grads);
-	free(n->m);
-	free(n->v);
-	free(n->bufs);
-	free(n->ws);
-	free(n->s0);
-	free(n->s1);
+	free(n->size);
 	memset(n, 0, sizeof *n);
 }
 
@@ -341,160 +230,195 @@ void net_init_params(Net *n, const Model *m, Rng *r)
 	}
 }
 
-/* One layer forward: x (batch, in_n) -> L->y. */
-static void layer_forward(Net *n, Layer *L, const float *x, int batch, int train)
+/* A layer to cannot run, with e saying which; 0 if none. */
+static int check_supported(const Net *n, Backend to, Err *e)
 {
-	const LayerSpec *s = &L->spec;
-	const float *w = L->w_off >= 0 ? n->params + L->w_off : NULL;
-	const float *b = L->b_off >= 0 ? n->params + L->b_off : NULL;
-	ConvShape cs = L->cs;
-	BnShape bs = L->bs;
-	cs.n = bs.n = batch;
-	L->y = L->out;
-	switch (s->kind) {
-	case LAYER_LINEAR:
-		linear_forward(L->out, x, w, b, batch, s->a, s->b);
-		break;
-	case LAYER_CONV2D:
-		conv2d_forward(L->out, x, w, b, &cs, n->ws);
-		break;
-	case LAYER_CONVT2D:
-		convt2d_forward(L->out, x, w, b, &cs, n->ws);
-		break;
-	case LAYER_BN1D:
-	case LAYER_BN2D:
-		if (train && n->bn_sync) {
-			bnsync_forward_train(L->out, L->save, L->save + s->a,
-					     n->bufs + L->rm_off, n->bufs + L->rv_off,
-					     x, w, b, &bs, n->bn_sync);
-			L->nbt++;
-		} else if (train) {
-			batchnorm_forward_train(L->out, L->save, L->save + s->a,
-						n->bufs + L->rm_off, n->bufs + L->rv_off,
-						x, w, b, &bs);
-			L->nbt++;
-		} else {
-			batchnorm_forward_eval(L->out, x, w, b, n->bufs + L->rm_off,
-					       n->bufs + L->rv_off, &bs);
-		}
-		break;
-	case LAYER_ACT:
-		act_forward(s->act, s->alpha, L->out, x, (size_t)batch * (size_t)L->out_n);
-		break;
-	case LAYER_MBDISC:
-		mbdisc_forward(L->out, L->save, x, w, b, batch, s->a, s->b, s->c);
-		break;
-	case LAYER_FLATTEN:
-	case LAYER_UNFLATTEN:
-		L->y = x;
-		break;
+	for (int i = 0; i < n->nl; i++)
+		if (!to.ops->supports(&n->l[i].spec))
+			return err_set(e, EXIT_BAD, "network %c, layer %d: %s has no %s "
+				       "implementation", n->prefix, i,
+				       layer_kind_desc(n->l[i].spec.kind), to.ops->name);
+	return 0;
+}
+
+/* n's blocks and plans on to, the state copied there. */
+static int attach(Net *n, Backend to, Err *e)
+{
+	const NetSize *z = n->size;
+	void *st, *wk, *io;
+	n->be = to;
+	if (backend_twin(to, n->state, (size_t)z->state * sizeof(float), &st, e))
+		return -1;
+	n->on_state = st;
+	if (backend_twin(to, n->work, (size_t)z->work * sizeof(float), &wk, e))
+		return -1;
+	n->on_work = wk;
+	size_t in = (size_t)n->max_batch * (size_t)n->l[0].in_n * sizeof(float);
+	if (backend_staging(to, in, &io, e))
+		return -1;
+	n->io = io;
+	point_ops(n);
+	for (int i = 0; i < n->nl; i++)
+		if (!is_reshape(&n->l[i]) && to.ops->layer_init(to.ctx, &n->op[i], e))
+			return -1;
+	if (backend_put(to, n->on_state, n->state, (size_t)z->state * sizeof(float)))
+		return backend_error(to, e);
+	return 0;
+}
+
+int net_place(Net *n, Backend to, Err *e)
+{
+	if (backend_same(n->be, to))
+		return 0;
+	if (n->nl < 1)
+		return err_set(e, EXIT_BAD, "network %c has no layers", n->prefix);
+	if (check_supported(n, to, e) || net_sync_host(n, e))
+		return -1;
+	net_drop(n);
+	if (attach(n, to, e)) {
+		net_drop(n);
+		return -1;
 	}
+	return 0;
+}
+
+void net_drop(Net *n)
+{
+	Backend be = n->be;
+	for (int i = 0; i < n->nl; i++) {
+		if (n->op[i].plan)
+			be.ops->layer_free(be.ctx, &n->op[i]);
+		n->op[i].plan = NULL;
+	}
+	backend_untwin(be, n->on_state, n->state);
+	backend_untwin(be, n->on_work, n->work);
+	backend_untwin(be, n->io, NULL);
+	n->be = backend_cpu();
+	n->on_state = n->state;
+	n->on_work = n->work;
+	n->io = NULL;
+	for (int i = 0; i < n->nl; i++)
+		n->l[i].y = NULL;
+	n->in = NULL;
+	if (n->state)
+		point_ops(n);
+}
+
+int net_sync_host(Net *n, Err *e)
+{
+	if (backend_get(n->be, n->state, n->on_state, (size_t)n->size->state * sizeof(float)))
+		return backend_error(n->be, e);
+	return 0;
 }
 
 const float *net_forward(Net *n, const float *in, int batch, int train)
 {
-	if (n->gpu)
-		return netgpu_forward(n, in, batch, train);
+	const BackendOps *o = n->be.ops;
 	const float *x = in;
 	n->in = in;
 	n->batch = batch;
 	for (int i = 0; i < n->nl; i++) {
-		layer_forward(n, &n->l[i], x, batch, train);
-		x = n->l[i].y;
+		Layer *L = &n->l[i];
+		LayerOp *op = &n->op[i];
+		if (!is_reshape(L)) {
+			op->batch = op->cs.n = op->bs.n = batch;
+			op->train = train;
+			op->sync = is_bn(L) ? n->bn_sync : NULL;
+			op->x = x;
+			if (o->forward(n->be.ctx, op))
+				return NULL;
+			if (train && is_bn(L))
+				L->nbt++;
+			x = op->out;
+		}
+		L->y = x;
 	}
 	return x;
 }
 
-/* One layer backward: dout -> din (may be NULL for layers that allow it). */
-static void layer_backward(Net *n, Layer *L, const float *x, const float *dout, float *din,
-			   int pg)
+/* The first layer with parameters may skip its input gradient. */
+static int may_skip_din(const Layer *L)
 {
-	const LayerSpec *s = &L->spec;
-	const float *w = L->w_off >= 0 ? n->params + L->w_off : NULL;
-	float *dw = pg && L->w_off >= 0 ? n->grads + L->w_off : NULL;
-	float *db = pg && L->b_off >= 0 ? n->grads + L->b_off : NULL;
-	int batch = n->batch;
-	ConvShape cs = L->cs;
-	BnShape bs = L->bs;
-	cs.n = bs.n = batch;
-	switch (s->kind) {
-	case LAYER_LINEAR:
-		linear_backward(din, dw, db, dout, x, w, batch, s->a, s->b);
-		break;
-	case LAYER_CONV2D:
-		conv2d_backward(din, dw, db, dout, x, w, &cs, n->ws);
-		break;
-	case LAYER_CONVT2D:
-		convt2d_backward(din, dw, db, dout, x, w, &cs, n->ws);
-		break;
-	case LAYER_BN1D:
-	case LAYER_BN2D:
-		if (n->bn_sync)
-			bnsync_backward(din, dw, db, dout, x, L->save, L->save + s->a, w, &bs,
-					n->bn_sync);
-		else
-			batchnorm_backward(din, dw, db, dout, x, L->save, L->save + s->a, w, &bs);
-		break;
-	case LAYER_ACT:
-		act_backward(s->act, s->alpha, din, dout, x, L->out,
-			     (size_t)batch * (size_t)L->out_n);
-		break;
-	case LAYER_MBDISC:
-		mbdisc_backward(din, dw, db, dout, x, L->save, w, batch, s->a, s->b, s->c, n->ws);
-		break;
-	case LAYER_FLATTEN:
-	case LAYER_UNFLATTEN:
-		break;
-	}
+	LayerKind k = L->spec.kind;
+	return k == LAYER_LINEAR || k == LAYER_CONV2D || k == LAYER_CONVT2D || k == LAYER_MBDISC;
 }
 
-void net_backward(Net *n, const float *dout, float *din, int param_grads)
+int net_backward(Net *n, const float *dout, float *din, int param_grads)
 {
-	if (n->gpu) {
-		netgpu_backward(n, dout, din, param_grads);
-		return;
-	}
-	int first = -1;
-	for (int i = 0; i < n->nl && first < 0; i++)
-		if (!is_reshape(&n->l[i]))
-			first = i;
+	const BackendOps *o = n->be.ops;
+	float *s0 = n->on_work + n->size->s0, *s1 = n->on_work + n->size->s1;
 	const float *g = dout;
-	for (int i = n->nl - 1; i >= 0 && first >= 0; i--) {
+	for (int i = n->nl - 1; i >= 0 && n->first >= 0; i--) {
 		Layer *L = &n->l[i];
+		LayerOp *op = &n->op[i];
 		if (is_reshape(L))
 			continue;
-		const float *x = i ? n->l[i - 1].y : n->in;
-		float *target = g == n->s0 ? n->s1 : n->s0;
-		if (i == first) {
-			int may_skip = L->spec.kind == LAYER_LINEAR || L->spec.kind == LAYER_CONV2D ||
-				       L->spec.kind == LAYER_CONVT2D || L->spec.kind == LAYER_MBDISC;
-			target = din ? din : may_skip ? NULL : target;
-		}
-		layer_backward(n, L, x, g, target, param_grads);
+		float *target = g == s0 ? s1 : s0;
+		if (i == n->first)
+			target = din ? din : may_skip_din(L) ? NULL : target;
+		op->batch = op->cs.n = op->bs.n = n->batch;
+		op->x = i ? n->l[i - 1].y : n->in;
+		op->sync = is_bn(L) ? n->bn_sync : NULL;
+		op->dy = g;
+		op->dx = target;
+		op->dw = param_grads ? op->gw : NULL;
+		op->db = param_grads ? op->gb : NULL;
+		if (o->backward(n->be.ctx, op))
+			return -1;
 		g = target;
 	}
-	if (din && first < 0)
-		memcpy(din, dout, (size_t)n->batch * (size_t)n->l[0].in_n * sizeof(float));
+	if (din && n->first < 0)
+		return o->copy(n->be.ctx, din, dout,
+			       (size_t)n->batch * (size_t)n->l[0].in_n * sizeof(float));
+	return 0;
 }
 
-void net_zero_grads(Net *n)
+int net_zero_grads(Net *n)
 {
-	if (n->gpu) {
-		netgpu_zero_grads(n);
-		return;
-	}
-	memset(n->grads, 0, (size_t)n->np * sizeof(float));
+	return n->be.ops->zero(n->be.ctx, n->on_state + n->size->grads,
+			       (size_t)n->np * sizeof(float));
+}
+
+int net_opt_step(Net *n, const AdamCfg *adam, double lr, int64_t t)
+{
+	const NetSize *z = n->size;
+	float *p = n->on_state + z->params, *g = n->on_state + z->grads;
+	if (adam)
+		return n->be.ops->adam(n->be.ctx, p, g, n->on_state + z->m, n->on_state + z->v,
+				       (size_t)n->np, adam, t);
+	return n->be.ops->sgd(n->be.ctx, p, g, (size_t)n->np, (float)lr);
 }
 
 int net_forward_host(Net *n, const float *in, int batch, int train, float *out, Err *e)
 {
 	if (batch < 1 || batch > n->max_batch)
 		return err_set(e, EXIT_BAD, "batch %d outside 1 .. %d", batch, n->max_batch);
-	if (n->gpu)
-		return netgpu_forward_host(n, in, batch, train, out, e);
-	const float *y = net_forward(n, in, batch, train);
-	memcpy(out, y, (size_t)batch * (size_t)n->l[n->nl - 1].out_n * sizeof(float));
+	if (backend_error(n->be, e))
+		return -1;
+	size_t nin = (size_t)batch * (size_t)n->l[0].in_n * sizeof(float);
+	size_t nout = (size_t)batch * (size_t)n->l[n->nl - 1].out_n * sizeof(float);
+	const float *x = in;
+	if (n->io) {
+		if (backend_put(n->be, n->io, in, nin))
+			return backend_error(n->be, e);
+		x = n->io;
+	}
+	const float *y = net_forward(n, x, batch, train);
+	if (!y || n->be.ops->download(n->be.ctx, out, y, nout))
+		return backend_error(n->be, e);
 	return 0;
+}
+
+int net_finite(const Net *n, int moments)
+{
+	const NetSize *z = n->size;
+	const float *p[4] = { n->on_state + z->params, n->on_state + z->bufs,
+			      n->on_state + z->m, n->on_state + z->v };
+	int64_t cnt[4] = { n->np, n->nb, n->np, n->np };
+	int bad[4] = { 1, 1, 1, 1 };
+	if (n->be.ops->nonfinite(n->be.ctx, moments ? 4 : 2, p, cnt, bad))
+		return 0;
+	return !bad[0] && !bad[1] && (!moments || (!bad[2] && !bad[3]));
 }
 
 const NetTensor *net_tensor(const Net *n, const char *name)
@@ -510,20 +434,4 @@ float *net_tensor_data(Net *n, const NetTensor *t)
 	if (t->is_nbt)
 		return NULL;
 	return (t->is_buf ? n->bufs : n->params) + t->off;
-}
-
-/* 1 if all n floats are finite. */
-static int all_finite(const float *p, int64_t n)
-{
-	int ok = 1;
-	for (int64_t i = 0; i < n; i++)
-		ok &= isfinite(p[i]) != 0;
-	return ok;
-}
-
-int net_finite(const Net *n)
-{
-	if (n->gpu)
-		return netgpu_finite(n);
-	return all_finite(n->params, n->np) && all_finite(n->bufs, n->nb);
 }

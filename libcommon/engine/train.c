@@ -1,6 +1,7 @@
 /* train.c - the GAN training step in the PyTorch peers' order (D on real,
- * G forward, D on fake, D update; then the G step as the model says), the
- * latent noise kinds, gan-intro's D pre-training and the trainer's memory. */
+ * G forward, D on fake, D update; then the G step as the model says) on the
+ * trainer's backend, the latent noise kinds, gan-intro's D pre-training, the
+ * trainer's memory and its placement on a backend. */
 #include "train.h"
 
 #include <math.h>
@@ -10,7 +11,8 @@
 
 #include "datapar.h"
 #include "loss.h"
-#include "netgpu.h"
+#include "memcheck.h"
+#include "netsize.h"
 #include "optim.h"
 
 uint64_t seed_stream(uint64_t seed, uint64_t stream)
@@ -19,6 +21,24 @@ uint64_t seed_stream(uint64_t seed, uint64_t stream)
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
 	return z ^ (z >> 31);
+}
+
+/* The host batch buffers of t, and t->on pointing at them (the CPU). */
+static int alloc_host(Trainer *t, const Model *m, Err *e)
+{
+	size_t lat = (size_t)shape_numel(&m->latent), dat = (size_t)shape_numel(&m->data);
+	size_t mb = (size_t)t->max_batch;
+	t->fixed = calloc((size_t)m->fixed_samples * lat, sizeof(float));
+	t->z = calloc(mb * lat, sizeof(float));
+	t->zg = calloc(mb * lat, sizeof(float));
+	t->xb = calloc(mb * dat, sizeof(float));
+	t->dlog = calloc(mb, sizeof(float));
+	t->dfake = calloc(mb * dat, sizeof(float));
+	if (!t->fixed || !t->z || !t->zg || !t->xb || !t->dlog || !t->dfake)
+		return err_set(e, EXIT_SYS, "out of memory");
+	t->be = backend_cpu();
+	t->on = (StepBufs){ t->xb, t->z, t->zg, t->dlog, t->dfake };
+	return 0;
 }
 
 int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *e)
@@ -32,25 +52,15 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 	t->m = *m;
 	t->max_batch = max_batch;
 	t->seed = seed;
-	size_t lat = (size_t)shape_numel(&m->latent), dat = (size_t)shape_numel(&m->data);
-	size_t mb = (size_t)max_batch;
-	size_t planned = ((size_t)m->fixed_samples * lat + mb * (2 * lat + 2 * dat + 1)) * sizeof(float);
-	int rc = net_init(&t->g, &m->G, 'G', max_batch, &planned, e);
-	if (rc == 0 && m->ema > 0)
-		planned += (size_t)(t->g.np + t->g.nb) * sizeof(float);
-	if (rc || net_init(&t->d, &m->D, 'D', max_batch, &planned, e)) {
+	t->be = backend_cpu();
+	char what[64];
+	snprintf(what, sizeof what, "the model at batch %d", max_batch);
+	if (mem_check(trainer_bytes(m, max_batch), what, NULL, e))
+		return -1;
+	if (net_init(&t->g, &m->G, 'G', max_batch, e) ||
+	    net_init(&t->d, &m->D, 'D', max_batch, e) || alloc_host(t, m, e)) {
 		trainer_free(t);
 		return -1;
-	}
-	t->fixed = calloc((size_t)m->fixed_samples * lat, sizeof(float));
-	t->z = calloc(mb * lat, sizeof(float));
-	t->zg = calloc(mb * lat, sizeof(float));
-	t->xb = calloc(mb * dat, sizeof(float));
-	t->dlog = calloc(mb, sizeof(float));
-	t->dfake = calloc(mb * dat, sizeof(float));
-	if (!t->fixed || !t->z || !t->zg || !t->xb || !t->dlog || !t->dfake) {
-		trainer_free(t);
-		return err_set(e, EXIT_SYS, "out of memory");
 	}
 	Rng r;
 	rng_init(&r, seed_stream(seed, SEED_INIT));
@@ -63,9 +73,6 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 	rng_init(&r, seed_stream(seed, SEED_FIXED));
 	trainer_noise(m, &r, t->fixed, m->fixed_samples);
 	rng_init(&t->noise, seed_stream(seed, SEED_NOISE));
-	t->dl = t->dlog;
-	t->df = t->dfake;
-	t->device = DEV_CPU;
 	t->lr_d = m->lr_d;
 	t->lr_g = m->lr_g;
 	t->batch = m->batch <= max_batch ? m->batch : max_batch;
@@ -75,8 +82,8 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 
 void trainer_free(Trainer *t)
 {
-	if (t->gpu)
-		netgpu_train_close(t, 0, NULL);
+	if (t->be.ops)
+		trainer_drop(t);
 	net_free(&t->g);
 	net_free(&t->d);
 	ema_free(&t->ema);
@@ -87,6 +94,62 @@ void trainer_free(Trainer *t)
 	free(t->dlog);
 	free(t->dfake);
 	t->fixed = t->z = t->zg = t->xb = t->dlog = t->dfake = NULL;
+}
+
+/* The batch buffers: host ones and their slots in t->on, in one order. */
+static void buf_table(Trainer *t, float **host, float ***on, size_t *bytes)
+{
+	size_t lat = (size_t)shape_numel(&t->m.latent), dat = (size_t)shape_numel(&t->m.data);
+	size_t mb = (size_t)t->max_batch, f = sizeof(float);
+	float *h[5] = { t->xb, t->z, t->zg, t->dlog, t->dfake };
+	float **o[5] = { &t->on.x, &t->on.z, &t->on.zg, &t->on.dl, &t->on.df };
+	size_t b[5] = { mb * dat * f, mb * lat * f, mb * lat * f, mb * f, mb * dat * f };
+	for (int i = 0; i < 5; i++)
+		host[i] = h[i], on[i] = o[i], bytes[i] = b[i];
+}
+
+/* Releases the batch buffers on t->be; t->on back at the host ones. */
+static void drop_bufs(Trainer *t)
+{
+	float *host[5], **on[5];
+	size_t bytes[5];
+	buf_table(t, host, on, bytes);
+	for (int i = 0; i < 5; i++) {
+		backend_untwin(t->be, *on[i], host[i]);
+		*on[i] = host[i];
+	}
+	t->be = backend_cpu();
+}
+
+int trainer_place(Trainer *t, Backend to, Err *e)
+{
+	if (backend_same(t->be, to))
+		return 0;
+	if (net_place(&t->g, to, e) || net_place(&t->d, to, e)) {
+		trainer_drop(t);
+		return -1;
+	}
+	drop_bufs(t);
+	t->be = to;
+	float *host[5], **on[5];
+	size_t bytes[5];
+	buf_table(t, host, on, bytes);
+	for (int i = 0; i < 5; i++) {
+		void *p;
+		if (backend_twin(to, host[i], bytes[i], &p, e)) {
+			trainer_drop(t);
+			return -1;
+		}
+		*on[i] = p;
+	}
+	return 0;
+}
+
+void trainer_drop(Trainer *t)
+{
+	net_drop(&t->g);
+	net_drop(&t->d);
+	drop_bufs(t);
 }
 
 /* The network a checkpoint name belongs to ("G." or "D."), or NULL. */
@@ -144,27 +207,23 @@ static void opt_update(const Model *m, Net *n, double lr0, int64_t *tc)
 {
 	double lr = m->decay_every > 0 ? lr_staircase((float)lr0, m->decay, m->decay_every, *tc) : lr0;
 	AdamCfg c = { lr, m->beta1, m->beta2, m->eps };
-	if (n->gpu)
-		netgpu_opt_step(n, m->opt == OPT_ADAM ? &c : NULL, lr, *tc + 1);
-	else if (m->opt == OPT_ADAM)
-		adam_step(n->params, n->grads, n->m, n->v, (size_t)n->np, &c, *tc + 1);
-	else
-		sgd_step(n->params, n->grads, (size_t)n->np, (float)lr);
+	net_opt_step(n, m->opt == OPT_ADAM ? &c : NULL, lr, *tc + 1);
 	(*tc)++;
 }
 
-/* BCE of D's outputs y (n) against target: returns the sum, writes the
- * scaled gradient into t->dl and the mean probability into *prob (unless
- * NULL); on the GPU while t->gpu is set. */
+/* BCE of D's outputs y (n) against target on t's backend: returns the sum,
+ * writes the scaled gradient into t->on.dl and the mean probability into
+ * *prob (unless NULL). NaN after a backend failure (y NULL). */
 static double d_loss(Trainer *t, const float *y, float target, int n, float scale,
 		     double *prob)
 {
-	if (t->gpu)
-		return netgpu_train_loss(t, y, target, n, scale, prob);
-	double l = loss_bce(t->m.loss, t->dl, y, target, n, scale);
+	double res[2] = { NAN, NAN };
+	if (!y || t->be.ops->bce(t->be.ctx, t->m.loss, t->on.dl, y, target, n, scale, prob != NULL,
+				 res))
+		res[0] = res[1] = NAN;
 	if (prob)
-		*prob = loss_prob_sum(t->m.loss, y, n) / n;
-	return l;
+		*prob = res[1] / n;
+	return res[0];
 }
 
 /* Names a non-finite loss in t->bad; -1 if so. */
@@ -209,29 +268,19 @@ static int first_bad_tensor(const Net *n, int adam, char *out, size_t cap)
 	return 0;
 }
 
-/* 1 when every parameter and buffer of n is finite, and with Adam its
- * moments too (an overflowing v leaves the weights finite but makes the
- * checkpoint unreadable). On the GPU the device checks params and buffers;
- * the moments are checked on the host path only. */
-static int net_all_finite(const Trainer *t, const Net *n)
-{
-	if (!net_finite(n))
-		return 0;
-	return n->gpu || t->m.opt != OPT_ADAM ||
-	       (first_nonfinite(n->m, n->np) < 0 && first_nonfinite(n->v, n->np) < 0);
-}
-
 /* Names the first non-finite tensor of n after its update in t->bad:
  * "D.2.weight is not finite after the D update (lr_d 3e+38)"; the
- * learning rate is dropped when the line would not fit. On the GPU the
- * state is downloaded first (this path ends the run). -1 if so. */
+ * learning rate is dropped when the line would not fit. Every parameter
+ * and buffer is checked, and with Adam the moments too (an overflowing v
+ * leaves the weights finite but makes the checkpoint unreadable); the state
+ * comes to the host first for the name (this path ends the run). -1 if so. */
 static int check_net(Trainer *t, Net *n)
 {
-	if (net_all_finite(t, n))
+	if (net_finite(n, t->m.opt == OPT_ADAM))
 		return 0;
 	char name[64];
 	Err ignored;
-	if (!n->gpu || netgpu_download(n, &ignored) == 0)
+	if (net_sync_host(n, &ignored) == 0)
 		first_bad_tensor(n, t->m.opt == OPT_ADAM, name, sizeof name);
 	else
 		snprintf(name, sizeof name, "a tensor of %c", n->prefix);
@@ -275,11 +324,11 @@ static int d_step(Trainer *t, const float *x, int n, const float *z, const float
 	net_zero_grads(&t->d);
 	const float *y = net_forward(&t->d, x, n, 1);
 	double lr = d_loss(t, y, 1.0f, n, scale, &st->d_x);
-	net_backward(&t->d, t->dl, NULL, 1);
+	net_backward(&t->d, t->on.dl, NULL, 1);
 	*fake = net_forward(&t->g, z, n, 1);
 	y = net_forward(&t->d, *fake, n, 1);
 	double lf = d_loss(t, y, 0.0f, n, scale, &st->d_g_z);
-	net_backward(&t->d, t->dl, NULL, 1);
+	net_backward(&t->d, t->on.dl, NULL, 1);
 	if (t->dp && reduce_d(t, n, &lr, &lf, st))
 		return -1;
 	double l = m->loss_mean ? lr / ng + lf / ng : lr + lf;
@@ -291,14 +340,13 @@ static int d_step(Trainer *t, const float *x, int n, const float *z, const float
 }
 
 /* The EMA of G after its update (StudioGAN's Ema.update): a copy for the
- * first ema_start G steps, then lerp with the model's decay. On a GPU, G's
- * state comes to the host first (its sticky error, if any, ends the run
- * after this step). */
+ * first ema_start G steps, then lerp with the model's decay. G's state comes
+ * to the host first (nothing to do on the CPU; a backend's sticky error, if
+ * any, ends the run after this step). */
 static void ema_step(Trainer *t)
 {
 	Err ignored;
-	if (t->g.gpu)
-		netgpu_download(&t->g, &ignored);
+	net_sync_host(&t->g, &ignored);
 	ema_update(&t->ema, &t->g, t->opt_t_g - 1 < t->m.ema_start ? 0.0f : t->m.ema);
 }
 
@@ -322,8 +370,8 @@ static int g_step(Trainer *t, int n, const float *z, const float *z_g, const flo
 	st->loss_g = m->loss_mean ? l / ng : l;
 	if (check_loss(t, "loss_G", st->loss_g))
 		return -1;
-	net_backward(&t->d, t->dl, t->df, 0);
-	net_backward(&t->g, t->df, NULL, 1);
+	net_backward(&t->d, t->on.dl, t->on.df, 0);
+	net_backward(&t->g, t->on.df, NULL, 1);
 	if (t->dp && datapar_sum(t->dp, &t->g, NULL, 0, t->bad, sizeof t->bad))
 		return -1;
 	opt_update(m, &t->g, t->lr_g, &t->opt_t_g);
@@ -391,8 +439,8 @@ int trainer_pretrain(Trainer *t)
 		if (check_loss(t, "D pre-training loss", l / b))
 			return -1;
 		net_backward(&t->d, t->dlog, NULL, 1);
-		sgd_step(t->d.params, t->d.grads, (size_t)t->d.np,
-			 lr_staircase((float)t->lr_d, m->decay, m->decay_every, i));
+		net_opt_step(&t->d, NULL, lr_staircase((float)t->lr_d, m->decay, m->decay_every, i),
+			     i + 1);
 		if (check_net(t, &t->d))
 			return -1;
 	}

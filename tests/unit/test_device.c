@@ -1,11 +1,11 @@
 /* test_device.c - --device parsing and picking, and the engine without
- * CUDA (the unit tests link netgpu_none.c): a CUDA run is refused with a
+ * CUDA (the unit tests link cuda_none.c): a CUDA run is refused with a
  * clear message and leaves the trainer usable on the CPU. */
 #include <stdio.h>
 #include <string.h>
 
 #include "device.h"
-#include "netgpu.h"
+#include "cuda_lib.h"
 #include "epoch.h"
 #include "check.h"
 
@@ -22,7 +22,7 @@ static void parse(void)
 	CHECK(device_parse("gpu", &d, &e) == -1 && e.code == EXIT_BAD);
 	CHECK_STR(e.msg, "--device: expected cpu or cuda, got 'gpu'");
 	CHECK(device_parse("", &d, &e) == -1);
-	CHECK(netgpu_built() == 0 && netgpu_devices() == 0);
+	CHECK(cuda_built() == 0 && cuda_devices() == 0);
 	d = DEV_AUTO;
 	CHECK(device_parse("cuda", &d, &e) == -1 && e.code == EXIT_BAD && d == DEV_AUTO);
 	CHECK_STR(e.msg, "CUDA support not built");
@@ -61,19 +61,21 @@ static void run_without_cuda(void)
 		     .borrowed = 1 };
 	TrainSet d;
 	RunOpts o = { .steps = 3 };
+	Backend cpu = backend_cpu(), be = { NULL, &t };
 	CHECK(model_load_preset(&m, "gaussian2d", &e) == 0);
 	CHECK(trainer_init(&t, &m, 8, 1, &e) == 0);
-	CHECK(t.device == DEV_CPU && t.gpu == NULL && t.dl == t.dlog && t.df == t.dfake);
+	CHECK(backend_same(t.be, cpu) && backend_same(t.g.be, cpu) && t.on.dl == t.dlog &&
+	      t.on.df == t.dfake);
 	CHECK(trainset_check(&t, &x, "x.npy", &d, &e) == 0);
-	t.device = DEV_CUDA;
-	CHECK(trainer_run(&t, &d, &o, &e) == -1);
+	CHECK(device_open(DEV_CUDA, &be, &e) == -1);
 	CHECK_STR(e.msg, "CUDA support not built");
-	CHECK(t.gpu == NULL && t.step == 0 && t.dl == t.dlog);
-	t.device = DEV_CPU;
+	CHECK(backend_same(be, cpu) && backend_same(t.be, cpu) && t.step == 0 &&
+	      t.on.dl == t.dlog);
+	o.backend = &be;
 	CHECK(trainer_run(&t, &d, &o, &e) == 0 && t.step == 3);
-	NetGpuDev *dev = (NetGpuDev *)&t;
-	CHECK(netgpu_open(&dev, &e) == -1 && dev == NULL);
-	CHECK(netgpu_attach(&t.g, NULL, &e) == -1 && t.g.gpu == NULL);
+	CHECK(device_open(DEV_CPU, &be, &e) == 0 && backend_same(be, cpu));
+	device_close(be);
+	CHECK(net_place(&t.g, be, &e) == 0 && backend_same(t.g.be, cpu));
 	float z[2] = { 0.5f, -1 }, out[2];
 	CHECK(net_forward_host(&t.g, z, 1, 0, out, &e) == 0 && isfinite(out[0]));
 	CHECK(net_forward_host(&t.g, z, 9, 0, out, &e) == -1 && e.code == EXIT_BAD);

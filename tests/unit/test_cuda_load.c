@@ -1,7 +1,7 @@
-/* test_netgpu_dl.c - the tools' lazy GPU engine (netgpu_dl.c): a missing or
- * broken library means "CUDA support not built" and the CPU; without a device
- * node the library is never loaded. Each case runs in a child process, since
- * the loader looks once per process. */
+/* test_cuda_load.c - the tools' lazy CUDA backend (cuda_load.c): a missing
+ * or broken library means "CUDA support not built" and the CPU; without a
+ * device node the library is never loaded. Each case runs in a child
+ * process, since the loader looks once per process. */
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "device.h"
-#include "netgpu_api.h"
+#include "cuda_lib.h"
 #include "train.h"
 #include "check.h"
 
@@ -27,13 +27,13 @@ static void engine_path(char *p, size_t n)
 	char *slash = strrchr(exe, '/');
 	if (slash) {
 		*slash = '\0';
-		snprintf(p, n, "%s/../lib/%s", exe, NETGPU_LIB_NAME);
+		snprintf(p, n, "%s/../lib/%s", exe, CUDA_LIB_NAME);
 	}
 	if (access(p, R_OK) != 0)
 		p[0] = '\0';
 }
 
-/* As netgpu_dl.c: a sanitized build never loads the engine. */
+/* As cuda_load.c: a sanitized build never loads the library. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
 #elif defined(__has_feature)
@@ -66,27 +66,27 @@ static int in_child(const char *lib, void (*f)(void))
 	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-/* No library: not built, no devices, the CPU, and the state calls are safe. */
+/* No library: not built, no devices, the CPU, and the CPU calls are safe. */
 static void no_library(void)
 {
 	Err e = { 0 };
 	Device d = DEV_AUTO;
 	Model m;
-	CHECK(netgpu_built() == 0 && netgpu_devices() == 0);
+	CHECK(cuda_built() == 0 && cuda_devices() == 0);
 	CHECK(device_parse("cuda", &d, &e) == -1 && e.code == EXIT_BAD && d == DEV_AUTO);
 	CHECK_STR(e.msg, "CUDA support not built");
 	CHECK(model_load_preset(&m, "gaussian2d", &e) == 0);
 	CHECK(device_pick(DEV_AUTO, &m, 1, &d, &e) == 0 && d == DEV_CPU);
-	NetGpuDev *dev = (NetGpuDev *)&d;
-	CHECK(netgpu_open(&dev, &e) == -1 && dev == NULL);
+	Backend be = { NULL, &d }, cpu = backend_cpu();
+	CHECK(device_open(DEV_CUDA, &be, &e) == -1 && backend_same(be, cpu));
 	CHECK_STR(e.msg, "CUDA support not built");
 	Trainer t;
 	CHECK(trainer_init(&t, &m, 8, 1, &e) == 0);
-	CHECK(netgpu_attach(&t.g, NULL, &e) == -1 && t.g.gpu == NULL);
-	netgpu_close(NULL);
-	netgpu_detach(&t.g);
-	CHECK(netgpu_error(NULL, &e) == 0 && netgpu_download(&t.g, &e) == 0);
-	CHECK(netgpu_train_close(&t, 1, &e) == 0 && netgpu_train_error(&t, &e) == 0);
+	CHECK(trainer_place(&t, be, &e) == 0 && backend_same(t.g.be, cpu));
+	device_close(be);
+	net_drop(&t.g);
+	CHECK(backend_error(be, &e) == 0 && net_sync_host(&t.g, &e) == 0);
+	trainer_drop(&t);
 	trainer_free(&t);
 }
 
@@ -97,8 +97,8 @@ static void broken_library(void)
 	Err e = { 0 };
 	Device d = DEV_AUTO;
 	int built = !SANITIZED && !has_node();
-	CHECK(netgpu_devices() == 0);
-	CHECK(netgpu_built() == built);
+	CHECK(cuda_devices() == 0);
+	CHECK(cuda_built() == built);
 	CHECK(device_parse("cuda", &d, &e) == -1 && e.code == EXIT_BAD);
 	CHECK_STR(e.msg, built ? "--device cuda: no CUDA device found"
 		  : "CUDA support not built");
@@ -109,8 +109,8 @@ static void real_library(void)
 {
 	char p[PATH_MAX];
 	engine_path(p, sizeof p);
-	CHECK(netgpu_built() == 1);
-	int n = netgpu_devices();
+	CHECK(cuda_built() == 1);
+	int n = cuda_devices();
 	CHECK(n >= 0 && (has_node() || n == 0));
 	void *h = dlopen(p, RTLD_NOW | RTLD_NOLOAD);
 	CHECK(has_node() ? h != NULL : h == NULL);
@@ -118,7 +118,7 @@ static void real_library(void)
 		dlclose(h);
 }
 
-/* The engine opened directly: one export, a table of this build, and a
+/* The library opened directly: one export, a table of this build, and a
  * device count that maps a missing driver to 0. */
 static void direct_open(void)
 {
@@ -128,11 +128,12 @@ static void direct_open(void)
 	CHECK_MSG(h != NULL, "%s", dlerror());
 	if (!h)
 		return;
-	NetGpuApiFn fn = (NetGpuApiFn)dlsym(h, NETGPU_API_SYMBOL);
-	const NetGpuApi *a = fn ? fn() : NULL;
-	CHECK(a && a->abi == NETGPU_ABI && a->net_size == sizeof(Net) &&
-	      a->trainer_size == sizeof(Trainer) && a->err_size == sizeof(Err));
-	CHECK(dlsym(h, "netgpu_open") == NULL && dlsym(h, "err_set") == NULL);
+	CudaLibFn fn = (CudaLibFn)dlsym(h, CUDA_LIB_SYMBOL);
+	const CudaLib *a = fn ? fn() : NULL;
+	CHECK(a && a->abi == CUDA_LIB_ABI && a->op_size == sizeof(LayerOp) &&
+	      a->ops_size == sizeof(BackendOps) && a->err_size == sizeof(Err) && a->ops &&
+	      strcmp(a->ops->name, "cuda") == 0 && !a->ops->host_memory);
+	CHECK(dlsym(h, "gpu_init") == NULL && dlsym(h, "err_set") == NULL);
 	int n = a ? a->devices() : -1;
 	CHECK(n >= 0 && (has_node() || n == 0));
 }
@@ -140,14 +141,14 @@ static void direct_open(void)
 static void run(void)
 {
 	char self[PATH_MAX], p[PATH_MAX];
-	CHECK(in_child("/nonexistent/" NETGPU_LIB_NAME, no_library));
-	snprintf(self, sizeof self, "%s", "tests/unit/test_netgpu_dl.c");
+	CHECK(in_child("/nonexistent/" CUDA_LIB_NAME, no_library));
+	snprintf(self, sizeof self, "%s", "tests/unit/test_cuda_load.c");
 	if (access(self, R_OK) == 0)
 		CHECK(in_child(self, broken_library));
 	engine_path(p, sizeof p);
 	if (!p[0]) {
-		fprintf(stderr, "  test_netgpu_dl: no %s beside the binary, real-library "
-			"cases skipped\n", NETGPU_LIB_NAME);
+		fprintf(stderr, "  test_cuda_load: no %s beside the binary, real-library "
+			"cases skipped\n", CUDA_LIB_NAME);
 		return;
 	}
 	CHECK(in_child(p, real_library));
@@ -155,4 +156,4 @@ static void run(void)
 	CHECK(in_child(p, direct_open));
 }
 
-CHECK_MAIN("test_netgpu_dl")
+CHECK_MAIN("test_cuda_load")
