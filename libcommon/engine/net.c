@@ -136,6 +136,7 @@ int net_layout(Net *n, const NetSpec *s, char prefix, int max_batch, Err *e)
 	n->nl = s->n;
 	n->max_batch = max_batch;
 	n->first = -1;
+	n->be = backend_cpu();
 	n->l = calloc((size_t)s->n + 1, sizeof *n->l);
 	n->op = calloc((size_t)s->n + 1, sizeof *n->op);
 	n->t = calloc((size_t)s->n * 5 + 1, sizeof *n->t);
