@@ -15,6 +15,7 @@
 #include "epoch.h"
 #include "st_write.h"
 #include "check.h"
+#include "ckpt_mem.h"
 
 #define MAXBLK 64
 
@@ -222,17 +223,6 @@ static const BackendOps shadow_ops = {
 	.nonfinite = sh_nonfinite, .adam = sh_adam, .sgd = sh_sgd, .bce = sh_bce,
 	.gather = sh_gather, .error = sh_error, .close = sh_close,
 };
-
-/* A checkpoint written to memory. */
-static char *ckpt_bytes(const Trainer *t, size_t *n)
-{
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, n);
-	Err e = { 0 };
-	CHECK(ckpt_write(t, f, "mem", &e) == 0);
-	fclose(f);
-	return buf;
-}
 
 /* Data for preset m: u8 images with bytes (7 k) mod 251, or f32 points. */
 static void *make_data(const Model *m, int64_t n, Tensor *x)

@@ -14,6 +14,7 @@
 #include "trainset.h"
 #include "../fixtures/ema.h"
 #include "check.h"
+#include "ckpt_mem.h"
 
 /* Max distance in ulps between a and b (n floats). */
 static int max_ulps(const float *a, const float *b, int n)
@@ -70,17 +71,6 @@ static const char *text =
 	"[train]\nbatch = 4\nema = 0.9\nema_start = 3\n"
 	"[G]\nlinear 2 4\nbatchnorm1d 4\ntanh\nlinear 4 3\n"
 	"[D]\nlinear 3 5\ntanh\nlinear 5 1\n";
-
-/* A checkpoint written to memory. */
-static char *ckpt_bytes(const Trainer *t, size_t *n)
-{
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, n);
-	Err e = { 0 };
-	CHECK(ckpt_write(t, f, "mem", &e) == 0);
-	fclose(f);
-	return buf;
-}
 
 /* Steps of a run: the average is G's copy for 3 G steps, then the
  * recurrence avg = avg + (0.9 - 1)(avg - G), running statistics too. */

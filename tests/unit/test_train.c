@@ -12,6 +12,7 @@
 #include "st_write.h"
 #include "epoch.h"
 #include "check.h"
+#include "ckpt_mem.h"
 
 /* Dense nets with BN; %s = loss line, %s = D's last line. */
 static const char *dense_fmt =
@@ -87,17 +88,6 @@ static void gradients(void)
 	snprintf(text, sizeof text, dense_fmt, "loss = bce-logits mean", "fresh", "sum", "");
 	grad_check(text, "dense fresh", 1e-3);
 	grad_check(conv_text, "conv bce mean", 2e-3);
-}
-
-/* A checkpoint written to memory. */
-static char *ckpt_bytes(const Trainer *t, size_t *n)
-{
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, n);
-	Err e = { 0 };
-	CHECK(ckpt_write(t, f, "mem", &e) == 0);
-	fclose(f);
-	return buf;
 }
 
 static void resume(void)
