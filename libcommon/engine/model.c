@@ -303,6 +303,13 @@ static int key_train(Parse *p, Model *m, const char *key, char **w, int nw)
 	if (strcmp(key, "ema_start") == 0)
 		return want_words(p, key, nw, 1, 1) ||
 		       parse_int(p, w[0], key, 0, INT_MAX, &m->ema_start);
+	if (strcmp(key, "ema_rampup") == 0) {
+		if (want_words(p, key, nw, 1, 1) ||
+		    parse_float(p, w[0], "ema_rampup", 0, 1, &m->ema_rampup))
+			return -1;
+		return m->ema_rampup > 0 ? 0 : perr(p, "ema_rampup: the ratio must be above 0 "
+						    "(e.g. 0.05)");
+	}
 	if (strcmp(key, "d_pretrain_range") == 0) {
 		if (want_words(p, key, nw, 2, 2) ||
 		    parse_float(p, w[0], "d_pretrain_range low", -1e6, 1e6, &m->pre_lo) ||
@@ -611,6 +618,8 @@ static int check_model(Parse *p, Model *m)
 		return perr(p, "noise linspace needs latent = 1");
 	if (m->d_pretrain > 0 && shape_numel(&m->data) != 1)
 		return perr(p, "d_pretrain needs data = 1");
+	if ((m->ema_start > 0 || m->ema_rampup > 0) && m->ema == 0)
+		return perr(p, "%s needs 'ema = DECAY'", m->ema_start > 0 ? "ema_start" : "ema_rampup");
 	if (m->loss == LOSS_BCE_LOGITS && m->D.n &&
 	    m->D.l[m->D.n - 1].kind == LAYER_ACT && m->D.l[m->D.n - 1].act == ACT_SIGMOID) {
 		p->line = m->D.l[m->D.n - 1].line;

@@ -70,6 +70,7 @@ typedef struct {
 	int d_pretrain;           /* steps of MSE pre-training of D (gan-intro) */
 	float ema;                /* decay of the EMA of G (0: none) */
 	int ema_start;            /* G steps before the EMA starts averaging (copies) */
+	float ema_rampup;         /* half-life at most this ratio of the G steps so far (0: none) */
 	float pre_mean, pre_std, pre_lo, pre_hi;
 	int has_bn;               /* any batch norm in G or D (or C) */
 	NetSpec G, D;

@@ -339,15 +339,31 @@ static int d_step(Trainer *t, const float *x, int n, const float *z, const float
 	return check_net(t, &t->d);
 }
 
-/* The EMA of G after its update (StudioGAN's Ema.update): a copy for the
- * first ema_start G steps, then lerp with the model's decay. G's state comes
- * to the host first (nothing to do on the CPU; a backend's sticky error, if
- * any, ends the run after this step). */
+/* The decay of the EMA at G update t (1, 2, ...; see gantools-model(5)): 0
+ * (a copy) for the first ema_start updates; with ema_rampup R,
+ * StyleGAN2-ADA's ramp: the half-life, ln 0.5 / ln decay updates, at most R
+ * times the updates before this one, i.e. min(decay, 0.5^(1 / (R (t - 1)))). */
+float ema_decay_at(const Model *m, int64_t t)
+{
+	if (t - 1 < m->ema_start)
+		return 0.0f;
+	if (m->ema_rampup > 0) {
+		double h = (double)m->ema_rampup * (double)(t - 1);
+		double d = h > 0 ? exp(log(0.5) / h) : 0.0;
+		if (d < m->ema)
+			return (float)d;
+	}
+	return m->ema;
+}
+
+/* The EMA of G after its update (StudioGAN's Ema.update) with the decay of
+ * ema_decay_at. G's state comes to the host first (nothing to do on the CPU;
+ * a backend's sticky error, if any, ends the run after this step). */
 static void ema_step(Trainer *t)
 {
 	Err ignored;
 	net_sync_host(&t->g, &ignored);
-	ema_update(&t->ema, &t->g, t->opt_t_g - 1 < t->m.ema_start ? 0.0f : t->m.ema);
+	ema_update(&t->ema, &t->g, ema_decay_at(&t->m, t->opt_t_g));
 }
 
 /* G step: the fake batch per g_step, D(fake) vs 1 in train mode, backward

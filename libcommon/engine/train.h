@@ -84,6 +84,11 @@ float *trainer_grad(Trainer *t, const char *name, int64_t *numel);
 int trainer_step_with(Trainer *t, const float *x, int n, const float *z,
 		      const float *z_g, StepStats *st);
 
+/* The decay of G's EMA at G update t = 1, 2, ... (the count after it): 0 (a
+ * copy) during ema_start, then m->ema, or less while ema_rampup holds the
+ * half-life to ema_rampup x (t - 1) updates. */
+float ema_decay_at(const Model *m, int64_t t);
+
 /* Draws n latent vectors per the model's noise kind from r into z. */
 void trainer_noise(const Model *m, Rng *r, float *z, int n);
 /* gan-intro's D pre-training: m->d_pretrain SGD steps of MSE against

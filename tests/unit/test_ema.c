@@ -2,6 +2,7 @@
  * p.lerp(p_ema, decay) (StudioGAN's Ema.update), ema_start's copies, the
  * average of a training run against the recurrence done here, G_ema.* in
  * the checkpoint, and exact resume with an EMA. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +151,50 @@ static void resume(void)
 	trainer_free(&a), trainer_free(&b), trainer_free(&c);
 }
 
-/* ema outside [0, 1) is refused. */
+/* ema_rampup: the decay of update t is min(ema, 0.5^(1 / (R (t - 1)))),
+ * ema_start's copies first; a run follows it. */
+static void rampup(void)
+{
+	static const char *rt =
+		"[model]\ndata = 3\nlatent = 2\nloss = bce-logits mean\n"
+		"[train]\nbatch = 4\nema = 0.9\nema_rampup = 0.5\n"
+		"[G]\nlinear 2 4\nbatchnorm1d 4\ntanh\nlinear 4 3\n"
+		"[D]\nlinear 3 5\ntanh\nlinear 5 1\n";
+	Model m;
+	Trainer t;
+	Err e = { 0 };
+	CHECK_MSG(model_load(&m, rt, "ramp.model", &e) == 0, "%s", e.msg);
+	CHECK(m.ema_rampup == 0.5f);
+	/* Half-lives 0, 0.5, 1, 1.5, 2 updates, then capped by 0.9's 6.58. */
+	CHECK(ema_decay_at(&m, 1) == 0.0f);
+	CHECK(ema_decay_at(&m, 2) == 0.25f);
+	CHECK(ema_decay_at(&m, 3) == 0.5f);
+	CHECK(fabsf(ema_decay_at(&m, 5) - 0.70710678f) < 1e-7f);
+	CHECK(fabsf(ema_decay_at(&m, 14) - 0.89885097f) < 1e-6f);
+	CHECK(ema_decay_at(&m, 15) == 0.9f && ema_decay_at(&m, 1000000) == 0.9f);
+	m.ema_start = 3;
+	CHECK(ema_decay_at(&m, 3) == 0.0f);
+	CHECK(fabsf(ema_decay_at(&m, 4) - 0.62996052f) < 1e-6f);
+	m.ema_start = 0;
+	CHECK(trainer_init(&t, &m, 4, 11, &e) == 0);
+	float x[12], z[8], want[64];
+	Rng r;
+	rng_init(&r, 4);
+	CHECK(t.g.np <= 64);
+	for (int s = 0; s < 20; s++) {
+		rng_normal(&r, x, 12, 0, 1);
+		rng_normal(&r, z, 8, 0, 1);
+		CHECK(trainer_step_with(&t, x, 4, z, NULL, NULL) == 0);
+		float d = ema_decay_at(&m, s + 1);
+		for (int i = 0; i < t.g.np; i++)
+			want[i] = d == 0 ? t.g.params[i] : fmaf(d - 1.0f, want[i] - t.g.params[i], want[i]);
+	}
+	CHECK(memcmp(t.ema.params, want, (size_t)t.g.np * 4) == 0);
+	trainer_free(&t);
+}
+
+/* ema outside [0, 1) is refused; so are ema_rampup outside (0, 1] and
+ * ema_start or ema_rampup without ema. */
 static void bad(void)
 {
 	Model m;
@@ -164,6 +208,18 @@ static void bad(void)
 		 "[G]\nlinear 2 3\n[D]\nlinear 3 1\n");
 	CHECK(model_load(&m, t2, "e.model", &e) == -1);
 	CHECK_STR(e.msg, "e.model:5: bad number '-0.5' for ema (expected a number in 0..1)");
+	snprintf(t2, sizeof t2, "[model]\ndata = 3\nlatent = 2\n[train]\nema = 0.9\n"
+		 "ema_rampup = 0\n[G]\nlinear 2 3\n[D]\nlinear 3 1\n");
+	CHECK(model_load(&m, t2, "e.model", &e) == -1);
+	CHECK_STR(e.msg, "e.model:6: ema_rampup: the ratio must be above 0 (e.g. 0.05)");
+	snprintf(t2, sizeof t2, "[model]\ndata = 3\nlatent = 2\n[train]\nema_rampup = 0.05\n"
+		 "[G]\nlinear 2 3\n[D]\nlinear 3 1\n");
+	CHECK(model_load(&m, t2, "e.model", &e) == -1);
+	CHECK_STR(e.msg, "e.model: ema_rampup needs 'ema = DECAY'");
+	snprintf(t2, sizeof t2, "[model]\ndata = 3\nlatent = 2\n[train]\nema_start = 5\n"
+		 "[G]\nlinear 2 3\n[D]\nlinear 3 1\n");
+	CHECK(model_load(&m, t2, "e.model", &e) == -1);
+	CHECK_STR(e.msg, "e.model: ema_start needs 'ema = DECAY'");
 }
 
 static void run(void)
@@ -171,6 +227,7 @@ static void run(void)
 	golden();
 	training();
 	resume();
+	rampup();
 	bad();
 }
 
