@@ -150,12 +150,14 @@ static int cuda_layer_init(void *ctx, LayerOp *op, Err *e)
 	return 0;
 }
 
-/* Batch norm across processes (op->sync, --sync-bn) needs NCCL, which this
- * build does not use: refused (trainer_run refuses such runs before). */
+/* Batch norm (op->sync, --sync-bn) or minibatch discrimination (op->mbd)
+ * across processes needs NCCL, which this build does not use: refused
+ * (trainer_run refuses such runs before). */
 static int no_sync(const LayerOp *op, Err *e)
 {
-	return err_set(e, EXIT_BAD, "network %c, layer %d: batch norm across processes has "
-		       "no cuda implementation", op->net, op->index);
+	return err_set(e, EXIT_BAD, "network %c, layer %d: %s across processes has "
+		       "no cuda implementation", op->net, op->index,
+		       op->sync ? "batch norm" : "minibatch discrimination");
 }
 
 /* Layer forward: op->x (batch, in_n) -> op->out; as the CPU's. */
@@ -168,7 +170,7 @@ static int forward(CudaCtx *c, const LayerOp *op, Err *e)
 	if (n < 1 || n > op->max_batch)
 		return err_set(e, EXIT_BAD, "network %c: batch %d outside 1 .. %d", op->net, n,
 			       op->max_batch);
-	if (op->sync)
+	if (op->sync || op->mbd)
 		return no_sync(op, e);
 	switch (s->kind) {
 	case LAYER_LINEAR:
@@ -211,7 +213,7 @@ static int backward(CudaCtx *c, const LayerOp *op, Err *e)
 	CudaPlan *p = (CudaPlan *)op->plan;
 	GpuCtx *g = &c->g;
 	int n = op->batch;
-	if (op->sync)
+	if (op->sync || op->mbd)
 		return no_sync(op, e);
 	switch (s->kind) {
 	case LAYER_LINEAR:

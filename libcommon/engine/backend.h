@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "batchnorm.h"
 #include "bnsync.h"
+#include "mbdisc.h"
 #include "conv2d.h"
 #include "err.h"
 #include "loss.h"
@@ -50,6 +51,9 @@ typedef struct {
 				   * statistics over every process's slice (bnsync.h);
 				   * else NULL. A backend that cannot reduce across
 				   * processes fails the call. */
+	MbdSync *mbd;             /* minibatch discrimination of a data-parallel run:
+				   * over every process's slice (mbdisc.h); else NULL,
+				   * and likewise */
 	const float *x, *dy;
 	float *dx, *dw, *db;
 } LayerOp;

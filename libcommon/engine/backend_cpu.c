@@ -93,7 +93,7 @@ static int cpu_forward(void *ctx, const LayerOp *op)
 		act_forward(s->act, s->alpha, op->out, op->x, (size_t)n * (size_t)op->out_n);
 		break;
 	case LAYER_MBDISC:
-		mbdisc_forward(op->out, op->save, op->x, op->w, op->b, n, s->a, s->b, s->c);
+		mbdisc_forward(op->out, op->save, op->x, op->w, op->b, n, s->a, s->b, s->c, op->mbd);
 		break;
 	case LAYER_FLATTEN:
 	case LAYER_UNFLATTEN:
@@ -131,7 +131,7 @@ static int cpu_backward(void *ctx, const LayerOp *op)
 		break;
 	case LAYER_MBDISC:
 		mbdisc_backward(op->dx, op->dw, op->db, op->dy, op->x, op->save, op->w, n, s->a, s->b,
-				s->c, op->ws);
+				s->c, op->ws, op->mbd);
 		break;
 	case LAYER_FLATTEN:
 	case LAYER_UNFLATTEN:

@@ -18,18 +18,40 @@ static int is_bn(const Layer *L)
 	return L->spec.kind == LAYER_BN1D || L->spec.kind == LAYER_BN2D;
 }
 
-/* The widest BN layer's channels in n (0 if none); 1 if n has a
- * minibatch-discrimination layer. */
-static int scan(const Net *n, int *maxc)
+/* MbdSync's callbacks: where this process's n examples sit in the step's
+ * global batch (datapar_slice's split), and the sum of floats. */
+static int mbd_layout(void *ctx, int n, int *off, int *n_all)
 {
-	int mbd = 0;
-	for (int i = 0; i < n->nl; i++) {
-		const Layer *L = &n->l[i];
-		if (is_bn(L) && L->spec.a > *maxc)
-			*maxc = L->spec.a;
-		mbd |= L->spec.kind == LAYER_MBDISC;
+	DataPar *p = ctx;
+	int lo, cnt;
+	datapar_slice(p, p->n_global, &lo, &cnt);
+	if (cnt != n) {
+		err_set(&p->err, EXIT_SYS, "minibatch discrimination: %d examples here, "
+			"expected %d of the global batch of %d", n, cnt, p->n_global);
+		return -1;
 	}
-	return mbd;
+	*off = lo;
+	*n_all = p->n_global;
+	return 0;
+}
+
+static int mbd_sum(void *ctx, float *buf, size_t len)
+{
+	DataPar *p = ctx;
+	return comm_sum_f32(p->comm, buf, len, &p->err);
+}
+
+/* The widest BN layer's channels in *maxc and the widest minibatch
+ * discrimination's floats per example (k d + k) in *maxm, over n. */
+static void scan(const Net *n, int *maxc, int *maxm)
+{
+	for (int i = 0; i < n->nl; i++) {
+		const LayerSpec *s = &n->l[i].spec;
+		if (is_bn(&n->l[i]) && s->a > *maxc)
+			*maxc = s->a;
+		if (s->kind == LAYER_MBDISC && s->b * s->c + s->b > *maxm)
+			*maxm = s->b * s->c + s->b;
+	}
 }
 
 /* The checks of datapar_init that depend on the batch and the data. */
@@ -60,11 +82,9 @@ int datapar_init(DataPar *p, Comm *c, Trainer *t, int sync_bn, int64_t n_example
 		 const char *name, Err *e)
 {
 	memset(p, 0, sizeof *p);
-	int maxc = 0;
-	if (scan(&t->g, &maxc) | scan(&t->d, &maxc))
-		return err_set(e, EXIT_BAD, "model %s: minibatch discrimination compares the "
-			       "examples of the whole batch; it does not run across processes",
-			       t->m.name);
+	int maxc = 0, maxm = 0;
+	scan(&t->g, &maxc, &maxm);
+	scan(&t->d, &maxc, &maxm);
 	if (check_batch(t, c->size, sync_bn, n_examples, name, e))
 		return -1;
 	if (sync_bn && t->m.has_bn && !t->d_pretrained && t->step == 0)
@@ -82,6 +102,20 @@ int datapar_init(DataPar *p, Comm *c, Trainer *t, int sync_bn, int64_t n_example
 		p->bn.ctx = p;
 		t->g.bn_sync = t->d.bn_sync = &p->bn;
 	}
+	if (maxm > 0) {
+		p->mbd.cap = (size_t)t->batch * (size_t)maxm;
+		p->mbd.work = calloc(p->mbd.cap, sizeof *p->mbd.work);
+		if (!p->mbd.work) {
+			free(p->bn.work);
+			p->bn.work = NULL;
+			t->g.bn_sync = t->d.bn_sync = NULL;
+			return err_set(e, EXIT_SYS, "out of memory");
+		}
+		p->mbd.layout = mbd_layout;
+		p->mbd.sum = mbd_sum;
+		p->mbd.ctx = p;
+		t->g.mbd_sync = t->d.mbd_sync = &p->mbd;
+	}
 	t->dp = p;
 	return 0;
 }
@@ -91,9 +125,12 @@ void datapar_free(DataPar *p, Trainer *t)
 	if (t && t->dp == p) {
 		t->dp = NULL;
 		t->g.bn_sync = t->d.bn_sync = NULL;
+		t->g.mbd_sync = t->d.mbd_sync = NULL;
 	}
 	free(p->bn.work);
+	free(p->mbd.work);
 	p->bn.work = NULL;
+	p->mbd.work = NULL;
 }
 
 void datapar_slice(DataPar *p, int bs, int *off, int *cnt)
@@ -108,7 +145,7 @@ void datapar_slice(DataPar *p, int bs, int *off, int *cnt)
 int datapar_sum(DataPar *p, Net *net, double *stats, int ns, char *bad, size_t cap)
 {
 	int rc = 0;
-	if (p->bn.failed)
+	if (p->bn.failed || p->mbd.failed)
 		rc = -1;
 	else if (net && comm_sum_f32(p->comm, net->grads, (size_t)net->np, &p->err))
 		rc = -1;

@@ -19,14 +19,16 @@ typedef struct DataPar {
 	int sync_bn;              /* batch norm over the global batch (bnsync.h) */
 	int n_global;             /* examples of the current step, all processes */
 	BnSync bn;                /* the BN layers' reduction (when sync_bn) */
+	MbdSync mbd;              /* minibatch discrimination's gather (when D or G has it) */
 	Err err;                  /* the first failed reduction */
 } DataPar;
 
 /* Checks that t can train on n_examples across c's processes and attaches
- * p to t (t->dp, and the BN layers' hook on the walk, Net.bn_sync, when
- * sync_bn); trainer_run then refuses a backend without host memory:
+ * p to t (t->dp, the BN layers' hook on the walk, Net.bn_sync, when
+ * sync_bn, and minibatch discrimination's, Net.mbd_sync, always: it
+ * compares the examples of the whole batch); trainer_run then refuses a
+ * backend without host memory:
  *   - the batch is a multiple of c->size (each takes batch / size);
- *   - no minibatch discrimination (it compares the examples of one batch);
  *   - without sync_bn, batch norm gets at least 2 examples per process;
  *   - the short last batch of an epoch leaves every process examples;
  *   - no D pre-training still due with synchronised batch norm.

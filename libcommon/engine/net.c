@@ -325,6 +325,7 @@ const float *net_forward(Net *n, const float *in, int batch, int train)
 			op->batch = op->cs.n = op->bs.n = batch;
 			op->train = train;
 			op->sync = is_bn(L) ? n->bn_sync : NULL;
+			op->mbd = L->spec.kind == LAYER_MBDISC ? n->mbd_sync : NULL;
 			op->x = x;
 			if (o->forward(n->be.ctx, op))
 				return NULL;
@@ -360,6 +361,7 @@ int net_backward(Net *n, const float *dout, float *din, int param_grads)
 		op->batch = op->cs.n = op->bs.n = n->batch;
 		op->x = i ? n->l[i - 1].y : n->in;
 		op->sync = is_bn(L) ? n->bn_sync : NULL;
+		op->mbd = L->spec.kind == LAYER_MBDISC ? n->mbd_sync : NULL;
 		op->dy = g;
 		op->dx = target;
 		op->dw = param_grads ? op->gw : NULL;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "backend.h"
 #include "bnsync.h"
+#include "mbdisc.h"
 #include "err.h"
 #include "model.h"
 #include "netsize.h"
@@ -61,6 +62,8 @@ typedef struct {
 	BnSync *bn_sync;           /* batch norm's statistics across processes
 				    * (--sync-bn, bnsync.h), handed by the walk to
 				    * every BN layer's operation; else NULL */
+	MbdSync *mbd_sync;         /* minibatch discrimination over every process's
+				    * examples (data-parallel runs, mbdisc.h); else NULL */
 } Net;
 
 /* Allocates everything for batches up to max_batch on the CPU, in the two

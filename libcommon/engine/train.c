@@ -441,7 +441,12 @@ int trainer_pretrain(Trainer *t)
 	int b = t->batch;
 	float *x = t->xb, *y = t->dfake;
 	const double c = 1.0 / (m->pre_std * sqrt(2 * M_PI));
-	for (int i = 0; i < m->d_pretrain; i++) {
+	/* Every process pre-trains D whole on the same batches (gan-step(1)):
+	 * minibatch discrimination compares this process's batch alone. */
+	MbdSync *mbd = t->d.mbd_sync;
+	t->d.mbd_sync = NULL;
+	int rc = 0;
+	for (int i = 0; i < m->d_pretrain && rc == 0; i++) {
 		rng_uniform(&t->noise, x, (size_t)b);
 		for (int j = 0; j < b; j++) {
 			double u = m->pre_lo + (double)x[j] * ((double)m->pre_hi - m->pre_lo);
@@ -452,14 +457,17 @@ int trainer_pretrain(Trainer *t)
 		net_zero_grads(&t->d);
 		const float *out = net_forward(&t->d, x, b, 1);
 		double l = pretrain_loss(m, out, y, t->dlog, b);
-		if (check_loss(t, "D pre-training loss", l / b))
-			return -1;
+		if (check_loss(t, "D pre-training loss", l / b)) {
+			rc = -1;
+			break;
+		}
 		net_backward(&t->d, t->dlog, NULL, 1);
 		net_opt_step(&t->d, NULL, lr_staircase((float)t->lr_d, m->decay, m->decay_every, i),
 			     i + 1);
-		if (check_net(t, &t->d))
-			return -1;
+		rc = check_net(t, &t->d);
 	}
-	t->d_pretrained = 1;
-	return 0;
+	t->d.mbd_sync = mbd;
+	if (rc == 0)
+		t->d_pretrained = 1;
+	return rc;
 }

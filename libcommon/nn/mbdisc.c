@@ -5,17 +5,6 @@
 #include <string.h>
 #include "mbdisc.h"
 
-/* L1 distance between rows i and j of kernel b in act (n, k, d). */
-static double kernel_dist(const float *act, int i, int j, int b, int k, int d)
-{
-	const float *a = act + ((size_t)i * k + b) * d;
-	const float *c = act + ((size_t)j * k + b) * d;
-	double s = 0;
-	for (int t = 0; t < d; t++)
-		s += fabs((double)a[t] - c[t]);
-	return s;
-}
-
 /* act (n, k*d) = in (n, f) . w^T (k*d, f) + b (k*d). */
 static void mbdisc_linear(float *act, const float *in, const float *w,
 			  const float *b, int n, int f, int kd)
@@ -29,57 +18,122 @@ static void mbdisc_linear(float *act, const float *in, const float *w,
 		}
 }
 
+/* The rows of the whole batch: n_all rows of stride ld from m (M, k*d
+ * floats, then the k values of g when g_at >= 0, at g_at); this process's
+ * are rows [off, off + n). Without sync they are just this process's. */
+typedef struct {
+	const float *m;
+	size_t ld;
+	int g_at, off, n_all;
+} Batch;
+
+/* Batch b of this process's n rows act (n, k*d), with dout's c gradients
+ * (stride f + k) when dout: gathered across processes through y, else act
+ * itself (the gradients stay in dout). -1 when the gather failed. */
+static int batch_of(Batch *b, MbdSync *y, const float *act, const float *dout,
+		    int n, int f, int k, int d)
+{
+	int kd = k * d;
+	*b = (Batch){ act, (size_t)kd, -1, 0, n };
+	if (!y)
+		return 0;
+	int width = dout ? kd + k : kd, off, n_all;
+	if (y->failed || y->layout(y->ctx, n, &off, &n_all) || off < 0 || off + n > n_all ||
+	    (size_t)n_all * width > y->cap) {
+		y->failed = 1;
+		return -1;
+	}
+	float *all = y->work;
+	memset(all, 0, (size_t)n_all * width * sizeof *all);
+	for (int i = 0; i < n; i++) {
+		float *r = all + (size_t)(off + i) * width;
+		memcpy(r, act + (size_t)i * kd, (size_t)kd * sizeof *r);
+		if (dout)
+			memcpy(r + kd, dout + (size_t)i * (f + k) + f, (size_t)k * sizeof *r);
+	}
+	if (y->sum(y->ctx, all, (size_t)n_all * width)) {
+		y->failed = 1;
+		return -1;
+	}
+	*b = (Batch){ all, (size_t)width, dout ? kd : -1, off, n_all };
+	return 0;
+}
+
+/* L1 distance between rows i and j of kernel kb in the batch's M. */
+static double batch_dist(const Batch *b, int i, int j, int kb, int d)
+{
+	const float *a = b->m + (size_t)i * b->ld + (size_t)kb * d;
+	const float *c = b->m + (size_t)j * b->ld + (size_t)kb * d;
+	double s = 0;
+	for (int t = 0; t < d; t++)
+		s += fabs((double)a[t] - c[t]);
+	return s;
+}
+
 /* out (n, f + k) = concat(in (n, f), c (n, k)); act (n, k*d) saved. */
 void mbdisc_forward(float *out, float *act, const float *in, const float *w,
-		    const float *b, int n, int f, int k, int d)
+		    const float *b, int n, int f, int k, int d, MbdSync *y)
 {
 	mbdisc_linear(act, in, w, b, n, f, k * d);
+	Batch all;
+	int ok = batch_of(&all, y, act, NULL, n, f, k, d) == 0;
 	for (int i = 0; i < n; i++) {
 		float *o = out + (size_t)i * (f + k);
 		memcpy(o, in + (size_t)i * f, (size_t)f * sizeof *o);
 		for (int kb = 0; kb < k; kb++) {
 			double c = 0;
-			for (int j = 0; j < n; j++)
-				c += exp(-kernel_dist(act, i, j, kb, k, d));
+			int gi = all.off + i;
+			for (int j = 0; ok && j < all.n_all; j++)
+				c += exp(-batch_dist(&all, gi, j, kb, d));
 			o[f + kb] = (float)c;
 		}
 	}
 }
 
-/* dM (n, k*d) = dL/dact: for each pair i < j and kernel b, with
- * e = exp(-dist_ij,b) and g = dout[:, f + b]:
- * dM_i,b,t -= (g_i + g_j) e sign(M_i - M_j); dM_j,b,t += the same. */
-static void mbdisc_dact(float *dm, const float *dout, const float *act,
-			int n, int f, int k, int d)
+/* dM (n, k*d) = dL/dact for this process's rows: for each pair i < j of the
+ * batch and kernel b, with e = exp(-dist_ij,b) and g = dout[:, f + b]:
+ * dM_i,b,t -= (g_i + g_j) e sign(M_i - M_j); dM_j,b,t += the same. Row x
+ * takes its pairs in the order one process's loop over (i < j) reaches
+ * them, j ascending, as dM_x += (g_x + g_j) e sign(M_j - M_x): the same
+ * bits, since float sums, |a - b| and negation are symmetric, exactly. */
+static void mbdisc_dact(float *dm, const Batch *b, const float *dout, int n, int f, int k, int d)
 {
 	memset(dm, 0, (size_t)n * k * d * sizeof *dm);
-	for (int kb = 0; kb < k; kb++)
-		for (int i = 0; i < n; i++)
-			for (int j = i + 1; j < n; j++) {
-				double gi = dout[(size_t)i * (f + k) + f + kb];
-				double gj = dout[(size_t)j * (f + k) + f + kb];
-				double e = exp(-kernel_dist(act, i, j, kb, k, d));
-				float c = (float)((gi + gj) * e);
-				float *mi = dm + ((size_t)i * k + kb) * d;
-				float *mj = dm + ((size_t)j * k + kb) * d;
-				const float *ai = act + ((size_t)i * k + kb) * d;
-				const float *aj = act + ((size_t)j * k + kb) * d;
+	for (int r = 0; r < n; r++) {
+		int x = b->off + r;
+		for (int kb = 0; kb < k; kb++) {
+			float *mx = dm + ((size_t)r * k + kb) * d;
+			const float *ax = b->m + (size_t)x * b->ld + (size_t)kb * d;
+			double gx = b->g_at >= 0 ? b->m[(size_t)x * b->ld + b->g_at + kb]
+						 : dout[(size_t)r * (f + k) + f + kb];
+			for (int j = 0; j < b->n_all; j++) {
+				if (j == x)
+					continue;
+				double gj = b->g_at >= 0 ? b->m[(size_t)j * b->ld + b->g_at + kb]
+							 : dout[(size_t)j * (f + k) + f + kb];
+				const float *aj = b->m + (size_t)j * b->ld + (size_t)kb * d;
+				float c = (float)((gx + gj) * exp(-batch_dist(b, x, j, kb, d)));
 				for (int t = 0; t < d; t++) {
-					float sg = (ai[t] > aj[t]) - (ai[t] < aj[t]);
-					mi[t] -= c * sg;
-					mj[t] += c * sg;
+					float sg = (aj[t] > ax[t]) - (aj[t] < ax[t]);
+					mx[t] += c * sg;
 				}
 			}
+		}
+	}
 }
 
 /* dout (n, f + k); in (n, f); act (n, k*d); w, dw (k*d, f); db (k*d);
  * din (n, f) = dout[:, :f] + dM . w; ws (n*k*d) holds dM. */
 void mbdisc_backward(float *din, float *dw, float *db, const float *dout,
 		     const float *in, const float *act, const float *w,
-		     int n, int f, int k, int d, float *ws)
+		     int n, int f, int k, int d, float *ws, MbdSync *y)
 {
 	int kd = k * d;
-	mbdisc_dact(ws, dout, act, n, f, k, d);
+	Batch all;
+	if (batch_of(&all, y, act, dout, n, f, k, d))
+		memset(ws, 0, (size_t)n * kd * sizeof *ws);
+	else
+		mbdisc_dact(ws, &all, dout, n, f, k, d);
 	for (int i = 0; i < n; i++)
 		for (int o = 0; o < kd; o++) {
 			float g = ws[(size_t)i * kd + o];
