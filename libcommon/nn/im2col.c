@@ -317,17 +317,27 @@ static void planes_merge(float *img, float (*pl)[PLANE_MAX / 4], const Geom *g)
 			  pl[(y & 1) * 2 + 1] + (size_t)(y / 2) * g->ow, g->w);
 }
 
+/* The 16 runs of g, by ki * 4 + kj. */
+static void runs_of(Run *r, const Geom *g)
+{
+	for (int ki = 0; ki < 4; ki++)
+		for (int kj = 0; kj < 4; kj++)
+			r[ki * 4 + kj] = run_of(g, ki, kj);
+}
+
 static void im2col_planes(float *col, size_t ldc, const float *img, const Geom *g)
 {
 	float pl[4][PLANE_MAX / 4];
 	size_t ow = (size_t)g->ow, n = (size_t)g->oh * ow;
+	Run runs[16];
+	runs_of(runs, g);
 	for (int c = 0; c < g->c; c++) {
 		planes_split(pl, img + (size_t)c * g->h * g->w, g);
 		for (int ki = 0; ki < 4; ki++)
 		for (int kj = 0; kj < 4; kj++) {
 			float *dst = col + (size_t)((c * 4 + ki) * 4 + kj) * ldc;
 			const float *src = pl[tap_r[ki] * 2 + tap_r[kj]];
-			Run r = run_of(g, ki, kj);
+			Run r = runs[ki * 4 + kj];
 			if (r.y0 > 0)
 				memset(dst, 0, sizeof(float) * (size_t)r.y0 * ow);
 			if (r.y1 < g->oh)
@@ -347,13 +357,15 @@ static void col2im_planes(float *img, float *col, size_t ldc, const Geom *g)
 {
 	float pl[4][PLANE_MAX / 4];
 	size_t ow = (size_t)g->ow, n = (size_t)g->oh * ow;
+	Run runs[16];
+	runs_of(runs, g);
 	for (int c = 0; c < g->c; c++) {
 		for (int i = 0; i < 4; i++)
 			memset(pl[i], 0, sizeof(float) * n);
 		for (int ki = 0; ki < 4; ki++)
 		for (int kj = 0; kj < 4; kj++) {
 			float *src = col + (size_t)((c * 4 + ki) * 4 + kj) * ldc;
-			Run r = run_of(g, ki, kj);
+			Run r = runs[ki * 4 + kj];
 			for (int oy = r.y0; r.ex >= 0 && oy < r.y1; oy++)
 				src[(size_t)oy * ow + r.ex] = 0;
 			float *restrict d = pl[tap_r[ki] * 2 + tap_r[kj]] + r.i0 + r.off;
