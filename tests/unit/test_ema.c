@@ -122,12 +122,14 @@ static void training(void)
 	trainer_free(&t);
 }
 
-/* 14 steps in one run equal 5 then 9 through a checkpoint, EMA included. */
-static void resume(void)
+/* 14 steps in one run equal 5 then 9 through a checkpoint, EMA included
+ * (with ema_start, and with ema_rampup, whose decay the checkpoint's model
+ * and step count give back). */
+static void resume(const char *model_text)
 {
 	Model m;
 	Err e = { 0 };
-	CHECK(model_load(&m, text, "ema.model", &e) == 0);
+	CHECK(model_load(&m, model_text, "ema.model", &e) == 0);
 	float data[30 * 3];
 	Rng r;
 	rng_init(&r, 5);
@@ -226,7 +228,11 @@ static void run(void)
 {
 	golden();
 	training();
-	resume();
+	resume(text);
+	resume("[model]\ndata = 3\nlatent = 2\nloss = bce-logits mean\n"
+	       "[train]\nbatch = 4\nema = 0.9\nema_rampup = 0.5\n"
+	       "[G]\nlinear 2 4\nbatchnorm1d 4\ntanh\nlinear 4 3\n"
+	       "[D]\nlinear 3 5\ntanh\nlinear 5 1\n");
 	rampup();
 	bad();
 }
