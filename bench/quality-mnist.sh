@@ -6,9 +6,11 @@
 # as the peer draws them), compared by gan-eval all with the even-numbered
 # 5,000 MNIST test digits (as bench/calibrate-mnist.sh) on the lenet
 # classifier's features.
-#   bench/quality-mnist.sh train [-j JOBS] [-s SEEDS] [-o DIR]   trainings (long)
+#   bench/quality-mnist.sh train [-j JOBS] [-s SEEDS] [-p SEEDS] [-o DIR]
+#                                                               trainings (long)
 #   bench/quality-mnist.sh eval [-o DIR]                          figures, table
-# JOBS runs at a time (default 2), each on one thread; DIR default
+# JOBS runs at a time (default 2), each on one thread; -s the seeds of both
+# systems (default 1 2 3), -p the peer's if they differ; DIR default
 # runs/quality-mnist. A peer run trains from scratch for 938 or 4688 steps
 # (1 or 5 epochs of 60,000 at batch 64); gantools trains once per seed and
 # samples after epochs 1 and 5, from G and from G_ema.
@@ -23,11 +25,12 @@ data=${GANTOOLS_DATA:-$root/data}
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
-jobs=2 seeds="1 2 3" out=$root/runs/quality-mnist
-while getopts j:s:o: opt; do
+jobs=2 seeds="1 2 3" pseeds= out=$root/runs/quality-mnist
+while getopts j:s:p:o: opt; do
 	case $opt in
 	j) jobs=$OPTARG ;;
 	s) seeds=$OPTARG ;;
+	p) pseeds=$OPTARG ;;
 	o) out=$OPTARG ;;
 	*) cmd=usage ;;
 	esac
@@ -72,9 +75,11 @@ train)
 	[ -f "$data/mnist/train-images-idx3-ubyte" ] || sh "$root/scripts/fetch-mnist.sh"
 	mkdir -p "$out/samples" "$out/logs"
 	gan-data mnist "$data/mnist/train-images-idx3-ubyte" -o "$out/train.npy"
-	# The long runs first, gantools and peer side by side, then the short ones.
-	{ for s in $seeds; do echo "g $s"; echo "p $s 5"; done
-	  for s in $seeds; do echo "p $s 1"; done; } > "$out/jobs"
+	# The longest runs first (the peer's 5 epochs, then gantools), then the short ones.
+	pseeds=${pseeds:-$seeds}
+	{ for s in $pseeds; do echo "p $s 5"; done
+	  for s in $seeds; do echo "g $s"; done
+	  for s in $pseeds; do echo "p $s 1"; done; } > "$out/jobs"
 	say "$(wc -l < "$out/jobs") jobs, $jobs at a time: logs in $out/logs"
 	# One job per line, JOBS at a time, each in a fresh shell of this script.
 	xargs -P "$jobs" -L 1 sh "$0" job -o "$out" < "$out/jobs"
@@ -106,7 +111,7 @@ eval)
 	sh "$here/quality-table.sh" "$out/figures.tsv"
 	;;
 *)
-	echo "usage: quality-mnist.sh train [-j JOBS] [-s SEEDS] [-o DIR] | eval [-o DIR]" >&2
+	echo "usage: quality-mnist.sh train [-j JOBS] [-s SEEDS] [-p SEEDS] [-o DIR] | eval [-o DIR]" >&2
 	exit 1
 	;;
 esac
