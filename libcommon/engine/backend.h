@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include "batchnorm.h"
 #include "bnsync.h"
-#include "mbdisc.h"
 #include "conv2d.h"
 #include "err.h"
 #include "loss.h"
+#include "mbdisc.h"
 #include "model.h"
 #include "optim.h"
 #include "tensor.h"

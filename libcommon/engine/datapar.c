@@ -93,24 +93,19 @@ int datapar_init(DataPar *p, Comm *c, Trainer *t, int sync_bn, int64_t n_example
 			       t->m.name);
 	p->comm = c;
 	p->sync_bn = sync_bn && t->m.has_bn;
+	p->bn.cap = p->sync_bn ? 2 * (size_t)maxc + 1 : 0;
+	p->mbd.cap = (size_t)t->batch * (size_t)maxm;
+	if ((p->bn.cap && !(p->bn.work = calloc(p->bn.cap, sizeof *p->bn.work))) ||
+	    (p->mbd.cap && !(p->mbd.work = calloc(p->mbd.cap, sizeof *p->mbd.work)))) {
+		datapar_free(p, NULL);
+		return err_set(e, EXIT_SYS, "out of memory");
+	}
 	if (p->sync_bn) {
-		p->bn.cap = 2 * (size_t)maxc + 1;
-		p->bn.work = calloc(p->bn.cap, sizeof *p->bn.work);
-		if (!p->bn.work)
-			return err_set(e, EXIT_SYS, "out of memory");
 		p->bn.sum = bn_sum;
 		p->bn.ctx = p;
 		t->g.bn_sync = t->d.bn_sync = &p->bn;
 	}
-	if (maxm > 0) {
-		p->mbd.cap = (size_t)t->batch * (size_t)maxm;
-		p->mbd.work = calloc(p->mbd.cap, sizeof *p->mbd.work);
-		if (!p->mbd.work) {
-			free(p->bn.work);
-			p->bn.work = NULL;
-			t->g.bn_sync = t->d.bn_sync = NULL;
-			return err_set(e, EXIT_SYS, "out of memory");
-		}
+	if (p->mbd.cap) {
 		p->mbd.layout = mbd_layout;
 		p->mbd.sum = mbd_sum;
 		p->mbd.ctx = p;

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include "backend.h"
 #include "bnsync.h"
-#include "mbdisc.h"
 #include "err.h"
+#include "mbdisc.h"
 #include "model.h"
 #include "netsize.h"
 #include "rng.h"

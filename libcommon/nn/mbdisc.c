@@ -18,23 +18,24 @@ static void mbdisc_linear(float *act, const float *in, const float *w,
 		}
 }
 
-/* The rows of the whole batch: n_all rows of stride ld from m (M, k*d
- * floats, then the k values of g when g_at >= 0, at g_at); this process's
- * are rows [off, off + n). Without sync they are just this process's. */
+/* The rows of the whole batch: n_all rows of M (k*d floats each, row
+ * stride ld) and, for backward, of the c gradients g (k floats each, row
+ * stride gld); this process's are rows [off, off + n). Without sync they
+ * are just this process's: act itself and dout's last k columns. */
 typedef struct {
-	const float *m;
-	size_t ld;
-	int g_at, off, n_all;
+	const float *m, *g;
+	size_t ld, gld;
+	int off, n_all;
 } Batch;
 
 /* Batch b of this process's n rows act (n, k*d), with dout's c gradients
- * (stride f + k) when dout: gathered across processes through y, else act
- * itself (the gradients stay in dout). -1 when the gather failed. */
+ * (stride f + k) when dout: gathered across processes through y, else in
+ * place. -1 when the gather failed. */
 static int batch_of(Batch *b, MbdSync *y, const float *act, const float *dout,
 		    int n, int f, int k, int d)
 {
 	int kd = k * d;
-	*b = (Batch){ act, (size_t)kd, -1, 0, n };
+	*b = (Batch){ act, dout ? dout + f : NULL, (size_t)kd, (size_t)(f + k), 0, n };
 	if (!y)
 		return 0;
 	int width = dout ? kd + k : kd, off, n_all;
@@ -55,7 +56,7 @@ static int batch_of(Batch *b, MbdSync *y, const float *act, const float *dout,
 		y->failed = 1;
 		return -1;
 	}
-	*b = (Batch){ all, (size_t)width, dout ? kd : -1, off, n_all };
+	*b = (Batch){ all, dout ? all + kd : NULL, (size_t)width, (size_t)width, off, n_all };
 	return 0;
 }
 
@@ -91,12 +92,12 @@ void mbdisc_forward(float *out, float *act, const float *in, const float *w,
 }
 
 /* dM (n, k*d) = dL/dact for this process's rows: for each pair i < j of the
- * batch and kernel b, with e = exp(-dist_ij,b) and g = dout[:, f + b]:
+ * batch and kernel b, with e = exp(-dist_ij,b) and g the gradient of c_b:
  * dM_i,b,t -= (g_i + g_j) e sign(M_i - M_j); dM_j,b,t += the same. Row x
  * takes its pairs in the order one process's loop over (i < j) reaches
  * them, j ascending, as dM_x += (g_x + g_j) e sign(M_j - M_x): the same
  * bits, since float sums, |a - b| and negation are symmetric, exactly. */
-static void mbdisc_dact(float *dm, const Batch *b, const float *dout, int n, int f, int k, int d)
+static void mbdisc_dact(float *dm, const Batch *b, int n, int k, int d)
 {
 	memset(dm, 0, (size_t)n * k * d * sizeof *dm);
 	for (int r = 0; r < n; r++) {
@@ -104,13 +105,11 @@ static void mbdisc_dact(float *dm, const Batch *b, const float *dout, int n, int
 		for (int kb = 0; kb < k; kb++) {
 			float *mx = dm + ((size_t)r * k + kb) * d;
 			const float *ax = b->m + (size_t)x * b->ld + (size_t)kb * d;
-			double gx = b->g_at >= 0 ? b->m[(size_t)x * b->ld + b->g_at + kb]
-						 : dout[(size_t)r * (f + k) + f + kb];
+			double gx = b->g[(size_t)x * b->gld + kb];
 			for (int j = 0; j < b->n_all; j++) {
 				if (j == x)
 					continue;
-				double gj = b->g_at >= 0 ? b->m[(size_t)j * b->ld + b->g_at + kb]
-							 : dout[(size_t)j * (f + k) + f + kb];
+				double gj = b->g[(size_t)j * b->gld + kb];
 				const float *aj = b->m + (size_t)j * b->ld + (size_t)kb * d;
 				float c = (float)((gx + gj) * exp(-batch_dist(b, x, j, kb, d)));
 				for (int t = 0; t < d; t++) {
@@ -133,7 +132,7 @@ void mbdisc_backward(float *din, float *dw, float *db, const float *dout,
 	if (batch_of(&all, y, act, dout, n, f, k, d))
 		memset(ws, 0, (size_t)n * kd * sizeof *ws);
 	else
-		mbdisc_dact(ws, &all, dout, n, f, k, d);
+		mbdisc_dact(ws, &all, n, k, d);
 	for (int i = 0; i < n; i++)
 		for (int o = 0; o < kd; o++) {
 			float g = ws[(size_t)i * kd + o];
