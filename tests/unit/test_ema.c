@@ -73,6 +73,13 @@ static const char *text =
 	"[G]\nlinear 2 4\nbatchnorm1d 4\ntanh\nlinear 4 3\n"
 	"[D]\nlinear 3 5\ntanh\nlinear 5 1\n";
 
+/* text with ema_rampup instead of ema_start. */
+static const char *ramp_text =
+	"[model]\ndata = 3\nlatent = 2\nloss = bce-logits mean\n"
+	"[train]\nbatch = 4\nema = 0.9\nema_rampup = 0.5\n"
+	"[G]\nlinear 2 4\nbatchnorm1d 4\ntanh\nlinear 4 3\n"
+	"[D]\nlinear 3 5\ntanh\nlinear 5 1\n";
+
 /* Steps of a run: the average is G's copy for 3 G steps, then the
  * recurrence avg = avg + (0.9 - 1)(avg - G), running statistics too. */
 static void training(void)
@@ -157,15 +164,10 @@ static void resume(const char *model_text)
  * ema_start's copies first; a run follows it. */
 static void rampup(void)
 {
-	static const char *rt =
-		"[model]\ndata = 3\nlatent = 2\nloss = bce-logits mean\n"
-		"[train]\nbatch = 4\nema = 0.9\nema_rampup = 0.5\n"
-		"[G]\nlinear 2 4\nbatchnorm1d 4\ntanh\nlinear 4 3\n"
-		"[D]\nlinear 3 5\ntanh\nlinear 5 1\n";
 	Model m;
 	Trainer t;
 	Err e = { 0 };
-	CHECK_MSG(model_load(&m, rt, "ramp.model", &e) == 0, "%s", e.msg);
+	CHECK_MSG(model_load(&m, ramp_text, "ramp.model", &e) == 0, "%s", e.msg);
 	CHECK(m.ema_rampup == 0.5f);
 	/* Half-lives 0, 0.5, 1, 1.5, 2 updates, then capped by 0.9's 6.58. */
 	CHECK(ema_decay_at(&m, 1) == 0.0f);
@@ -195,33 +197,29 @@ static void rampup(void)
 	trainer_free(&t);
 }
 
+/* A model whose [train] section is train (after data and latent, before
+ * one-layer G and D) is refused with the message want. */
+static void refused(const char *train, const char *want)
+{
+	Model m;
+	Err e = { 0 };
+	char model[600];
+	snprintf(model, sizeof model, "[model]\ndata = 3\nlatent = 2\n[train]\n%s"
+		 "[G]\nlinear 2 3\n[D]\nlinear 3 1\n", train);
+	CHECK(model_load(&m, model, "e.model", &e) == -1);
+	CHECK_STR(e.msg, want);
+}
+
 /* ema outside [0, 1) is refused; so are ema_rampup outside (0, 1] and
  * ema_start or ema_rampup without ema. */
 static void bad(void)
 {
-	Model m;
-	Err e = { 0 };
-	char t2[600];
-	snprintf(t2, sizeof t2, "[model]\ndata = 3\nlatent = 2\n[train]\nema = 1\n"
-		 "[G]\nlinear 2 3\n[D]\nlinear 3 1\n");
-	CHECK(model_load(&m, t2, "e.model", &e) == -1);
-	CHECK_STR(e.msg, "e.model:5: ema: the decay must be below 1 (e.g. 0.999)");
-	snprintf(t2, sizeof t2, "[model]\ndata = 3\nlatent = 2\n[train]\nema = -0.5\n"
-		 "[G]\nlinear 2 3\n[D]\nlinear 3 1\n");
-	CHECK(model_load(&m, t2, "e.model", &e) == -1);
-	CHECK_STR(e.msg, "e.model:5: bad number '-0.5' for ema (expected a number in 0..1)");
-	snprintf(t2, sizeof t2, "[model]\ndata = 3\nlatent = 2\n[train]\nema = 0.9\n"
-		 "ema_rampup = 0\n[G]\nlinear 2 3\n[D]\nlinear 3 1\n");
-	CHECK(model_load(&m, t2, "e.model", &e) == -1);
-	CHECK_STR(e.msg, "e.model:6: ema_rampup: the ratio must be above 0 (e.g. 0.05)");
-	snprintf(t2, sizeof t2, "[model]\ndata = 3\nlatent = 2\n[train]\nema_rampup = 0.05\n"
-		 "[G]\nlinear 2 3\n[D]\nlinear 3 1\n");
-	CHECK(model_load(&m, t2, "e.model", &e) == -1);
-	CHECK_STR(e.msg, "e.model: ema_rampup needs 'ema = DECAY'");
-	snprintf(t2, sizeof t2, "[model]\ndata = 3\nlatent = 2\n[train]\nema_start = 5\n"
-		 "[G]\nlinear 2 3\n[D]\nlinear 3 1\n");
-	CHECK(model_load(&m, t2, "e.model", &e) == -1);
-	CHECK_STR(e.msg, "e.model: ema_start needs 'ema = DECAY'");
+	refused("ema = 1\n", "e.model:5: ema: the decay must be below 1 (e.g. 0.999)");
+	refused("ema = -0.5\n", "e.model:5: bad number '-0.5' for ema (expected a number in 0..1)");
+	refused("ema = 0.9\nema_rampup = 0\n",
+		"e.model:6: ema_rampup: the ratio must be above 0 (e.g. 0.05)");
+	refused("ema_rampup = 0.05\n", "e.model: ema_rampup needs 'ema = DECAY'");
+	refused("ema_start = 5\n", "e.model: ema_start needs 'ema = DECAY'");
 }
 
 static void run(void)
@@ -229,10 +227,7 @@ static void run(void)
 	golden();
 	training();
 	resume(text);
-	resume("[model]\ndata = 3\nlatent = 2\nloss = bce-logits mean\n"
-	       "[train]\nbatch = 4\nema = 0.9\nema_rampup = 0.5\n"
-	       "[G]\nlinear 2 4\nbatchnorm1d 4\ntanh\nlinear 4 3\n"
-	       "[D]\nlinear 3 5\ntanh\nlinear 5 1\n");
+	resume(ramp_text);
 	rampup();
 	bad();
 }
