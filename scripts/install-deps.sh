@@ -11,9 +11,11 @@
 # Every program `make check` runs is here: a test never depends on one that
 # it neither installs nor skips with a reason.
 set -e
-# To build the tools and the unit tests.
+# To build the tools and the unit tests. libdnnl-dev (oneDNN 2.6, for
+# `gan-step --kernels onednn`) is optional to the build: without its header
+# the tools build and that option says "oneDNN support not built".
 BUILD="build-essential pkg-config libopenblas-dev libopenblas0-pthread libpng-dev zlib1g-dev
-libjansson-dev libcairo2-dev"
+libjansson-dev libcairo2-dev libdnnl-dev"
 # To run the tests: bats, Python with NumPy (the tests' independent readers
 # and writers of .npy, safetensors and PNG), clang and its sanitizer runtime
 # (make fuzz), fonts for the pictures, GNU time, man (the man pages render),

@@ -48,8 +48,8 @@ TOOLS="gan-data gan-init gan-step gan-sample gan-plot gan-info gan-eval gan-clas
 
 @test "cli: the help lists a default for every option that has one; after the usage, 80 columns" {
 	run gan-step --help
-	[[ "$output" == *"-b, --batch B"*"default the"*"checkpoint's"* ]]
-	[[ "$output" == *"--log-every K"*"default one"*"per epoch"* ]]
+	[[ "$output" == *"-b, --batch B"*"default"*"the"*"checkpoint's"* ]]
+	[[ "$output" == *"--log-every K"*"default"*"one"*"per epoch"* ]]
 	run gan-plot density --help
 	[[ "$output" == *"--bins N"*"Histogram bins, 2 to 10000; default 50"* ]]
 	for t in $TOOLS; do

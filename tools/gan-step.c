@@ -27,10 +27,11 @@
 #define PROG "gan-step"
 #define USAGE "usage: gan-step --data FILE [--epochs N | --steps N] [--batch B] [--lr-d X]\n" \
 	"                [--lr-g X] [--threads T] [--log FILE] [--log-every K]\n" \
-	"                [--save-every N [--keep K]] [--device cpu|cuda] [--sync-bn]\n" \
+	"                [--save-every N [--keep K]] [--device cpu|cuda]\n" \
+	"                [--kernels blas|onednn] [--sync-bn]\n" \
 	"                [-o FILE] [CKPT]\n"
 
-enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_SYNCBN, O_SAVE, O_KEEP };
+enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_KERNELS, O_SYNCBN, O_SAVE, O_KEEP };
 
 static const CliOpt opts[] = {
 	{ 'd', 'd', "data", "FILE", "The data set, a .npy stream of x (u8 N x C x H x W images "
@@ -52,6 +53,9 @@ static const CliOpt opts[] = {
 	  "so that K remain", "keep all", 0 },
 	{ O_DEVICE, 0, "device", "cpu|cuda", "Where the networks run",
 	  "cuda when a device is found and runs the model, else cpu", 0 },
+	{ O_KERNELS, 0, "kernels", "blas|onednn", "The CPU's convolutions: OpenBLAS products "
+	  "(the reference; the same bits on any thread count) or oneDNN's JIT kernels (faster; "
+	  "also thread-count independent, not bit-equal to blas); implies --device cpu", "blas", 0 },
 	{ O_SYNCBN, 0, "sync-bn", NULL, "Under mpirun with more than one process: batch norm "
 	  "normalises with the statistics of the whole global batch", NULL, 0 },
 	{ 'o', 'o', "output", "FILE", "Write the checkpoint to FILE atomically", "stdout", 0 },
@@ -70,6 +74,7 @@ struct cmdline {
 	int batch, threads;
 	double lr_d, lr_g;        /* < 0: keep */
 	Device device;            /* DEV_AUTO unless --device */
+	Kernels kernels;          /* --kernels */
 	int sync_bn;              /* --sync-bn */
 };
 
@@ -101,6 +106,10 @@ static void on_opt(void *ctx, int key, const char *arg)
 		break;
 	case O_SAVE: cl->save_every = cli_int(&spec, "--save-every", arg, 1, INT64_MAX / 4); break;
 	case O_KEEP: cl->keep = (int)cli_int(&spec, "--keep", arg, 1, 1000000); break;
+	case O_KERNELS:
+		if (kernels_parse(arg, &cl->kernels, &e))
+			die_err(PROG, &e);
+		break;
 	case O_SYNCBN: cl->sync_bn = 1; break;
 	case 'o': cl->out = arg; break;
 	}
@@ -364,7 +373,10 @@ int main(int argc, char **argv)
 	infile_close(f);
 	apply_opts(&t, &cl);
 	Device dev;
-	if (device_pick(comm.size > 1 ? DEV_CPU : cl.device, &t.m, 1, &dev, &e))
+	if (cl.kernels == KERNELS_ONEDNN && cl.device == DEV_CUDA)
+		die(PROG, EXIT_BAD, "--kernels onednn runs on the CPU; it cannot go with --device cuda");
+	if (device_pick(comm.size > 1 || cl.kernels == KERNELS_ONEDNN ? DEV_CPU : cl.device, &t.m, 1,
+			&dev, &e))
 		die_err(PROG, &e);
 	Tensor x;
 	TrainSet d;
@@ -388,7 +400,7 @@ int main(int argc, char **argv)
 		       .log = on_log, .progress = on_progress, .save_every = cl.save_every,
 		       .save = on_save, .ctx = &ui };
 	int64_t step0 = t.step;
-	int rc = device_open(dev, &be, &e);
+	int rc = device_open_kernels(dev, cl.kernels, &be, &e);
 	if (rc == 0) {
 		rc = trainer_run(&t, &d, &ro, &e);
 		device_close(be);

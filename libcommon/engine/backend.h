@@ -117,6 +117,9 @@ const char *layer_kind_desc(LayerKind k);
 
 /* The CPU backend: the layers of nn/ on host memory (backend_cpu.c). */
 Backend backend_cpu(void);
+/* The CPU with its convolutions on oneDNN (--kernels onednn, dnnlconv.h):
+ * a new instance, closed with its close op; 0 or -1 with e (*be the CPU's). */
+int backend_onednn(Backend *be, Err *e);
 /* 1 if a and b are the same instance. */
 int backend_same(Backend a, Backend b);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "activation.h"
+#include "dnnlconv.h"
 #include "linear.h"
 #include "mbdisc.h"
 
@@ -228,4 +229,89 @@ static const BackendOps cpu_ops = {
 Backend backend_cpu(void)
 {
 	return (Backend){ &cpu_ops, NULL };
+}
+
+/* The CPU with the convolutions on oneDNN (dnnlconv.h): ctx is the loaded
+ * library; every other layer and operation is the CPU's. */
+static int onednn_layer_init(void *ctx, LayerOp *op, Err *e)
+{
+	op->plan = NULL;
+	int k = op->spec->kind;
+	if (k != LAYER_CONV2D && k != LAYER_CONVT2D)
+		return 0;
+	ConvShape s = op->cs;
+	s.n = op->max_batch;
+	DnnlConv *p;
+	if (dnnlconv_plan(&p, ctx, &s, k == LAYER_CONVT2D, e))
+		return err_set(e, e->code, "network %c, layer %d: %s", op->net, op->index, e->msg);
+	op->plan = p;
+	return 0;
+}
+
+static void onednn_layer_free(void *ctx, LayerOp *op)
+{
+	dnnlconv_free(op->plan);
+	op->plan = NULL;
+}
+
+static int onednn_forward(void *ctx, const LayerOp *op)
+{
+	if (!op->plan)
+		return cpu_forward(NULL, op);
+	if (dnnl_lib_error(ctx, NULL))
+		return -1;
+	return dnnlconv_forward(op->plan, op->out, op->x, op->w, op->b, op->batch, op->ws);
+}
+
+static int onednn_backward(void *ctx, const LayerOp *op)
+{
+	if (!op->plan)
+		return cpu_backward(NULL, op);
+	if (dnnl_lib_error(ctx, NULL))
+		return -1;
+	return dnnlconv_backward(op->plan, op->dx, op->dw, op->db, op->dy, op->x, op->w,
+				 op->batch, op->ws);
+}
+
+static int onednn_error(void *ctx, Err *e)
+{
+	return dnnl_lib_error(ctx, e);
+}
+
+static void onednn_close(void *ctx)
+{
+	dnnl_lib_close(ctx);
+}
+
+static const BackendOps onednn_ops = {
+	.name = "cpu",
+	.host_memory = 1,
+	.supports = cpu_supports,
+	.alloc = cpu_alloc,
+	.free = cpu_free,
+	.upload = cpu_copy,
+	.download = cpu_copy,
+	.zero = cpu_zero,
+	.copy = cpu_copy,
+	.layer_init = onednn_layer_init,
+	.layer_free = onednn_layer_free,
+	.forward = onednn_forward,
+	.backward = onednn_backward,
+	.nonfinite = cpu_nonfinite,
+	.adam = cpu_adam,
+	.sgd = cpu_sgd,
+	.bce = cpu_bce,
+	.gather = cpu_gather,
+	.error = onednn_error,
+	.close = onednn_close,
+};
+
+int backend_onednn(Backend *be, Err *e)
+{
+	DnnlLib *l;
+	*be = backend_cpu();
+	if (dnnl_lib_open(&l, e))
+		return -1;
+	*be = (Backend){ &onednn_ops, l };
+	return 0;
 }

@@ -67,6 +67,24 @@ int device_open(Device d, Backend *be, Err *e)
 	return d == DEV_CUDA ? cuda_open(be, e) : 0;
 }
 
+int kernels_parse(const char *arg, Kernels *k, Err *e)
+{
+	if (strcmp(arg, "blas") == 0)
+		*k = KERNELS_BLAS;
+	else if (strcmp(arg, "onednn") == 0)
+		*k = KERNELS_ONEDNN;
+	else
+		return err_set(e, EXIT_BAD, "--kernels: expected blas or onednn, got '%s'", arg);
+	return 0;
+}
+
+int device_open_kernels(Device d, Kernels k, Backend *be, Err *e)
+{
+	if (d == DEV_CPU && k == KERNELS_ONEDNN)
+		return backend_onednn(be, e);
+	return device_open(d, be, e);
+}
+
 void device_close(Backend be)
 {
 	if (be.ops)

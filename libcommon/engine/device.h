@@ -11,6 +11,9 @@
 #include "model.h"
 
 typedef enum { DEV_AUTO, DEV_CPU, DEV_CUDA } Device;
+/* The CPU's convolution kernels (--kernels): OpenBLAS (conv2d.c, the
+ * reference) or oneDNN (dnnlconv.h). */
+typedef enum { KERNELS_BLAS, KERNELS_ONEDNN } Kernels;
 
 /* "cpu" or "cuda" into *d. "cuda" fails (EXIT_BAD) with "CUDA support not
  * built" or "--device cuda: no CUDA device found". 0 or -1 with e. */
@@ -27,6 +30,10 @@ int device_pick(Device req, const Model *m, int with_d, Device *out, Err *e);
 /* The backend of device d (DEV_CPU or DEV_CUDA): the CPU's, or a new
  * context on CUDA device 0. 0 or -1 with e ("CUDA support not built"). */
 int device_open(Device d, Backend *be, Err *e);
+/* "blas" or "onednn" into *k; 0 or -1 with e (EXIT_BAD). */
+int kernels_parse(const char *arg, Kernels *k, Err *e);
+/* device_open with the CPU's kernels k (ignored for DEV_CUDA). */
+int device_open_kernels(Device d, Kernels k, Backend *be, Err *e);
 /* Closes what device_open opened, once nothing is placed on it. */
 void device_close(Backend be);
 

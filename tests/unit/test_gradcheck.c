@@ -103,7 +103,7 @@ static void right_passes(void)
 	float g[K];
 	setup(&d);
 	exact_grad(&d, g);
-	char label[64];
+	char label[96];
 	for (int order = 0; order < 5; order++) {
 		d.order = order;
 		double e1 = check_gradient(dot_loss, &d, d.w, g, K, 0.25, 64);

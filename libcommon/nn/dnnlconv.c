@@ -1,0 +1,769 @@
+/* dnnlconv.c - conv2d / convt2d through oneDNN (see dnnlconv.h).
+ *
+ * Every layer is one convolution problem: src A (IA, HA, WA) -> dst B (OB,
+ * HB, WB) with weights (OB, IA, k, k). A conv2d is x -> y with its own
+ * weights; a convt2d is the conv2d whose data gradient it is: A = its output
+ * y, B = its input x, and PyTorch's (cin, cout, k, k) weights are that
+ * conv's (O, I, k, k). The three primitives of the problem then serve both:
+ *   F  (A -> B):  conv2d forward,        convt2d input gradient;
+ *   BD (B -> A):  conv2d input gradient, convt2d forward;
+ *   BW (A, B -> weights): both weight gradients.
+ * Each is made for chunks of c <= DNNL_CHUNK examples with one thread (so
+ * its sums are the same whoever runs it), scratchpad in the arena; the
+ * chunks of a batch are shared by the threads. Plain NCHW tensors are
+ * reordered into the layouts oneDNN picks ("any") per chunk, in and out. */
+#include "dnnlconv.h"
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "par.h"
+
+#if __has_include(<dnnl.h>)
+#include <dnnl.h>
+#define HAVE_DNNL 1
+#endif
+
+#ifndef HAVE_DNNL
+
+int dnnl_lib_open(DnnlLib **lib, Err *e)
+{
+	*lib = NULL;
+	return err_set(e, EXIT_BAD, "--kernels onednn: oneDNN support not built "
+		       "(install libdnnl-dev and rebuild)");
+}
+void dnnl_lib_close(DnnlLib *lib) {}
+const char *dnnl_lib_isa(const DnnlLib *lib) { return ""; }
+int dnnl_lib_error(const DnnlLib *lib, Err *e) { return 0; }
+int dnnlconv_plan(DnnlConv **out, DnnlLib *lib, const ConvShape *s, int transposed, Err *e)
+{
+	*out = NULL;
+	return err_set(e, EXIT_BAD, "oneDNN support not built");
+}
+void dnnlconv_free(DnnlConv *p) {}
+int dnnlconv_forward(DnnlConv *p, float *out, const float *in, const float *w,
+		     const float *b, int n, float *ws) { return -1; }
+int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float *dout,
+		      const float *in, const float *w, int n, float *ws) { return -1; }
+
+#else
+
+#ifndef _OPENMP
+/* oneDNN's threads are OpenMP's: without them its thread count is not ours. */
+static int omp_get_max_threads(void) { return 1; }
+static void omp_set_num_threads(int n) { (void)n; }
+#endif
+
+/* The functions of libdnnl.so.2 this file calls. */
+#define DNNL_FUNCS(X) \
+	X(dnnl_engine_create) X(dnnl_engine_destroy) X(dnnl_stream_create) \
+	X(dnnl_stream_destroy) X(dnnl_memory_desc_init_by_tag) \
+	X(dnnl_convolution_forward_desc_init) X(dnnl_convolution_backward_data_desc_init) \
+	X(dnnl_convolution_backward_weights_desc_init) X(dnnl_primitive_attr_create) \
+	X(dnnl_primitive_attr_destroy) X(dnnl_primitive_attr_set_scratchpad_mode) \
+	X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) \
+	X(dnnl_primitive_desc_query_md) X(dnnl_primitive_desc_query) \
+	X(dnnl_reorder_primitive_desc_create) X(dnnl_primitive_create) \
+	X(dnnl_primitive_destroy) X(dnnl_primitive_execute) X(dnnl_memory_desc_get_size) \
+	X(dnnl_memory_desc_equal) X(dnnl_memory_create) X(dnnl_memory_destroy) \
+	X(dnnl_memory_set_data_handle_v2) X(dnnl_get_effective_cpu_isa)
+
+#define MAX_SLOTS 64
+/* Weight-gradient pieces: at most this many, and their two buffers each
+ * under PIECE_CAP floats in all. */
+#define MAX_PIECES 4
+#define PIECE_CAP (16u << 20)
+/* Passes whose result has fewer channels stay on conv2d.c. */
+#define MIN_CHANNELS 16
+
+struct DnnlLib {
+	void *so;
+	struct {
+#define X(f) __typeof__(f) *f;
+		DNNL_FUNCS(X)
+#undef X
+	} f;
+	dnnl_engine_t eng;
+	dnnl_stream_t stream[MAX_SLOTS];
+	int slots;                /* threads the plans were made for */
+	float *arena;
+	size_t arena_n;           /* floats */
+	int failed;
+	Err err;
+};
+
+/* Memory objects come one per thread slot, made with the primitives
+ * (NULL-terminated arrays) and pointed at the data of each call with
+ * dnnl_memory_set_data_handle_v2, so that nothing is allocated per call. */
+
+/* A primitive and the floats of its scratchpad. */
+typedef struct {
+	dnnl_primitive_t p;
+	dnnl_memory_desc_t sp;
+	size_t sp_n;
+	dnnl_memory_t *spm;       /* per slot, where sp_n */
+} Prim;
+
+/* A plain NCHW tensor of a chunk and the layout a primitive wants it in:
+ * to / from reorder between them (unset where they are the same). */
+typedef struct {
+	dnnl_memory_desc_t plain, blk;
+	int same;
+	Prim to, from;
+	size_t n;                 /* floats of blk */
+	dnnl_memory_t *pm, *bm;   /* per slot: over plain, over blk */
+} View;
+
+/* One of F, BD, BW for chunks of c examples: its input views in[0..1], the
+ * output view (F, BD) and the weights' layout (reordered from plain for F
+ * and BD, to plain for BW). */
+typedef struct {
+	Prim p;
+	View in[2], out;
+	int nin;
+	View w;
+} Pass;
+
+enum { P_F, P_BD, P_BW, P_COUNT };
+
+typedef struct {
+	int c;                    /* examples; 0: not made */
+	int slots;                /* memory objects per use */
+	Pass pass[P_COUNT];
+} Entry;
+
+struct DnnlConv {
+	DnnlLib *lib;
+	ConvShape s;              /* the layer's, s.n its largest batch */
+	int transposed;
+	int ia, ha, wa, ob, hb, wb;
+	int use[P_COUNT];         /* passes run here (BW always) */
+	Entry e[DNNL_CHUNK + 1];  /* by chunk size */
+};
+
+static int fail(DnnlLib *l, dnnl_status_t st, const char *what, Err *e)
+{
+	Err tmp;
+	err_set(e ? e : &tmp, EXIT_SYS, "oneDNN: %s failed (status %d)", what, (int)st);
+	if (!l->failed) {
+		l->failed = 1;
+		l->err = e ? *e : tmp;
+	}
+	return -1;
+}
+
+#define CK(l, call, e) do { dnnl_status_t st_ = (l)->f.call; \
+	if (st_ != dnnl_success) return fail((l), st_, #call, (e)); } while (0)
+
+void dnnl_lib_close(DnnlLib *l)
+{
+	if (!l)
+		return;
+	for (int i = 0; i < l->slots; i++)
+		if (l->stream[i])
+			l->f.dnnl_stream_destroy(l->stream[i]);
+	if (l->eng)
+		l->f.dnnl_engine_destroy(l->eng);
+	free(l->arena);
+	if (l->so)
+		dlclose(l->so);
+	free(l);
+}
+
+int dnnl_lib_open(DnnlLib **out, Err *e)
+{
+	*out = NULL;
+#ifndef _OPENMP
+	return err_set(e, EXIT_BAD, "--kernels onednn: this build has no OpenMP "
+		       "(built with OPENMP=)");
+#endif
+	DnnlLib *l = calloc(1, sizeof *l);
+	if (!l)
+		return err_set(e, EXIT_SYS, "out of memory");
+	l->so = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!l->so) {
+		free(l);
+		return err_set(e, EXIT_BAD, "--kernels onednn: cannot load libdnnl.so.2 "
+			       "(install libdnnl2)");
+	}
+#define X(fn) if (!(*(void **)&l->f.fn = dlsym(l->so, #fn))) { dnnl_lib_close(l); \
+		return err_set(e, EXIT_BAD, "--kernels onednn: libdnnl.so.2 lacks " #fn); }
+	DNNL_FUNCS(X)
+#undef X
+	dnnl_status_t st = l->f.dnnl_engine_create(&l->eng, dnnl_cpu, 0);
+	if (st != dnnl_success) {
+		dnnl_lib_close(l);
+		return err_set(e, EXIT_SYS, "oneDNN: no CPU engine (status %d)", (int)st);
+	}
+	*out = l;
+	return 0;
+}
+
+const char *dnnl_lib_isa(const DnnlLib *l)
+{
+	switch (l ? l->f.dnnl_get_effective_cpu_isa() : dnnl_cpu_isa_all) {
+	case dnnl_cpu_isa_sse41: return "sse41";
+	case dnnl_cpu_isa_avx: return "avx";
+	case dnnl_cpu_isa_avx2: return "avx2";
+	case dnnl_cpu_isa_avx512_core: return "avx512_core";
+	case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+	case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+	case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+	default: return "";
+	}
+}
+
+int dnnl_lib_error(const DnnlLib *l, Err *e)
+{
+	if (!l || !l->failed)
+		return 0;
+	if (e)
+		*e = l->err;
+	return -1;
+}
+
+/* Streams for `slots` threads (set-up). */
+static int lib_slots(DnnlLib *l, int slots, Err *e)
+{
+	for (; l->slots < slots; l->slots++)
+		CK(l, dnnl_stream_create(&l->stream[l->slots], l->eng, dnnl_stream_default_flags), e);
+	return 0;
+}
+
+/* The arena holds at least n floats (set-up: nothing in it is live). */
+static int lib_arena(DnnlLib *l, size_t n, Err *e)
+{
+	if (n <= l->arena_n)
+		return 0;
+	free(l->arena);
+	l->arena_n = 0;
+	l->arena = aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
+	if (!l->arena)
+		return err_set(e, EXIT_SYS, "out of memory for oneDNN's scratch (%zu MiB)",
+			       n * sizeof(float) >> 20);
+	l->arena_n = n;
+	return 0;
+}
+
+/* *out = memory objects over md for l's slots, their data unset. */
+static int mems_make(DnnlLib *l, dnnl_memory_t **out, const dnnl_memory_desc_t *md, Err *e)
+{
+	dnnl_memory_t *m = calloc((size_t)l->slots + 1, sizeof *m);
+	if (!(*out = m))
+		return err_set(e, EXIT_SYS, "out of memory");
+	for (int i = 0; i < l->slots; i++)
+		CK(l, dnnl_memory_create(&m[i], md, l->eng, DNNL_MEMORY_NONE), e);
+	return 0;
+}
+
+static void mems_free(DnnlLib *l, dnnl_memory_t **m)
+{
+	for (int i = 0; *m && (*m)[i]; i++)
+		l->f.dnnl_memory_destroy((*m)[i]);
+	free(*m);
+	*m = NULL;
+}
+
+/* Slot's memory object of m, over data; NULL if that fails. */
+static dnnl_memory_t bind(DnnlLib *l, dnnl_memory_t *m, int slot, const void *data)
+{
+	if (l->f.dnnl_memory_set_data_handle_v2(m[slot], (void *)data, l->stream[slot]) != dnnl_success)
+		return NULL;
+	return m[slot];
+}
+
+/* p from pd, with a user scratchpad; pd is destroyed. */
+static int prim_make(DnnlLib *l, Prim *p, dnnl_primitive_desc_t pd, Err *e)
+{
+	const dnnl_memory_desc_t *sp = l->f.dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+	p->sp = *sp;
+	p->sp_n = (l->f.dnnl_memory_desc_get_size(sp) + sizeof(float) - 1) / sizeof(float);
+	dnnl_status_t st = l->f.dnnl_primitive_create(&p->p, pd);
+	l->f.dnnl_primitive_desc_destroy(pd);
+	if (st != dnnl_success)
+		return fail(l, st, "dnnl_primitive_create", e);
+	return p->sp_n ? mems_make(l, &p->spm, &p->sp, e) : 0;
+}
+
+static void prim_free(DnnlLib *l, Prim *p)
+{
+	if (p->p)
+		l->f.dnnl_primitive_destroy(p->p);
+	p->p = NULL;
+	mems_free(l, &p->spm);
+}
+
+static dnnl_primitive_attr_t user_attr(DnnlLib *l)
+{
+	dnnl_primitive_attr_t a = NULL;
+	if (l->f.dnnl_primitive_attr_create(&a) != dnnl_success)
+		return NULL;
+	l->f.dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user);
+	return a;
+}
+
+/* v->blk = md (as the primitive wants it), v->plain given; the reorders
+ * asked for (to: plain -> blk, from: blk -> plain). */
+static int view_make(DnnlLib *l, View *v, const dnnl_memory_desc_t *md, int to, int from, Err *e)
+{
+	v->blk = *md;
+	v->n = (l->f.dnnl_memory_desc_get_size(md) + sizeof(float) - 1) / sizeof(float);
+	v->same = l->f.dnnl_memory_desc_equal(&v->plain, &v->blk);
+	if (mems_make(l, &v->pm, &v->plain, e) || mems_make(l, &v->bm, &v->blk, e))
+		return -1;
+	for (int dir = 0; dir < 2 && !v->same; dir++) {
+		if (!(dir ? from : to))
+			continue;
+		dnnl_primitive_attr_t a = user_attr(l);
+		dnnl_primitive_desc_t pd;
+		dnnl_status_t st = dir ?
+			l->f.dnnl_reorder_primitive_desc_create(&pd, &v->blk, l->eng, &v->plain, l->eng, a) :
+			l->f.dnnl_reorder_primitive_desc_create(&pd, &v->plain, l->eng, &v->blk, l->eng, a);
+		l->f.dnnl_primitive_attr_destroy(a);
+		if (st != dnnl_success)
+			return fail(l, st, "dnnl_reorder_primitive_desc_create", e);
+		if (prim_make(l, dir ? &v->from : &v->to, pd, e))
+			return -1;
+	}
+	return 0;
+}
+
+static void view_free(DnnlLib *l, View *v)
+{
+	prim_free(l, &v->to);
+	prim_free(l, &v->from);
+	mems_free(l, &v->pm);
+	mems_free(l, &v->bm);
+}
+
+static void pass_free(DnnlLib *l, Pass *p)
+{
+	prim_free(l, &p->p);
+	for (int i = 0; i < 2; i++)
+		view_free(l, &p->in[i]);
+	view_free(l, &p->out);
+	view_free(l, &p->w);
+}
+
+static void entry_free(DnnlLib *l, Entry *en)
+{
+	for (int i = 0; i < P_COUNT; i++)
+		pass_free(l, &en->pass[i]);
+	memset(en, 0, sizeof *en);
+}
+
+void dnnlconv_free(DnnlConv *p)
+{
+	if (!p)
+		return;
+	for (int c = 0; c <= DNNL_CHUNK; c++)
+		if (p->e[c].c)
+			entry_free(p->lib, &p->e[c]);
+	free(p);
+}
+
+static int md_plain(DnnlLib *l, dnnl_memory_desc_t *md, int a, int b, int c, int d, Err *e)
+{
+	dnnl_dims_t dims = { a, b, c, d };
+	CK(l, dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, dnnl_nchw), e);
+	return 0;
+}
+
+/* The query of pd's memory descriptor q, index 0. */
+static const dnnl_memory_desc_t *qmd(DnnlLib *l, dnnl_primitive_desc_t pd, dnnl_query_t q)
+{
+	return l->f.dnnl_primitive_desc_query_md(pd, q, 0);
+}
+
+/* The primitives of chunks of c examples. */
+static int entry_make(DnnlConv *p, int c, Err *e)
+{
+	DnnlLib *l = p->lib;
+	Entry *en = &p->e[c];
+	const ConvShape *s = &p->s;
+	dnnl_memory_desc_t a, b, w, any_a, any_b, any_w;
+	dnnl_dims_t da = { c, p->ia, p->ha, p->wa }, db = { c, p->ob, p->hb, p->wb };
+	dnnl_dims_t dw = { p->ob, p->ia, s->k, s->k }, st = { s->stride, s->stride };
+	dnnl_dims_t pad = { s->pad, s->pad };
+	if (md_plain(l, &a, c, p->ia, p->ha, p->wa, e) || md_plain(l, &b, c, p->ob, p->hb, p->wb, e) ||
+	    md_plain(l, &w, p->ob, p->ia, s->k, s->k, e))
+		return -1;
+	CK(l, dnnl_memory_desc_init_by_tag(&any_a, 4, da, dnnl_f32, dnnl_format_tag_any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&any_b, 4, db, dnnl_f32, dnnl_format_tag_any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&any_w, 4, dw, dnnl_f32, dnnl_format_tag_any), e);
+	en->c = c;
+	en->slots = l->slots;
+	/* one thread while the primitives are made: their work split is fixed then */
+	int threads = omp_get_max_threads();
+	omp_set_num_threads(1);
+	int rc = -1;
+	dnnl_primitive_desc_t fpd = NULL, pd;
+	dnnl_primitive_attr_t at = user_attr(l);
+	dnnl_convolution_desc_t cd;
+	dnnl_status_t r;
+	Pass *F = &en->pass[P_F], *BD = &en->pass[P_BD], *BW = &en->pass[P_BW];
+	if ((r = l->f.dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training,
+			dnnl_convolution_direct, &any_a, &any_w, NULL, &any_b, st, pad, pad)) ||
+	    (r = l->f.dnnl_primitive_desc_create(&fpd, &cd, at, l->eng, NULL))) {
+		fail(l, r, "convolution forward", e);
+		goto out;
+	}
+	/* F: src A in, dst B out, weights to its layout */
+	F->nin = 1;
+	F->in[0].plain = a, F->out.plain = b, F->w.plain = w;
+	if ((r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, NULL))) {
+		fail(l, r, "convolution forward", e);
+		goto out;
+	}
+	if (view_make(l, &F->in[0], qmd(l, pd, dnnl_query_src_md), 1, 0, e) ||
+	    view_make(l, &F->out, qmd(l, pd, dnnl_query_dst_md), 0, 1, e) ||
+	    view_make(l, &F->w, qmd(l, pd, dnnl_query_weights_md), 1, 0, e) ||
+	    prim_make(l, &F->p, pd, e))
+		goto out;
+	/* BD: diff_dst B in, diff_src A out */
+	if ((r = l->f.dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct,
+			&any_a, &any_w, &any_b, st, pad, pad)) ||
+	    (r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, fpd))) {
+		fail(l, r, "convolution backward data", e);
+		goto out;
+	}
+	BD->nin = 1;
+	BD->in[0].plain = b, BD->out.plain = a, BD->w.plain = w;
+	if (view_make(l, &BD->in[0], qmd(l, pd, dnnl_query_diff_dst_md), 1, 0, e) ||
+	    view_make(l, &BD->out, qmd(l, pd, dnnl_query_diff_src_md), 0, 1, e) ||
+	    view_make(l, &BD->w, qmd(l, pd, dnnl_query_weights_md), 1, 0, e) ||
+	    prim_make(l, &BD->p, pd, e))
+		goto out;
+	/* BW: src A and diff_dst B in, diff_weights out to plain */
+	if ((r = l->f.dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct,
+			&any_a, &any_w, NULL, &any_b, st, pad, pad)) ||
+	    (r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, fpd))) {
+		fail(l, r, "convolution backward weights", e);
+		goto out;
+	}
+	BW->nin = 2;
+	BW->in[0].plain = a, BW->in[1].plain = b, BW->w.plain = w;
+	if (view_make(l, &BW->in[0], qmd(l, pd, dnnl_query_src_md), 1, 0, e) ||
+	    view_make(l, &BW->in[1], qmd(l, pd, dnnl_query_diff_dst_md), 1, 0, e) ||
+	    view_make(l, &BW->w, qmd(l, pd, dnnl_query_diff_weights_md), 0, 1, e) ||
+	    prim_make(l, &BW->p, pd, e))
+		goto out;
+	rc = 0;
+out:
+	if (fpd)
+		l->f.dnnl_primitive_desc_destroy(fpd);
+	if (at)
+		l->f.dnnl_primitive_attr_destroy(at);
+	omp_set_num_threads(threads);
+	if (rc)
+		entry_free(l, en);
+	return rc;
+}
+
+/* Floats of a pass's chunk buffers on one thread: its views' blocked
+ * copies (where they differ from plain) and the largest scratchpad. */
+static size_t pass_unit(const Pass *ps)
+{
+	size_t n = 0, sp = ps->p.sp_n;
+	const View *v[3] = { &ps->in[0], ps->nin > 1 ? &ps->in[1] : NULL, ps->nin > 1 ? NULL : &ps->out };
+	for (int i = 0; i < 3; i++) {
+		if (!v[i])
+			continue;
+		if (!v[i]->same)
+			n += (v[i]->n + 15) & ~(size_t)15;
+		sp = v[i]->to.sp_n > sp ? v[i]->to.sp_n : sp;
+		sp = v[i]->from.sp_n > sp ? v[i]->from.sp_n : sp;
+	}
+	return n + ((sp + 15) & ~(size_t)15);
+}
+
+static size_t wfloats(const View *w)
+{
+	return (w->n + 15) & ~(size_t)15;
+}
+
+/* Weight-gradient pieces for n examples: a power of two up to MAX_PIECES
+ * and the chunks, with two blocked weight buffers each under PIECE_CAP. */
+static int pieces_of(const DnnlConv *p, const Entry *en, int n)
+{
+	int ch = (n + DNNL_CHUNK - 1) / DNNL_CHUNK, k = 1;
+	size_t wn = wfloats(&en->pass[P_BW].w);
+	while (k * 2 <= MAX_PIECES && k * 2 <= ch && 2 * (size_t)(k * 2) * wn <= PIECE_CAP)
+		k *= 2;
+	return k;
+}
+
+/* Arena floats for batches of n with the entries of c = chunk and tail:
+ * shared weights (F, BD layouts, BW's plain sum) then the per-thread (or
+ * per-piece) chunk buffers. */
+static size_t arena_need(const DnnlConv *p, int n, int slots)
+{
+	size_t shared = 0, unit = 0, bw = 0;
+	for (int c = 1; c <= DNNL_CHUNK; c++) {
+		const Entry *en = &p->e[c];
+		if (!en->c)
+			continue;
+		size_t sh = 0;
+		for (int i = P_F; i <= P_BD; i++) {
+			sh += wfloats(&en->pass[i].w);
+			size_t u = pass_unit(&en->pass[i]);
+			unit = u > unit ? u : unit;
+		}
+		sh += (size_t)p->ob * p->ia * p->s.k * p->s.k + 16;
+		shared = sh > shared ? sh : shared;
+		size_t u = pass_unit(&en->pass[P_BW]) + 2 * wfloats(&en->pass[P_BW].w);
+		bw = u > bw ? u : bw;
+	}
+	const Entry *full = p->e[DNNL_CHUNK].c ? &p->e[DNNL_CHUNK] : &p->e[n % DNNL_CHUNK];
+	size_t a = unit * (size_t)slots, b = bw * (size_t)pieces_of(p, full, n);
+	return shared + (a > b ? a : b);
+}
+
+int dnnlconv_plan(DnnlConv **out, DnnlLib *l, const ConvShape *s, int transposed, Err *e)
+{
+	*out = NULL;
+	if (s->pad == 0 && (transposed ? s->h == 1 && s->w == 1 : s->h == s->k && s->w == s->k))
+		return 0;
+	DnnlConv *p = calloc(1, sizeof *p);
+	if (!p)
+		return err_set(e, EXIT_SYS, "out of memory");
+	p->lib = l;
+	p->s = *s;
+	p->transposed = transposed;
+	if (transposed) {
+		p->ia = s->cout, p->ha = s->oh, p->wa = s->ow;
+		p->ob = s->cin, p->hb = s->h, p->wb = s->w;
+	} else {
+		p->ia = s->cin, p->ha = s->h, p->wa = s->w;
+		p->ob = s->cout, p->hb = s->oh, p->wb = s->ow;
+	}
+	p->use[P_F] = p->ob >= MIN_CHANNELS;
+	p->use[P_BD] = p->ia >= MIN_CHANNELS;
+	p->use[P_BW] = 1;
+	int slots = omp_get_max_threads();
+	slots = slots < 1 ? 1 : slots > MAX_SLOTS ? MAX_SLOTS : slots;
+	int full = s->n < DNNL_CHUNK ? s->n : DNNL_CHUNK, tail = s->n % DNNL_CHUNK;
+	if (lib_slots(l, slots > MAX_PIECES ? slots : MAX_PIECES, e) ||
+	    entry_make(p, full, e) || (tail && !p->e[tail].c && entry_make(p, tail, e)) ||
+	    lib_arena(l, arena_need(p, s->n, slots), e)) {
+		dnnlconv_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+/* Runs pr on slot's stream with the na args (a NULL memory: its binding
+ * failed) and its scratchpad at sp. */
+static int run(DnnlLib *l, int slot, const Prim *pr, int na, dnnl_exec_arg_t *args, float *sp)
+{
+	if (pr->sp_n)
+		args[na++] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, bind(l, pr->spm, slot, sp) };
+	for (int i = 0; i < na; i++)
+		if (!args[i].memory)
+			return fail(l, dnnl_runtime_error, "dnnl_memory_set_data_handle_v2", NULL);
+	dnnl_status_t st = l->f.dnnl_primitive_execute(pr->p, l->stream[slot], na, args);
+	return st == dnnl_success ? 0 : fail(l, st, "dnnl_primitive_execute", NULL);
+}
+
+/* dst (v->blk) = src (v->plain), or the other way when back; sp scratchpad. */
+static int reorder(DnnlLib *l, int slot, const View *v, int back, const void *src, void *dst,
+		   float *sp)
+{
+	dnnl_exec_arg_t a[3] = { { DNNL_ARG_FROM, bind(l, back ? v->bm : v->pm, slot, src) },
+				 { DNNL_ARG_TO, bind(l, back ? v->pm : v->bm, slot, dst) } };
+	return run(l, slot, back ? &v->from : &v->to, 2, a, sp);
+}
+
+/* The view's data in its blocked layout: plain itself, or reordered into buf. */
+static const float *view_in(DnnlLib *l, int slot, const View *v, const float *plain, float *buf,
+			    float *sp, int *rc)
+{
+	if (v->same)
+		return plain;
+	if (reorder(l, slot, v, 0, plain, buf, sp))
+		*rc = -1;
+	return buf;
+}
+
+/* Entry for chunk size c, made now if this batch is the first to need it. */
+static Entry *entry_for(DnnlConv *p, int c)
+{
+	if (!p->e[c].c) {
+		Err e;
+		if (entry_make(p, c, &e) || lib_arena(p->lib, arena_need(p, p->s.n, p->lib->slots), &e))
+			return NULL;
+	}
+	return &p->e[c];
+}
+
+/* out (n examples of plain B or A) = pass k of in; w the plain weights. */
+static int run_pass(DnnlConv *p, int k, float *out, const float *in, const float *w,
+		    const float *bias, int n)
+{
+	DnnlLib *l = p->lib;
+	int nch = (n + DNNL_CHUNK - 1) / DNNL_CHUNK, full = n < DNNL_CHUNK ? n : DNNL_CHUNK;
+	int tail = n % DNNL_CHUNK && n > DNNL_CHUNK ? n % DNNL_CHUNK : 0;
+	Entry *ef = entry_for(p, full), *et = tail ? entry_for(p, tail) : ef;
+	if (!ef || !et)
+		return -1;
+	size_t asz = (size_t)p->ia * p->ha * p->wa, bsz = (size_t)p->ob * p->hb * p->wb;
+	size_t isz = k == P_F ? asz : bsz, osz = k == P_F ? bsz : asz;
+	int och = k == P_F ? p->ob : p->ia, ohw = k == P_F ? p->hb * p->wb : p->ha * p->wa;
+	/* the weights in each entry's layout, once */
+	float *sh = l->arena, *wf = sh, *wt = sh + wfloats(&ef->pass[k].w);
+	float *slots = wt + wfloats(&et->pass[k].w);
+	int rc = 0;
+	const float *wb[2] = { view_in(l, 0, &ef->pass[k].w, w, wf, slots, &rc), NULL };
+	wb[1] = et == ef ? wb[0] : view_in(l, 0, &et->pass[k].w, w, wt, slots, &rc);
+	size_t unit = pass_unit(&ef->pass[k]);
+	size_t u2 = pass_unit(&et->pass[k]);
+	unit = u2 > unit ? u2 : unit;
+	int nt = omp_get_max_threads();
+	nt = nt > ef->slots ? ef->slots : nt;
+	nt = nt > et->slots ? et->slots : nt;
+	nt = nt > nch ? nch : nt;
+	PAR_PRAGMA(omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && !rc) reduction(|:rc))
+	for (int i = 0; i < nch; i++) {
+		int slot = par_id(), c = i * DNNL_CHUNK + full <= n ? full : n - i * DNNL_CHUNK;
+		const Pass *ps = c == full ? &ef->pass[k] : &et->pass[k];
+		float *buf = slots + unit * (size_t)slot, *bo = buf + (ps->in[0].same ? 0 : (ps->in[0].n + 15) & ~(size_t)15);
+		float *sp = bo + (ps->out.same ? 0 : (ps->out.n + 15) & ~(size_t)15);
+		const float *x = in + (size_t)i * DNNL_CHUNK * isz;
+		float *y = out + (size_t)i * DNNL_CHUNK * osz;
+		int r = 0;
+		const float *xb = view_in(l, slot, &ps->in[0], x, buf, sp, &r);
+		float *yb = ps->out.same ? y : bo;
+		dnnl_exec_arg_t a[4] = {
+			{ k == P_F ? DNNL_ARG_SRC : DNNL_ARG_DIFF_DST, bind(l, ps->in[0].bm, slot, xb) },
+			{ DNNL_ARG_WEIGHTS, bind(l, ps->w.bm, slot, wb[c != full]) },
+			{ k == P_F ? DNNL_ARG_DST : DNNL_ARG_DIFF_SRC, bind(l, ps->out.bm, slot, yb) },
+		};
+		if (!r)
+			r = run(l, slot, &ps->p, 3, a, sp);
+		if (!r && !ps->out.same)
+			r = reorder(l, slot, &ps->out, 1, bo, y, sp);
+		for (int e = 0; !r && bias && e < c; e++)
+			for (int ci = 0; ci < och; ci++) {
+				float *o = y + (size_t)e * osz + (size_t)ci * ohw;
+				PAR_SIMD
+				for (int j = 0; j < ohw; j++)
+					o[j] += bias[ci];
+			}
+		rc |= r;
+	}
+	return rc;
+}
+
+/* dw (plain, accumulated) += the weight gradient of n examples of a (plain
+ * A) and b (plain B). */
+static int run_bw(DnnlConv *p, float *dw, const float *a, const float *b, int n)
+{
+	DnnlLib *l = p->lib;
+	int nch = (n + DNNL_CHUNK - 1) / DNNL_CHUNK, full = n < DNNL_CHUNK ? n : DNNL_CHUNK;
+	int tail = n % DNNL_CHUNK && n > DNNL_CHUNK ? n % DNNL_CHUNK : 0;
+	Entry *ef = entry_for(p, full), *et = tail ? entry_for(p, tail) : ef;
+	if (!ef || !et)
+		return -1;
+	size_t asz = (size_t)p->ia * p->ha * p->wa, bsz = (size_t)p->ob * p->hb * p->wb;
+	size_t wn = wfloats(&ef->pass[P_BW].w), wplain = (size_t)p->ob * p->ia * p->s.k * p->s.k;
+	int np = pieces_of(p, ef, n);
+	size_t unit = pass_unit(&ef->pass[P_BW]), u2 = pass_unit(&et->pass[P_BW]);
+	unit = (u2 > unit ? u2 : unit) + 2 * wn;
+	float *sum = l->arena, *base = sum + ((wplain + 15) & ~(size_t)15);
+	/* the tail's diff_weights layout must match to be summed blocked */
+	if (!l->f.dnnl_memory_desc_equal(&ef->pass[P_BW].w.blk, &et->pass[P_BW].w.blk))
+		return fail(l, dnnl_unimplemented, "weight layouts of two chunk sizes differ", NULL);
+	int rc = 0, nt = omp_get_max_threads();
+	nt = nt > ef->slots ? ef->slots : nt;
+	nt = nt > et->slots ? et->slots : nt;
+	nt = nt > np ? np : nt;
+	PAR_PRAGMA(omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1) reduction(|:rc))
+	for (int j = 0; j < np; j++) {
+		int lo, hi, slot = par_id(), r = 0;
+		par_range(nch, j, np, &lo, &hi);
+		float *acc = base + unit * (size_t)j, *tmp = acc + wn, *buf = tmp + wn;
+		for (int i = lo; i < hi && !r; i++) {
+			int c = i * DNNL_CHUNK + full <= n ? full : n - i * DNNL_CHUNK;
+			const Pass *ps = c == full ? &ef->pass[P_BW] : &et->pass[P_BW];
+			float *b0 = buf, *b1 = b0 + (ps->in[0].same ? 0 : (ps->in[0].n + 15) & ~(size_t)15);
+			float *sp = b1 + (ps->in[1].same ? 0 : (ps->in[1].n + 15) & ~(size_t)15);
+			const float *xa = view_in(l, slot, &ps->in[0], a + (size_t)i * DNNL_CHUNK * asz, b0, sp, &r);
+			const float *xb = view_in(l, slot, &ps->in[1], b + (size_t)i * DNNL_CHUNK * bsz, b1, sp, &r);
+			float *out = i == lo ? acc : tmp;
+			dnnl_exec_arg_t arg[4] = { { DNNL_ARG_SRC, bind(l, ps->in[0].bm, slot, xa) },
+						   { DNNL_ARG_DIFF_DST, bind(l, ps->in[1].bm, slot, xb) },
+						   { DNNL_ARG_DIFF_WEIGHTS, bind(l, ps->w.bm, slot, out) } };
+			if (!r)
+				r = run(l, slot, &ps->p, 3, arg, sp);
+			if (!r && i > lo) {
+				PAR_SIMD
+				for (size_t q = 0; q < wn; q++)
+					acc[q] += tmp[q];
+			}
+		}
+		rc |= r;
+	}
+	if (rc)
+		return -1;
+	/* the pieces in order, then to plain and into dw */
+	float *acc0 = base;
+	for (int j = 1; j < np; j++) {
+		const float *pj = base + unit * (size_t)j;
+		PAR_SIMD
+		for (size_t q = 0; q < wn; q++)
+			acc0[q] += pj[q];
+	}
+	const View *wv = &ef->pass[P_BW].w;
+	const float *g = acc0;
+	if (!wv->same) {
+		if (reorder(l, 0, wv, 1, acc0, sum, base + unit * (size_t)np))
+			return -1;
+		g = sum;
+	}
+	PAR_SIMD
+	for (size_t q = 0; q < wplain; q++)
+		dw[q] += g[q];
+	return 0;
+}
+
+int dnnlconv_forward(DnnlConv *p, float *out, const float *in, const float *w,
+		     const float *b, int n, float *ws)
+{
+	int k = p->transposed ? P_BD : P_F;
+	ConvShape s = p->s;
+	s.n = n;
+	if (!p->use[k]) {
+		if (p->transposed)
+			convt2d_forward(out, in, w, b, &s, ws);
+		else
+			conv2d_forward(out, in, w, b, &s, ws);
+		return 0;
+	}
+	return run_pass(p, k, out, in, w, b, n);
+}
+
+int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float *dout,
+		      const float *in, const float *w, int n, float *ws)
+{
+	int k = p->transposed ? P_F : P_BD;
+	ConvShape s = p->s;
+	s.n = n;
+	float *blas_din = p->use[k] ? NULL : din;
+	/* the bias gradient, and an input gradient that stays on conv2d.c */
+	if (db || blas_din) {
+		if (p->transposed)
+			convt2d_backward(blas_din, NULL, db, dout, in, w, &s, ws);
+		else
+			conv2d_backward(blas_din, NULL, db, dout, in, w, &s, ws);
+	}
+	if (din && p->use[k] && run_pass(p, k, din, dout, w, NULL, n))
+		return -1;
+	if (dw && (p->transposed ? run_bw(p, dw, dout, in, n) : run_bw(p, dw, in, dout, n)))
+		return -1;
+	return 0;
+}
+
+#endif

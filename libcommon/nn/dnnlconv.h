@@ -1,0 +1,57 @@
+/* dnnlconv.h - the convolutions of conv2d.h through oneDNN's JIT direct
+ * kernels (`--kernels onednn`), the OpenBLAS path (conv2d.c) staying the
+ * reference. libdnnl.so.2 is loaded at run time (dlopen) the first time a
+ * plan is made, so nothing else pays for it; a build without <dnnl.h> has
+ * the functions and they fail with "oneDNN support not built".
+ *
+ * Results do not depend on the thread count, as on the OpenBLAS path: the
+ * batch is cut into chunks of at most DNNL_CHUNK examples (a fact of the
+ * shape), each run by a primitive made for one thread; a weight gradient is
+ * the sum, in chunk order, of per-piece sums whose pieces also follow from
+ * the shape alone. Activations stay NCHW between layers; each chunk is
+ * reordered into and out of oneDNN's blocked layouts around the kernel. */
+#ifndef GAN_DNNLCONV_H
+#define GAN_DNNLCONV_H
+
+#include <stddef.h>
+
+#include "conv2d.h"
+#include "err.h"
+
+/* Examples per primitive call: measured best (or within 2 %) for every
+ * dcgan64 and dcgan-mnist layer at 4-8 on one Xeon thread (bench/layers). */
+#define DNNL_CHUNK 8
+
+/* The loaded library, its CPU engine and the scratch arena every plan made
+ * from it shares (its calls must not overlap). */
+typedef struct DnnlLib DnnlLib;
+/* A layer: conv2d (transposed 0) or convt2d of shape s, s->n the largest batch. */
+typedef struct DnnlConv DnnlConv;
+
+/* Loads libdnnl.so.2 and makes the engine; 0 or -1 with e. */
+int dnnl_lib_open(DnnlLib **lib, Err *e);
+void dnnl_lib_close(DnnlLib *lib);
+/* oneDNN's name of its ISA for messages ("avx512_core", ...); "" if unknown. */
+const char *dnnl_lib_isa(const DnnlLib *lib);
+/* The first failure of a run-time call since open: 0, or -1 with e. */
+int dnnl_lib_error(const DnnlLib *lib, Err *e);
+
+/* The plan for a conv2d / convt2d layer of shape s (after conv2d_shape or
+ * convt2d_shape), or *out = NULL where oneDNN would not be the faster path
+ * (the dense cases of conv2d.c, which are products already). The primitives
+ * of full chunks and of the last chunk of s->n are made here; those of
+ * another remainder the first time a batch needs them. 0 or -1 with e. */
+int dnnlconv_plan(DnnlConv **out, DnnlLib *lib, const ConvShape *s, int transposed, Err *e);
+void dnnlconv_free(DnnlConv *p);
+
+/* As conv2d_forward / convt2d_forward and conv2d_backward /
+ * convt2d_backward for batch n <= s->n (same arguments; ws is the layer's
+ * conv2d.c workspace, for the passes that stay there: those whose result
+ * has fewer than 16 channels, where oneDNN's kernels are slower). 0, or -1
+ * with the failure kept in the lib. */
+int dnnlconv_forward(DnnlConv *p, float *out, const float *in, const float *w,
+		     const float *b, int n, float *ws);
+int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float *dout,
+		      const float *in, const float *w, int n, float *ws);
+
+#endif

@@ -1,0 +1,285 @@
+/* test_dnnlconv.c - the oneDNN path (dnnlconv.c, `--kernels onednn`)
+ * against the OpenBLAS reference (conv2d.c): forward, input, weight and
+ * bias gradients of conv2d and convt2d shapes like the presets' layers
+ * (thin and wide channels, square and not, batches of one chunk, of a
+ * chunk and a tail, of several weight-gradient pieces); central finite
+ * differences on its gradients; the same bits on 1, 2 and 3 threads and
+ * from plans made on 1 and on 3; batches below the planned one whose tail
+ * had no primitives yet. A build without <dnnl.h> must refuse instead. */
+#include <stdint.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "conv2d.h"
+#include "dnnlconv.h"
+#include "err.h"
+#include "check.h"
+
+static void set_threads(int n)
+{
+#ifdef _OPENMP
+	omp_set_num_threads(n);
+#else
+	(void)n;
+#endif
+}
+
+/* n (the planned batch), cin, h, w, cout, k, stride, pad. */
+typedef struct { int n, cin, h, w, cout, k, s, p; } Case;
+
+static const Case cases[] = {
+	{ 8, 32, 8, 8, 48, 4, 2, 1 },     /* one full chunk */
+	{ 17, 24, 6, 10, 32, 4, 2, 1 },   /* chunks 8, 8, 1; 2 pieces; not square */
+	{ 33, 16, 4, 4, 16, 4, 2, 1 },    /* 5 chunks: 4 pieces */
+	{ 5, 3, 8, 8, 32, 4, 2, 1 },      /* a thin image side (3 channels) */
+	{ 9, 1, 8, 8, 64, 4, 2, 1 },      /* dcgan-mnist's first and last layers */
+	{ 3, 20, 7, 9, 18, 3, 1, 1 },     /* k3 s1 p1, odd sizes */
+	{ 4, 16, 5, 5, 24, 3, 2, 0 },     /* no padding */
+};
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+typedef struct {
+	int t;                          /* convt2d */
+	ConvShape s;
+	size_t nin, nw, nout;           /* floats at s.n */
+	float *in, *w, *b, *dout, *ws;
+} Layer;
+
+static int layer_init(Layer *L, int t, const Case *c, TestRng *r)
+{
+	memset(L, 0, sizeof *L);
+	L->t = t;
+	L->s = (ConvShape){ .n = c->n, .cin = c->cin, .h = c->h, .w = c->w,
+			    .cout = c->cout, .k = c->k, .stride = c->s, .pad = c->p };
+	if ((t ? convt2d_shape(&L->s) : conv2d_shape(&L->s)) < 0)
+		return -1;
+	const ConvShape *s = &L->s;
+	L->nin = (size_t)s->n * s->cin * s->h * s->w;
+	L->nout = (size_t)s->n * s->cout * s->oh * s->ow;
+	L->nw = (size_t)s->cin * s->cout * s->k * s->k;
+	L->in = test_rnd_vec(r, L->nin);
+	L->w = test_rnd_vec(r, L->nw);
+	L->b = test_rnd_vec(r, (size_t)s->cout);
+	L->dout = test_rnd_vec(r, L->nout);
+	L->ws = malloc(sizeof(float) * ((t ? convt2d_workspace(s) : conv2d_workspace(s)) + 1));
+	return 0;
+}
+
+static void layer_free(Layer *L)
+{
+	free(L->in); free(L->w); free(L->b); free(L->dout); free(L->ws);
+}
+
+/* The outputs of one run at batch n: out, din, dw (accumulated onto dw0),
+ * db (onto db0). */
+typedef struct { float *out, *din, *dw, *db; } Outs;
+
+static void outs_alloc(Outs *o, const Layer *L)
+{
+	o->out = malloc(sizeof(float) * L->nout);
+	o->din = malloc(sizeof(float) * L->nin);
+	o->dw = malloc(sizeof(float) * L->nw);
+	o->db = malloc(sizeof(float) * L->s.cout);
+}
+
+static void outs_free(Outs *o)
+{
+	free(o->out); free(o->din); free(o->dw); free(o->db);
+}
+
+/* dw and db start from a fixed non-zero value: both paths accumulate. */
+static void outs_reset(Outs *o, const Layer *L)
+{
+	for (size_t i = 0; i < L->nw; i++)
+		o->dw[i] = 0.25f;
+	for (int i = 0; i < L->s.cout; i++)
+		o->db[i] = -0.5f;
+}
+
+static void run_blas(Layer *L, int n, Outs *o)
+{
+	ConvShape s = L->s;
+	s.n = n;
+	outs_reset(o, L);
+	if (L->t) {
+		convt2d_forward(o->out, L->in, L->w, L->b, &s, L->ws);
+		convt2d_backward(o->din, o->dw, o->db, L->dout, L->in, L->w, &s, L->ws);
+	} else {
+		conv2d_forward(o->out, L->in, L->w, L->b, &s, L->ws);
+		conv2d_backward(o->din, o->dw, o->db, L->dout, L->in, L->w, &s, L->ws);
+	}
+}
+
+static int run_dnnl(DnnlConv *p, Layer *L, int n, Outs *o)
+{
+	outs_reset(o, L);
+	return dnnlconv_forward(p, o->out, L->in, L->w, L->b, n, L->ws) ||
+	       dnnlconv_backward(p, o->din, o->dw, o->db, L->dout, L->in, L->w, n, L->ws);
+}
+
+static double max_abs(const float *v, size_t n)
+{
+	double m = 0;
+	for (size_t i = 0; i < n; i++)
+		m = fabs((double)v[i]) > m ? fabs((double)v[i]) : m;
+	return m;
+}
+
+/* Within 1e-5 of the array's largest value plus 1e-4 of each element: two
+ * float sums of the same few hundred terms in different orders. */
+static void close_to(const float *a, const float *ref, size_t n, const char *name, const char *what)
+{
+	char label[200];
+	snprintf(label, sizeof label, "%s %s: onednn = blas", name, what);
+	CHECK_CLOSE(a, ref, n, 1e-5 * (1 + max_abs(ref, n)), 1e-4, label);
+}
+
+static int same_bits(const Outs *a, const Outs *b, const Layer *L, int n)
+{
+	const ConvShape *s = &L->s;
+	size_t no = (size_t)n * s->cout * s->oh * s->ow, ni = (size_t)n * s->cin * s->h * s->w;
+	return !memcmp(a->out, b->out, sizeof(float) * no) && !memcmp(a->din, b->din, sizeof(float) * ni) &&
+	       !memcmp(a->dw, b->dw, sizeof(float) * L->nw) && !memcmp(a->db, b->db, sizeof(float) * s->cout);
+}
+
+/* Gradient check: loss = sum(out * dout) through the oneDNN forward. */
+typedef struct {
+	DnnlConv *p;
+	Layer *L;
+	int n;
+	float *out;
+} Fd;
+
+static double fd_loss(void *ctx)
+{
+	Fd *f = ctx;
+	const ConvShape *s = &f->L->s;
+	size_t no = (size_t)f->n * s->cout * s->oh * s->ow;
+	if (dnnlconv_forward(f->p, f->out, f->L->in, f->L->w, f->L->b, f->n, f->L->ws))
+		return NAN;
+	double sum = 0;
+	for (size_t i = 0; i < no; i++)
+		sum += (double)f->out[i] * f->L->dout[i];
+	return sum;
+}
+
+static void check_case(DnnlLib *lib, Layer *L, const char *name)
+{
+	DnnlConv *p1 = NULL, *p3 = NULL;
+	Err e;
+	set_threads(1);
+	int rc1 = dnnlconv_plan(&p1, lib, &L->s, L->t, &e);
+	set_threads(3);
+	int rc3 = dnnlconv_plan(&p3, lib, &L->s, L->t, &e);
+	CHECK_MSG(rc1 == 0 && rc3 == 0 && p1 && p3, "%s: planned (%s)", name, rc1 || rc3 ? e.msg : "no plan");
+	if (!p1 || !p3) {
+		dnnlconv_free(p1);
+		dnnlconv_free(p3);
+		return;
+	}
+	Outs ref, got[3], other;
+	outs_alloc(&ref, L);
+	outs_alloc(&other, L);
+	for (int i = 0; i < 3; i++)
+		outs_alloc(&got[i], L);
+	/* the planned batch, then smaller ones (1 and a new tail) */
+	int batches[3] = { L->s.n, 1, L->s.n > 3 ? L->s.n - 3 : 1 };
+	for (int bi = 0; bi < 3; bi++) {
+		int n = batches[bi];
+		char label[160];
+		snprintf(label, sizeof label, "%s batch %d", name, n);
+		set_threads(1);
+		run_blas(L, n, &ref);
+		const ConvShape *s = &L->s;
+		size_t no = (size_t)n * s->cout * s->oh * s->ow, ni = (size_t)n * s->cin * s->h * s->w;
+		int ok = 1;
+		for (int t = 0; t < 3; t++) {
+			set_threads(t + 1);
+			ok &= run_dnnl(p3, L, n, &got[t]) == 0;
+		}
+		set_threads(1);
+		ok &= run_dnnl(p1, L, n, &other) == 0;
+		CHECK_MSG(ok && !dnnl_lib_error(lib, &e), "%s: runs (%s)", label, ok ? "" : e.msg);
+		if (!ok)
+			break;
+		close_to(got[0].out, ref.out, no, label, "forward");
+		close_to(got[0].din, ref.din, ni, label, "d/din");
+		close_to(got[0].dw, ref.dw, L->nw, label, "d/dw");
+		close_to(got[0].db, ref.db, (size_t)s->cout, label, "d/db");
+		for (int t = 1; t < 3; t++)
+			CHECK_MSG(same_bits(&got[0], &got[t], L, n), "%s: 1 and %d threads give the same bits",
+				  label, t + 1);
+		CHECK_MSG(same_bits(&got[0], &other, L, n),
+			  "%s: plans made on 1 and 3 threads give the same bits", label);
+	}
+	/* finite differences on the input and the weights (linear: large h) */
+	set_threads(2);
+	int n = L->s.n;
+	Outs g;
+	outs_alloc(&g, L);
+	if (!run_dnnl(p3, L, n, &g)) {
+		for (size_t i = 0; i < L->nw; i++)
+			g.dw[i] -= 0.25f;
+		Fd f = { p3, L, n, malloc(sizeof(float) * L->nout) };
+		char label[160];
+		snprintf(label, sizeof label, "%s onednn d/din finite differences", name);
+		CHECK_GRAD(fd_loss, &f, L->in, g.din, L->nin, 0.5, 2e-3, label);
+		snprintf(label, sizeof label, "%s onednn d/dw finite differences", name);
+		CHECK_GRAD(fd_loss, &f, L->w, g.dw, L->nw, 0.5, 2e-3, label);
+		free(f.out);
+	}
+	outs_free(&g);
+	outs_free(&ref);
+	outs_free(&other);
+	for (int i = 0; i < 3; i++)
+		outs_free(&got[i]);
+	dnnlconv_free(p1);
+	dnnlconv_free(p3);
+}
+
+/* The dense cases are products already: no plan, no failure. */
+static void check_dense(DnnlLib *lib)
+{
+	ConvShape c = { .n = 4, .cin = 8, .h = 4, .w = 4, .cout = 1, .k = 4, .stride = 1, .pad = 0 };
+	ConvShape t = { .n = 4, .cin = 16, .h = 1, .w = 1, .cout = 8, .k = 4, .stride = 1, .pad = 0 };
+	DnnlConv *p = (DnnlConv *)&c;
+	Err e;
+	CHECK(conv2d_shape(&c) == 0 && dnnlconv_plan(&p, lib, &c, 0, &e) == 0 && p == NULL);
+	p = (DnnlConv *)&t;
+	CHECK(convt2d_shape(&t) == 0 && dnnlconv_plan(&p, lib, &t, 1, &e) == 0 && p == NULL);
+}
+
+static void run(void)
+{
+	DnnlLib *lib = NULL;
+	Err e;
+	int rc = dnnl_lib_open(&lib, &e);
+#if __has_include(<dnnl.h>) && defined(_OPENMP)
+	CHECK_MSG(rc == 0 && lib, "libdnnl.so.2 loads (%s)", rc ? e.msg : "");
+	if (!lib)
+		return;
+	CHECK(dnnl_lib_isa(lib)[0] != '\0');
+	TestRng r = { 0xd11c };
+	char name[96];
+	for (int t = 0; t < 2; t++)
+		for (size_t i = 0; i < NCASES; i++) {
+			Layer L;
+			if (layer_init(&L, t, &cases[i], &r) < 0)
+				continue;
+			snprintf(name, sizeof name, "%s case %zu", t ? "convt2d" : "conv2d", i);
+			check_case(lib, &L, name);
+			layer_free(&L);
+		}
+	check_dense(lib);
+	CHECK(dnnl_lib_error(lib, &e) == 0);
+	dnnl_lib_close(lib);
+	set_threads(1);
+#else
+	CHECK_MSG(rc != 0 && !lib && strstr(e.msg, "onednn"), "a build without oneDNN refuses: %s",
+		  rc ? e.msg : "it opened");
+#endif
+}
+
+CHECK_MAIN("test_dnnlconv")
