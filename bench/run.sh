@@ -25,6 +25,7 @@ peers=${BENCH_PEERS:-$root/../shared/peers}
 mnist=${BENCH_MNIST:-$root/data/mnist/train-images-idx3-ubyte}
 results=${BENCH_RESULTS:-$root/bench/results.tsv}
 only=${BENCH_ONLY:-}
+kernels=${BENCH_KERNELS:-blas onednn}
 posint() { case $2 in '' | *[!0-9]* | 0*) die "$1: expected a positive integer, got '$2'" ;; esac; }
 posint BENCH_REPS "$reps"
 posint BENCH_BUDGET "$budget"
@@ -118,12 +119,13 @@ want() { [ -z "$only" ] || case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;
 
 # --- workloads ---------------------------------------------------------------
 
-# gan_steps NAME CKPT DATA BATCH TIMED THREADS: one repetition of gan-step over
-# 1 + TIMED steps; appends examples/s and RSS to $tmp/NAME.g and NAME.gr.
+# gan_steps NAME CKPT DATA BATCH TIMED THREADS [KERNELS]: one repetition of
+# gan-step over 1 + TIMED steps (--kernels KERNELS, default blas); appends
+# examples/s and RSS to $tmp/NAME.g and NAME.gr.
 gan_steps() {
 	if run "$tmp/$1.glog" "$tmp/rss" "$bin/gan-step" "$2" --data "$3" --batch "$4" \
-		--steps $(( $5 + 1 )) --threads "$6" --device cpu --log "$tmp/$1.tsv" --log-every 1 \
-		-o "$tmp/out.st"; then
+		--steps $(( $5 + 1 )) --threads "$6" --device cpu --kernels "${7:-blas}" \
+		--log "$tmp/$1.tsv" --log-every 1 -o "$tmp/out.st"; then
 		r=$(log_rate "$tmp/$1.tsv" 1 "$4") && echo "$r" >>"$tmp/$1.g"
 		kib "$tmp/rss" >>"$tmp/$1.gr"
 		note "$1 gantools ${r:-?} examples/s"
@@ -187,10 +189,15 @@ bench_mnist() {
 	fi
 	i=0
 	while again $i; do
-		gan_steps dcgan-mnist "$tmp/mnist.st" "$tmp/mnist-rand.npy" 64 "$steps" "$threads"
+		for k in $kernels; do
+			gan_steps dcgan-mnist$(sfx $k) "$tmp/mnist.st" "$tmp/mnist-rand.npy" 64 "$steps" "$threads" $k
+		done
 		peer dcgan-mnist torch_dcgan_mnist.py "$threads" "$steps"
 		if [ $real -eq 1 ]; then
-			gan_steps dcgan-mnist-real "$tmp/mnist.st" "$tmp/mnist-real.npy" 64 "$steps" "$threads"
+			for k in $kernels; do
+				gan_steps dcgan-mnist-real$(sfx $k) "$tmp/mnist.st" "$tmp/mnist-real.npy" 64 \
+					"$steps" "$threads" $k
+			done
 			peer dcgan-mnist-real torch_dcgan_mnist.py "$threads" "$steps" "$mnist"
 		fi
 		i=$(( i + 1 ))
@@ -203,19 +210,34 @@ bench_dcgan64() {
 	synth d64 256 3 64 64
 	i=0
 	while again $i; do
-		want dcgan64 && gan_steps dcgan64-b64 "$tmp/d64.st" "$tmp/d64.npy" 64 "$steps64" "$threads" &&
-			peer dcgan64-b64 torch_dcgan64.py "$threads" 64 "$steps64"
-		want dcgan64-b256 && gan_steps dcgan64-b256 "$tmp/d64.st" "$tmp/d64.npy" 256 "$steps256" "$threads" &&
-			peer dcgan64-b256 torch_dcgan64.py "$threads" 256 "$steps256"
-		want dcgan64-1t && gan_steps dcgan64-b64-1t "$tmp/d64.st" "$tmp/d64.npy" 64 "$steps64" 1
+		for k in $kernels; do
+			want dcgan64 && gan_steps dcgan64-b64$(sfx $k) "$tmp/d64.st" "$tmp/d64.npy" 64 \
+				"$steps64" "$threads" $k
+		done
+		want dcgan64 && peer dcgan64-b64 torch_dcgan64.py "$threads" 64 "$steps64"
+		for k in $kernels; do
+			want dcgan64-b256 && gan_steps dcgan64-b256$(sfx $k) "$tmp/d64.st" "$tmp/d64.npy" 256 \
+				"$steps256" "$threads" $k
+		done
+		want dcgan64-b256 && peer dcgan64-b256 torch_dcgan64.py "$threads" 256 "$steps256"
+		for k in $kernels; do
+			want dcgan64-1t && gan_steps dcgan64-b64-1t$(sfx $k) "$tmp/d64.st" "$tmp/d64.npy" 64 \
+				"$steps64" 1 $k
+		done
 		i=$(( i + 1 ))
 	done
 }
 
+# sfx KERNELS: the suffix of a workload's name for those kernels ("" for blas).
+sfx() { [ "$1" = blas ] || echo "-$1"; }
+
 # --- report ------------------------------------------------------------------
 
-# row NAME FLOP SGEMM: one TSV line of the results for NAME.
+# row NAME FLOP SGEMM: one TSV line of the results for NAME (NAME-KERNELS
+# rows share the peer's repetitions with NAME).
 row() {
+	case $1 in *-onednn) _b=${1%-onednn}; for x in p pr; do
+		[ -f "$tmp/$_b.$x" ] && cp "$tmp/$_b.$x" "$tmp/$1.$x"; done ;; esac
 	[ -f "$tmp/$1.g" ] || [ -f "$tmp/$1.p" ] || return 0
 	runs=$(count "$tmp/$1.g")/$(count "$tmp/$1.p")
 	# shellcheck disable=SC2046 # each stats gives three words: median min max
@@ -238,7 +260,7 @@ table() {
 		/^#/ || $1 == "workload" { next }
 		{ w[NR] = $1; g[NR] = cell($2, $3, $4); p[NR] = cell($5, $6, $7); r[NR] = $8
 		  f[NR] = $9; s[NR] = $10; gr[NR] = $11; pr[NR] = $12; k[NR] = $13; n = NR }
-		END { fmt = "%-17s %-24s %-24s %6s %8s %10s %8s %8s %5s\n"
+		END { fmt = "%-22s %-24s %-24s %6s %8s %10s %8s %8s %5s\n"
 		      printf fmt, "workload", "gantools ex/s", "peer ex/s", "ratio", "GFLOP/s",
 			  "% of SGEMM", "RSS g", "RSS p", "runs"
 		      for (i = 1; i <= n; i++) if (w[i] != "")
@@ -254,7 +276,7 @@ targets() {
 		{ n[++k] = $1; g[$1] = $2; r[$1] = $8; p[$1] = $10; rg[$1] = $11; rp[$1] = $12 }
 		END {
 			for (i = 1; i <= k; i++) {
-				w = n[i]; want = w ~ /^dcgan64-b(64|256)$/ ? 80 : w ~ /^dcgan-mnist/ ? 70 : 0
+				w = n[i]; want = w ~ /^dcgan64-b(64|256)(-onednn)?$/ ? 80 : w ~ /^dcgan-mnist/ ? 70 : 0
 				if (want && p[w] != "-")
 					printf "target: %s %s%% of SGEMM, >= %d%%: %s\n", w, p[w], want, yn(p[w] >= want)
 				if (w == "gaussian2d" && r[w] != "-")
@@ -263,10 +285,13 @@ targets() {
 					printf "target: %s RSS %s MiB, peer %s MiB, at or below: %s\n", w, rg[w], rp[w],
 						yn(rg[w] + 0 <= rp[w] + 0)
 			}
-			if (g["dcgan64-b64"] != "" && g["dcgan64-b64-1t"] != "" && g["dcgan64-b64"] != "-" &&
-			    g["dcgan64-b64-1t"] != "-" && g["dcgan64-b64-1t"] > 0) {
-				sc = g["dcgan64-b64"] / g["dcgan64-b64-1t"]
-				printf "target: dcgan64 thread scaling %.2fx, >= 1.85x: %s\n", sc, yn(sc >= 1.85)
+			split(",-onednn", sf, ",")
+			for (j = 1; j <= 2; j++) {
+				a = "dcgan64-b64" sf[j]; b = "dcgan64-b64-1t" sf[j]
+				if (g[a] != "" && g[b] != "" && g[a] != "-" && g[b] != "-" && g[b] > 0) {
+					sc = g[a] / g[b]
+					printf "target: %s thread scaling %.2fx, >= 1.85x: %s\n", a, sc, yn(sc >= 1.85)
+				}
 			}
 		}' "$1"
 }
@@ -284,6 +309,13 @@ main() {
 	r2=$(echo "$sg2" | awk '{ print $9 }')
 	note "SGEMM n=2048: $r1 GFLOP/s on 1 thread, $r2 on $threads ($core kernel)"
 
+	case " $kernels " in *" onednn "*)
+		"$bin/gan-init" gaussian2d --seed 1 -o "$tmp/k.st" &&
+			"$bin/gan-data" gaussian2d -n 64 --seed 1 -o "$tmp/k.npy" &&
+			"$bin/gan-step" "$tmp/k.st" --data "$tmp/k.npy" --steps 1 --kernels onednn \
+				-o "$tmp/k2.st" 2>"$tmp/k.err" ||
+			{ note "no onednn rows: $(tail -n 1 "$tmp/k.err")"; kernels=$(echo " $kernels " | sed 's/ onednn / /'); } ;;
+	esac
 	want gaussian2d && bench_gaussian2d
 	want dcgan-mnist && bench_mnist
 	if want dcgan64 || want dcgan64-b256 || want dcgan64-1t; then bench_dcgan64; fi
@@ -295,11 +327,15 @@ main() {
 		echo "# SGEMM n=2048 GFLOP/s: $r1 (1 thread), $r2 ($threads threads); ex/s median min max; RSS MiB (median)"
 		printf 'workload\tgantools\tg_min\tg_max\tpeer\tp_min\tp_max\tratio\tGFLOP/s\tpct_sgemm\trss_gantools_MiB\trss_peer_MiB\truns\n'
 		row gaussian2d 100 "$r2"
-		row dcgan-mnist 163e6 "$r2"
-		[ -f "$tmp/dcgan-mnist-real.g" ] && row dcgan-mnist-real 163e6 "$r2"
-		row dcgan64-b64 2.71e9 "$r2"
-		row dcgan64-b256 2.71e9 "$r2"
-		row dcgan64-b64-1t 2.71e9 "$r1"
+		for k in $kernels; do
+			row dcgan-mnist$(sfx $k) 163e6 "$r2"
+			[ -f "$tmp/dcgan-mnist-real$(sfx $k).g" ] && row dcgan-mnist-real$(sfx $k) 163e6 "$r2"
+		done
+		for k in $kernels; do
+			row dcgan64-b64$(sfx $k) 2.71e9 "$r2"
+			row dcgan64-b256$(sfx $k) 2.71e9 "$r2"
+			row dcgan64-b64-1t$(sfx $k) 2.71e9 "$r1"
+		done
 	} >"$tmp/results.tsv"
 	cp "$tmp/results.tsv" "$results" || note "could not write $results"
 
@@ -308,9 +344,12 @@ main() {
 	echo "SGEMM n=2048: $r1 GFLOP/s (1 thread), $r2 GFLOP/s ($threads threads); $threads threads, $reps reps;" \
 		"ex/s as median (min-max); RSS in MiB"
 	table "$tmp/results.tsv"
-	awk -F '\t' '$1 == "dcgan64-b64" { a = $2 } $1 == "dcgan64-b64-1t" { b = $2 }
-		END { if (a != "-" && b != "-" && b > 0) printf "thread scaling, dcgan64 batch 64: %.2fx from 1 to '"$threads"' threads\n", a / b }' \
-		"$tmp/results.tsv"
+	for k in $kernels; do
+		awk -F '\t' -v a="dcgan64-b64$(sfx $k)" -v b="dcgan64-b64-1t$(sfx $k)" -v k=$k \
+			'$1 == a { x = $2 } $1 == b { y = $2 }
+		END { if (x != "" && y != "" && x != "-" && y != "-" && y > 0) printf "thread scaling, dcgan64 batch 64, %s: %.2fx from 1 to '"$threads"' threads\n", k, x / y }' \
+			"$tmp/results.tsv"
+	done
 	targets "$tmp/results.tsv"
 	if [ -f "$tmp/gaussian2d.gl" ]; then
 		echo "gaussian2d, gantools training loop alone (its log): $(stats "$tmp/gaussian2d.gl" |
