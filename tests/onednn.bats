@@ -127,3 +127,24 @@ assert d.max() <= 1e-4, d.max()' blas.log dnnl.log
 		"$output" == *"CUDA support not built"* ]]
 	[ ! -e o.st ]
 }
+
+# oneDNN picks its kernels by the CPU at run time, as OpenBLAS does; the
+# layer tests run again under each older ISA this CPU can run (its
+# ONEDNN_MAX_CPU_ISA cap), so a machine without AVX-512 is covered here too:
+# AVX2 and AVX take other JIT kernels and layouts, SSE4.1 partly its
+# im2col + GEMM convolution.
+@test "onednn: the layer tests under oneDNN's AVX2, AVX and SSE4.1 kernels" {
+	scratch
+	need_onednn
+	local flags isa n=0
+	flags=$(grep -m1 '^flags' /proc/cpuinfo)
+	for isa in AVX2:avx2 AVX:avx SSE41:sse4_1; do
+		[[ " $flags " == *" ${isa#*:} "* ]] || continue
+		run env ONEDNN_MAX_CPU_ISA=${isa%%:*} "$GAN_BIN/../tests/test_dnnlconv"
+		echo "${isa%%:*}: $output"
+		[ "$status" -eq 0 ]
+		[[ "${lines[-1]}" == "test_dnnlconv: "*" passed, 0 failed" ]]
+		n=$((n + 1))
+	done
+	[ "$(uname -m)" != x86_64 ] || [ "$n" -ge 1 ]
+}
