@@ -4,7 +4,10 @@
  * Built with the tools' flags (-fopenmp: the layers' own threads, see
  * libcommon/base/par.h; without it OpenBLAS's threads split the GEMMs):
  *   make bench-layers
- * Run: build/bench/layers [batch [threads [dcgan64|mnist|all]]] (64, 2, all);
+ * Run: build/bench/layers [batch [threads [dcgan64|mnist|all [blas|onednn]]]]
+ * (64, 2, all, blas); onednn times the convolutions as `gan-step --kernels
+ * onednn` runs them (libcommon/nn/dnnlconv.c; the "sgemm" column stays the
+ * OpenBLAS products of the same shapes).
  * LAYERS_CLOCK=cpu times with the process's CPU clock instead of the wall's.
  * On AVX-512 machines gemm.c selects OpenBLAS's SkylakeX kernels itself;
  * OPENBLAS_CORETYPE, when set, is obeyed instead. Times are the fastest of
@@ -19,6 +22,7 @@
 #include "activation.h"
 #include "batchnorm.h"
 #include "conv2d.h"
+#include "dnnlconv.h"
 #include "gemm.h"
 #include "linear.h"
 #include "optim.h"
@@ -94,6 +98,7 @@ static const Spec mnist_d[] = {
 /* The clock: wall time, or with LAYERS_CLOCK=cpu the process's CPU time
  * (steadier on a shared machine for one thread; with several it sums them). */
 static clockid_t layers_clock = CLOCK_MONOTONIC;
+static DnnlLib *layers_dnnl;      /* onednn: the library, else NULL */
 
 static double now(void)
 {
@@ -120,6 +125,7 @@ typedef struct {
 	BnShape bs;
 	size_t in_n, out_n, w_n, ws_n;
 	float *in, *out, *dout, *din, *w, *dw, *ws, *save;
+	DnnlConv *dp;             /* onednn: the layer's plan (NULL: conv2d.c) */
 } Bufs;
 
 static void bufs_init(Bufs *b, const Spec *sp, int n, unsigned *seed)
@@ -137,6 +143,11 @@ static void bufs_init(Bufs *b, const Spec *sp, int n, unsigned *seed)
 		b->out_n = (size_t)sp->cout * b->cs.oh * b->cs.ow;
 		b->w_n = (size_t)sp->cin * sp->cout * sp->k * sp->k;
 		b->ws_n = sp->kind == K_CONV ? conv2d_workspace(&b->cs) : convt2d_workspace(&b->cs);
+		Err e;
+		if (layers_dnnl && dnnlconv_plan(&b->dp, layers_dnnl, &b->cs, sp->kind == K_CONVT, &e)) {
+			fprintf(stderr, "layers: %s: %s\n", sp->name, e.msg);
+			exit(2);
+		}
 	} else if (sp->kind == K_LINEAR) {
 		b->out_n = (size_t)sp->cout;
 		b->w_n = (size_t)sp->cin * sp->cout;
@@ -159,10 +170,15 @@ static void bufs_free(Bufs *b)
 {
 	free(b->in); free(b->out); free(b->dout); free(b->din);
 	free(b->w); free(b->dw); free(b->ws); free(b->save);
+	dnnlconv_free(b->dp);
 }
 
 static void run_fwd(const Spec *sp, Bufs *b, int n)
 {
+	if (b->dp) {
+		dnnlconv_forward(b->dp, b->out, b->in, b->w, NULL, n, b->ws);
+		return;
+	}
 	switch (sp->kind) {
 	case K_CONV: conv2d_forward(b->out, b->in, b->w, NULL, &b->cs, b->ws); break;
 	case K_CONVT: convt2d_forward(b->out, b->in, b->w, NULL, &b->cs, b->ws); break;
@@ -178,6 +194,10 @@ static void run_fwd(const Spec *sp, Bufs *b, int n)
 static void run_bwd(const Spec *sp, Bufs *b, int n)
 {
 	float *din = sp->first ? NULL : b->din;
+	if (b->dp) {
+		dnnlconv_backward(b->dp, din, b->dw, NULL, b->dout, b->in, b->w, n, b->ws);
+		return;
+	}
 	switch (sp->kind) {
 	case K_CONV: conv2d_backward(din, b->dw, NULL, b->dout, b->in, b->w, &b->cs, b->ws); break;
 	case K_CONVT: convt2d_backward(din, b->dw, NULL, b->dout, b->in, b->w, &b->cs, b->ws); break;
@@ -312,16 +332,23 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 64;
 	int threads = argc > 2 ? atoi(argv[2]) : 2;
 	const char *net = argc > 3 ? argv[3] : "all";
-	if (n < 1 || threads < 1) {
-		fprintf(stderr, "usage: layers [batch [threads [dcgan64|mnist|all]]]\n");
+	const char *kern = argc > 4 ? argv[4] : "blas";
+	if (n < 1 || threads < 1 || (strcmp(kern, "blas") && strcmp(kern, "onednn"))) {
+		fprintf(stderr, "usage: layers [batch [threads [dcgan64|mnist|all [blas|onednn]]]]\n");
 		return 1;
 	}
 	const char *clk = getenv("LAYERS_CLOCK");
 	if (clk && !strcmp(clk, "cpu"))
 		layers_clock = CLOCK_PROCESS_CPUTIME_ID;
 	gemm_set_threads(threads);
-	printf("OpenBLAS kernels %s, %d threads, %s time\n", gemm_core(), threads,
-	       layers_clock == CLOCK_MONOTONIC ? "wall" : "CPU");
+	Err e;
+	if (!strcmp(kern, "onednn") && dnnl_lib_open(&layers_dnnl, &e)) {
+		fprintf(stderr, "layers: %s\n", e.msg);
+		return 2;
+	}
+	printf("OpenBLAS kernels %s, %d threads, %s time, convolutions: %s%s%s\n", gemm_core(),
+	       threads, layers_clock == CLOCK_MONOTONIC ? "wall" : "CPU", kern,
+	       layers_dnnl ? " " : "", layers_dnnl ? dnnl_lib_isa(layers_dnnl) : "");
 	Timing g, d;
 	if (!strcmp(net, "all") || !strcmp(net, "dcgan64")) {
 		bench_net("dcgan64 G", dcgan64_g, sizeof(dcgan64_g) / sizeof(Spec), n, &g);
@@ -333,5 +360,10 @@ int main(int argc, char **argv)
 		bench_net("dcgan-mnist D", mnist_d, sizeof(mnist_d) / sizeof(Spec), n, &d);
 		step_estimate("dcgan-mnist", &g, &d, 1, n, 1 + 6272 * 101 + 2 * 6272 + 131072 + 128 + 1024 + 64 + 131072 + 256 + 6273);
 	}
+	if (layers_dnnl && dnnl_lib_error(layers_dnnl, &e)) {
+		fprintf(stderr, "layers: %s\n", e.msg);
+		return 2;
+	}
+	dnnl_lib_close(layers_dnnl);
 	return 0;
 }

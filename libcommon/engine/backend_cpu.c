@@ -13,6 +13,7 @@
 #include "dnnlconv.h"
 #include "linear.h"
 #include "mbdisc.h"
+#include "par.h"
 
 /* Zero-filled and 64-byte aligned: calloc (whose large blocks stay untouched
  * until used) and the block's own address just before the aligned start. */
@@ -142,12 +143,19 @@ static int cpu_backward(void *ctx, const LayerOp *op)
 }
 
 /* 1 if all n floats are finite (no early exit: the loop vectorises). */
+/* Whether no element is an infinity or a NaN (exponent bits all ones),
+ * tested on the bits so that the loop vectorises: a scalar isfinite() per
+ * element took 1-2 % of a dcgan-mnist step on one thread, all of it serial. */
 static int all_finite(const float *p, int64_t n)
 {
-	int ok = 1;
-	for (int64_t i = 0; i < n; i++)
-		ok &= isfinite(p[i]) != 0;
-	return ok;
+	uint32_t bad = 0;
+	PAR_PRAGMA(omp simd reduction(|:bad))
+	for (int64_t i = 0; i < n; i++) {
+		uint32_t u;
+		memcpy(&u, p + i, sizeof u);
+		bad |= (u & 0x7f800000u) == 0x7f800000u;
+	}
+	return !bad;
 }
 
 static int cpu_nonfinite(void *ctx, int k, const float *const *p, const int64_t *n, int *bad)

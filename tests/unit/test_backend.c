@@ -6,6 +6,7 @@
  * gives the CPU's checkpoint byte for byte (with an EMA of G, snapshots and
  * --sync-bn's hook on the walk too); failures end the run cleanly, and a
  * data-parallel run is refused there. */
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,6 +374,30 @@ static void nonfinite(void)
 	free(data);
 }
 
+/* The finiteness test itself: every float class, at every position of a
+ * vectorised loop (its head, body and tail). */
+static void finite_classes(void)
+{
+	const float odd[] = { NAN, -NAN, INFINITY, -INFINITY };
+	const float fine[] = { 0.0f, -0.0f, 1e-45f, -1e-45f, 1.17549435e-38f, FLT_MAX, -FLT_MAX, 1.0f };
+	float v[37];
+	const float *p[1] = { v };
+	int64_t n[1] = { 37 };
+	int bad[1];
+	for (int i = 0; i < 37; i++)
+		v[i] = fine[i % 8];
+	CHECK(cpu()->nonfinite(NULL, 1, p, n, bad) == 0 && bad[0] == 0);
+	int ok = 1;
+	for (int j = 0; j < 4; j++)
+		for (int at = 0; at < 37; at++) {
+			float keep = v[at];
+			v[at] = odd[j];
+			ok &= cpu()->nonfinite(NULL, 1, p, n, bad) == 0 && bad[0] == 1;
+			v[at] = keep;
+		}
+	CHECK_MSG(ok, "a NaN or an infinity is found wherever it is");
+}
+
 /* BnSync's reduction in one process: the sum is the values; counts calls. */
 static int one_process(void *ctx, double *buf, size_t n)
 {
@@ -459,6 +484,7 @@ static void run(void)
 	refused();
 	failures();
 	nonfinite();
+	finite_classes();
 	sync_on_walk();
 	parallel_refused();
 }
