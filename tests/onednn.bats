@@ -148,3 +148,23 @@ assert d.max() <= 1e-4, d.max()' blas.log dnnl.log
 	done
 	[ "$(uname -m)" != x86_64 ] || [ "$n" -ge 1 ]
 }
+
+@test "onednn: GAN_KERNELS is the default of --kernels; the option wins; a bad value is refused" {
+	scratch
+	need_onednn
+	gan-init dcgan-mnist --seed 1 -o i.st
+	images dcgan-mnist
+	gan-step i.st --data d.npy --batch 8 --steps 2 --kernels onednn -o k.st 2>/dev/null
+	gan-step i.st --data d.npy --batch 8 --steps 2 --kernels blas -o b.st 2>/dev/null
+	! cmp -s k.st b.st
+	GAN_KERNELS=onednn gan-step i.st --data d.npy --batch 8 --steps 2 -o e.st 2>/dev/null
+	cmp e.st k.st
+	GAN_KERNELS=onednn gan-step i.st --data d.npy --batch 8 --steps 2 --kernels blas -o eb.st 2>/dev/null
+	cmp eb.st b.st
+	GAN_KERNELS= gan-step i.st --data d.npy --batch 8 --steps 2 -o z.st 2>/dev/null
+	cmp z.st b.st
+	GAN_KERNELS=mkl run gan-step i.st --data d.npy --batch 8 --steps 2 -o x.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: GAN_KERNELS: expected blas or onednn, got 'mkl'" ]
+	[ ! -e x.st ]
+}

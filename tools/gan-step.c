@@ -55,7 +55,8 @@ static const CliOpt opts[] = {
 	  "cuda when a device is found and runs the model, else cpu", 0 },
 	{ O_KERNELS, 0, "kernels", "blas|onednn", "The CPU's convolutions: OpenBLAS products "
 	  "(the reference; the same bits on any thread count) or oneDNN's JIT kernels (faster; "
-	  "also thread-count independent, not bit-equal to blas); implies --device cpu", "blas", 0 },
+	  "also thread-count independent, not bit-equal to blas); implies --device cpu",
+	  "GAN_KERNELS, else blas", 0 },
 	{ O_SYNCBN, 0, "sync-bn", NULL, "Under mpirun with more than one process: batch norm "
 	  "normalises with the statistics of the whole global batch", NULL, 0 },
 	{ 'o', 'o', "output", "FILE", "Write the checkpoint to FILE atomically", "stdout", 0 },
@@ -74,7 +75,8 @@ struct cmdline {
 	int batch, threads;
 	double lr_d, lr_g;        /* < 0: keep */
 	Device device;            /* DEV_AUTO unless --device */
-	Kernels kernels;          /* --kernels */
+	Kernels kernels;          /* --kernels, else GAN_KERNELS, else blas */
+	int kernels_env;          /* kernels from GAN_KERNELS: CPU runs only */
 	int sync_bn;              /* --sync-bn */
 };
 
@@ -109,6 +111,7 @@ static void on_opt(void *ctx, int key, const char *arg)
 	case O_KERNELS:
 		if (kernels_parse(arg, &cl->kernels, &e))
 			die_err(PROG, &e);
+		cl->kernels_env = 0;
 		break;
 	case O_SYNCBN: cl->sync_bn = 1; break;
 	case 'o': cl->out = arg; break;
@@ -121,6 +124,13 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 	memset(cl, 0, sizeof *cl);
 	cl->lr_d = cl->lr_g = -1;
 	cl->device = DEV_AUTO;
+	const char *ek = getenv("GAN_KERNELS");
+	if (ek && *ek) {
+		Err e = { 0 };
+		if (kernels_parse(ek, &cl->kernels, &e))
+			die(PROG, EXIT_BAD, "GAN_KERNELS: expected blas or onednn, got '%s'", ek);
+		cl->kernels_env = 1;
+	}
 	cli_parse(&spec, argc, argv, on_opt, cl, &a);
 	if (a.n > 1)
 		cli_usage(&spec, -1);
@@ -373,11 +383,13 @@ int main(int argc, char **argv)
 	infile_close(f);
 	apply_opts(&t, &cl);
 	Device dev;
-	if (cl.kernels == KERNELS_ONEDNN && cl.device == DEV_CUDA)
+	if (cl.kernels == KERNELS_ONEDNN && cl.device == DEV_CUDA && !cl.kernels_env)
 		die(PROG, EXIT_BAD, "--kernels onednn runs on the CPU; it cannot go with --device cuda");
-	if (device_pick(comm.size > 1 || cl.kernels == KERNELS_ONEDNN ? DEV_CPU : cl.device, &t.m, 1,
-			&dev, &e))
+	int cpu_only = comm.size > 1 || (cl.kernels == KERNELS_ONEDNN && !cl.kernels_env);
+	if (device_pick(cpu_only ? DEV_CPU : cl.device, &t.m, 1, &dev, &e))
 		die_err(PROG, &e);
+	if (dev == DEV_CUDA)
+		cl.kernels = KERNELS_BLAS;    /* GAN_KERNELS names the CPU's kernels */
 	Tensor x;
 	TrainSet d;
 	read_data(cl.data, &t, &x, &d);
