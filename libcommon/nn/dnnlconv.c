@@ -377,6 +377,28 @@ static const dnnl_memory_desc_t *qmd(DnnlLib *l, dnnl_primitive_desc_t pd, dnnl_
 	return l->f.dnnl_primitive_desc_query_md(pd, q, 0);
 }
 
+/* Pass ps from pd (destroyed): the views of its nin inputs (queries qin,
+ * reordered in) and of its output (qout, reordered out; dnnl_query_undef:
+ * none, as for BW), and the weights' view (qw: reordered in, or out for
+ * BW's gradient). */
+static int pass_make(DnnlLib *l, Pass *ps, dnnl_primitive_desc_t pd, int nin,
+		     const dnnl_query_t *qin, dnnl_query_t qout, dnnl_query_t qw, Err *e)
+{
+	int wout = qout == dnnl_query_undef;
+	ps->nin = nin;
+	for (int i = 0; i < nin; i++)
+		if (view_make(l, &ps->in[i], qmd(l, pd, qin[i]), 1, 0, e))
+			goto fail;
+	if (!wout && view_make(l, &ps->out, qmd(l, pd, qout), 0, 1, e))
+		goto fail;
+	if (view_make(l, &ps->w, qmd(l, pd, qw), !wout, wout, e))
+		goto fail;
+	return prim_make(l, &ps->p, pd, e);
+fail:
+	l->f.dnnl_primitive_desc_destroy(pd);
+	return -1;
+}
+
 /* The primitives of chunks of c examples. */
 static int entry_make(DnnlConv *p, int c, Err *e)
 {
@@ -410,17 +432,16 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 		fail(l, r, "convolution forward", e);
 		goto out;
 	}
+	static const dnnl_query_t q_src[] = { dnnl_query_src_md },
+		q_ddst[] = { dnnl_query_diff_dst_md },
+		q_both[] = { dnnl_query_src_md, dnnl_query_diff_dst_md };
 	/* F: src A in, dst B out, weights to its layout */
-	F->nin = 1;
 	F->in[0].plain = a, F->out.plain = b, F->w.plain = w;
 	if ((r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, NULL))) {
 		fail(l, r, "convolution forward", e);
 		goto out;
 	}
-	if (view_make(l, &F->in[0], qmd(l, pd, dnnl_query_src_md), 1, 0, e) ||
-	    view_make(l, &F->out, qmd(l, pd, dnnl_query_dst_md), 0, 1, e) ||
-	    view_make(l, &F->w, qmd(l, pd, dnnl_query_weights_md), 1, 0, e) ||
-	    prim_make(l, &F->p, pd, e))
+	if (pass_make(l, F, pd, 1, q_src, dnnl_query_dst_md, dnnl_query_weights_md, e))
 		goto out;
 	/* BD: diff_dst B in, diff_src A out */
 	if ((r = l->f.dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct,
@@ -429,12 +450,8 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 		fail(l, r, "convolution backward data", e);
 		goto out;
 	}
-	BD->nin = 1;
 	BD->in[0].plain = b, BD->out.plain = a, BD->w.plain = w;
-	if (view_make(l, &BD->in[0], qmd(l, pd, dnnl_query_diff_dst_md), 1, 0, e) ||
-	    view_make(l, &BD->out, qmd(l, pd, dnnl_query_diff_src_md), 0, 1, e) ||
-	    view_make(l, &BD->w, qmd(l, pd, dnnl_query_weights_md), 1, 0, e) ||
-	    prim_make(l, &BD->p, pd, e))
+	if (pass_make(l, BD, pd, 1, q_ddst, dnnl_query_diff_src_md, dnnl_query_weights_md, e))
 		goto out;
 	/* BW: src A and diff_dst B in, diff_weights out to plain */
 	if ((r = l->f.dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct,
@@ -443,12 +460,8 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 		fail(l, r, "convolution backward weights", e);
 		goto out;
 	}
-	BW->nin = 2;
 	BW->in[0].plain = a, BW->in[1].plain = b, BW->w.plain = w;
-	if (view_make(l, &BW->in[0], qmd(l, pd, dnnl_query_src_md), 1, 0, e) ||
-	    view_make(l, &BW->in[1], qmd(l, pd, dnnl_query_diff_dst_md), 1, 0, e) ||
-	    view_make(l, &BW->w, qmd(l, pd, dnnl_query_diff_weights_md), 0, 1, e) ||
-	    prim_make(l, &BW->p, pd, e))
+	if (pass_make(l, BW, pd, 2, q_both, dnnl_query_undef, dnnl_query_diff_weights_md, e))
 		goto out;
 	rc = 0;
 out:
