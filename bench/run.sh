@@ -25,7 +25,9 @@ peers=${BENCH_PEERS:-$root/../shared/peers}
 mnist=${BENCH_MNIST:-$root/data/mnist/train-images-idx3-ubyte}
 results=${BENCH_RESULTS:-$root/bench/results.tsv}
 only=${BENCH_ONLY:-}
-kernels=${BENCH_KERNELS:-blas onednn}
+# bf16: --kernels onednn --precision bf16, by default where the CPU has AVX512_BF16.
+if grep -qw avx512_bf16 /proc/cpuinfo; then kernels=${BENCH_KERNELS:-blas onednn bf16}
+else kernels=${BENCH_KERNELS:-blas onednn}; fi
 posint() { case $2 in '' | *[!0-9]* | 0*) die "$1: expected a positive integer, got '$2'" ;; esac; }
 posint BENCH_REPS "$reps"
 posint BENCH_BUDGET "$budget"
@@ -119,12 +121,16 @@ want() { [ -z "$only" ] || case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;
 
 # --- workloads ---------------------------------------------------------------
 
+# kopts KERNELS: gan-step's options for blas, onednn or bf16.
+kopts() { case $1 in bf16) echo "--kernels onednn --precision bf16" ;; *) echo "--kernels $1" ;; esac; }
+
 # gan_steps NAME CKPT DATA BATCH TIMED THREADS [KERNELS]: one repetition of
-# gan-step over 1 + TIMED steps (--kernels KERNELS, default blas); appends
+# gan-step over 1 + TIMED steps (kopts KERNELS, default blas); appends
 # examples/s and RSS to $tmp/NAME.g and NAME.gr.
 gan_steps() {
+	# shellcheck disable=SC2046 # kopts gives two or four words
 	if run "$tmp/$1.glog" "$tmp/rss" "$bin/gan-step" "$2" --data "$3" --batch "$4" \
-		--steps $(( $5 + 1 )) --threads "$6" --device cpu --kernels "${7:-blas}" \
+		--steps $(( $5 + 1 )) --threads "$6" --device cpu $(kopts "${7:-blas}") \
 		--log "$tmp/$1.tsv" --log-every 1 -o "$tmp/out.st"; then
 		r=$(log_rate "$tmp/$1.tsv" 1 "$4") && echo "$r" >>"$tmp/$1.g"
 		kib "$tmp/rss" >>"$tmp/$1.gr"
@@ -236,7 +242,7 @@ sfx() { [ "$1" = blas ] || echo "-$1"; }
 # row NAME FLOP SGEMM: one TSV line of the results for NAME (NAME-KERNELS
 # rows share the peer's repetitions with NAME).
 row() {
-	case $1 in *-onednn) _b=${1%-onednn}; for x in p pr; do
+	case $1 in *-onednn | *-bf16) _b=${1%-*}; for x in p pr; do
 		[ -f "$tmp/$_b.$x" ] && cp "$tmp/$_b.$x" "$tmp/$1.$x"; done ;; esac
 	[ -f "$tmp/$1.g" ] || [ -f "$tmp/$1.p" ] || return 0
 	runs=$(count "$tmp/$1.g")/$(count "$tmp/$1.p")
@@ -276,7 +282,7 @@ targets() {
 		{ n[++k] = $1; g[$1] = $2; r[$1] = $8; p[$1] = $10; rg[$1] = $11; rp[$1] = $12 }
 		END {
 			for (i = 1; i <= k; i++) {
-				w = n[i]; want = w ~ /^dcgan64-b(64|256)(-onednn)?$/ ? 80 : w ~ /^dcgan-mnist/ ? 70 : 0
+				w = n[i]; want = w ~ /^dcgan64-b(64|256)(-onednn|-bf16)?$/ ? 80 : w ~ /^dcgan-mnist/ ? 70 : 0
 				if (want && p[w] != "-")
 					printf "target: %s %s%% of SGEMM, >= %d%%: %s\n", w, p[w], want, yn(p[w] >= want)
 				if (w == "gaussian2d" && r[w] != "-")
@@ -285,8 +291,8 @@ targets() {
 					printf "target: %s RSS %s MiB, peer %s MiB, at or below: %s\n", w, rg[w], rp[w],
 						yn(rg[w] + 0 <= rp[w] + 0)
 			}
-			split(",-onednn", sf, ",")
-			for (j = 1; j <= 2; j++) {
+			split(",-onednn,-bf16", sf, ",")
+			for (j = 1; j <= 3; j++) {
 				a = "dcgan64-b64" sf[j]; b = "dcgan64-b64-1t" sf[j]
 				if (g[a] != "" && g[b] != "" && g[a] != "-" && g[b] != "-" && g[b] > 0) {
 					sc = g[a] / g[b]
@@ -309,13 +315,15 @@ main() {
 	r2=$(echo "$sg2" | awk '{ print $9 }')
 	note "SGEMM n=2048: $r1 GFLOP/s on 1 thread, $r2 on $threads ($core kernel)"
 
-	case " $kernels " in *" onednn "*)
-		"$bin/gan-init" gaussian2d --seed 1 -o "$tmp/k.st" &&
-			"$bin/gan-data" gaussian2d -n 64 --seed 1 -o "$tmp/k.npy" &&
-			"$bin/gan-step" "$tmp/k.st" --data "$tmp/k.npy" --steps 1 --kernels onednn \
-				-o "$tmp/k2.st" 2>"$tmp/k.err" ||
-			{ note "no onednn rows: $(tail -n 1 "$tmp/k.err")"; kernels=$(echo " $kernels " | sed 's/ onednn / /'); } ;;
-	esac
+	"$bin/gan-init" gaussian2d --seed 1 -o "$tmp/k.st" &&
+		"$bin/gan-data" gaussian2d -n 64 --seed 1 -o "$tmp/k.npy" || die "gan-init/gan-data failed"
+	for k in $kernels; do
+		[ "$k" = blas ] && continue
+		# shellcheck disable=SC2046
+		"$bin/gan-step" "$tmp/k.st" --data "$tmp/k.npy" --steps 1 $(kopts $k) \
+			-o "$tmp/k2.st" 2>"$tmp/k.err" ||
+			{ note "no $k rows: $(tail -n 1 "$tmp/k.err")"; kernels=$(echo " $kernels " | sed "s/ $k / /"); }
+	done
 	want gaussian2d && bench_gaussian2d
 	want dcgan-mnist && bench_mnist
 	if want dcgan64 || want dcgan64-b256 || want dcgan64-1t; then bench_dcgan64; fi

@@ -96,6 +96,7 @@ preset_data() {
 equivalent() {
 	need_mpi
 	scratch
+	local kern=(--kernels "${3:-blas}")
 	sed -e 's/^eps *=.*/eps = 1e-3/' -e 's/^relu *$/tanh/' -e 's/^leakyrelu .*/tanh/' \
 		"$ROOT/models/$1.model" > m.model
 	gan-init m.model --seed 1 -o i.st
@@ -103,9 +104,9 @@ equivalent() {
 	# The logs go to files: mpirun's own stderr may carry warnings (hwloc
 	# without /sys, as in a bare container).
 	OMP_NUM_THREADS=1 gan-step --steps 3 --log-every 1 --batch "$2" --data d.npy --log one.log \
-		-o one.st i.st
+		"${kern[@]}" -o one.st i.st
 	mpirun_k 2 gan-step --steps 3 --log-every 1 --batch "$2" --sync-bn --data d.npy --log two.log \
-		-o two.st i.st
+		"${kern[@]}" -o two.st i.st
 	local bound=1e-5 refs="" k w
 	if [ "$(uname -m)" = x86_64 ]; then
 		refs=Nehalem
@@ -113,7 +114,7 @@ equivalent() {
 	fi
 	for k in $refs; do
 		OPENBLAS_CORETYPE=$k OMP_NUM_THREADS=1 gan-step --steps 3 --batch "$2" --data d.npy \
-			-o "ref-$k.st" i.st 2>/dev/null
+			"${kern[@]}" -o "ref-$k.st" i.st 2>/dev/null
 		w=$($CKDIFF one.st "ref-$k.st" worst)
 		bound=$(awk -v b="$bound" -v w="$w" 'BEGIN { print (10 * w > b ? 10 * w : b) }')
 	done
@@ -134,6 +135,30 @@ assert d.max() <= 1e-5, d.max()' one.log two.log
 @test "mpirun -np 2 --sync-bn equals one process: dcgan64" { equivalent dcgan64 4; }
 
 @test "mpirun -np 2 --sync-bn equals one process: gaussian1d-mbd" { equivalent gaussian1d-mbd 12; }
+
+# Every process runs the kernels asked for (an earlier build ran OpenBLAS on
+# all but process 0): with --kernels onednn too, 2 processes equal one.
+need_onednn() {
+	scratch
+	gan-init gaussian2d --seed 1 -o p.st
+	gan-data gaussian2d -n 16 --seed 1 -o p.npy
+	run gan-step p.st --data p.npy --steps 1 --kernels onednn -o p2.st
+	[[ "$output" != *"oneDNN support not built"* ]] || skip "oneDNN support not built (Debian: libdnnl-dev)"
+}
+@test "mpirun -np 2 --sync-bn --kernels onednn equals one process: dcgan-mnist" {
+	need_onednn
+	equivalent dcgan-mnist 16 onednn
+	# and both processes ran oneDNN's convolutions (its verbose lines, tagged by rank)
+	run mpirun_k 2 --tag-output -x ONEDNN_VERBOSE=1 gan-step --steps 1 --batch 16 --sync-bn \
+		--data d.npy --kernels onednn -o v.st i.st
+	[ "$status" -eq 0 ]
+	grep -q '^\[1,0\]<stdout>:onednn_verbose,exec,cpu,convolution' <<<"$output"
+	grep -q '^\[1,1\]<stdout>:onednn_verbose,exec,cpu,convolution' <<<"$output"
+}
+@test "mpirun -np 2 --sync-bn --kernels onednn equals one process: dcgan64" {
+	need_onednn
+	equivalent dcgan64 4 onednn
+}
 
 # Minibatch discrimination compares every example of the global batch with
 # every other, across processes: 3 processes on 28 examples at batch 12 also

@@ -168,3 +168,56 @@ assert d.max() <= 1e-4, d.max()' blas.log dnnl.log
 	[ "$output" = "gan-step: GAN_KERNELS: expected blas or onednn, got 'mkl'" ]
 	[ ! -e x.st ]
 }
+
+need_bf16() {
+	need_onednn
+	run gan-step probe.st --data probe.npy --steps 1 --precision bf16 -o probe3.st
+	[[ "$output" != *"no AVX512_BF16"* ]] || skip "this CPU has no AVX512_BF16"
+	[ "$status" -eq 0 ]
+}
+
+# bf16 products: thread-count independent as fp32; close to fp32 after 3
+# steps (the losses within 2 %: bf16 rounds each product's inputs by 2^-9,
+# a few tenths of a percent of each layer's output, and 3 Adam steps of lr
+# 2e-4 move no loss by more than that), but not equal to it.
+@test "onednn: --precision bf16, the same bits on 1, 2 and 3 threads, close to fp32" {
+	scratch
+	need_bf16
+	gan-init dcgan-mnist --seed 3 -o ck.st
+	images dcgan-mnist
+	for b in 5 16; do
+		for t in 1 2 3; do
+			gan-step ck.st --data d.npy --batch "$b" --steps 1 --threads "$t" \
+				--precision bf16 -o "b$t.st" 2>/dev/null
+			[ "$t" -eq 1 ] || cmp b1.st "b$t.st"
+		done
+	done
+	gan-step ck.st --data d.npy --batch 16 --steps 3 --log-every 1 --kernels onednn --log f.log -o f.st
+	gan-step ck.st --data d.npy --batch 16 --steps 3 --log-every 1 --precision bf16 --log h.log -o h.st
+	! cmp -s f.st h.st
+	py 'a = np.loadtxt(sys.argv[1]); b = np.loadtxt(sys.argv[2])
+assert a.shape == b.shape == (3, 7), (a.shape, b.shape)
+d = np.abs(a[:, 2:6] - b[:, 2:6]) / np.abs(a[:, 2:6])
+assert 0 < d.max() <= 2e-2, d.max()' f.log h.log
+}
+
+@test "onednn: --precision refusals, one line each and status 1" {
+	scratch
+	gan-init dcgan-mnist --seed 1 -o i.st
+	images dcgan-mnist
+	run gan-step i.st --data d.npy --steps 1 --precision fp16 -o o.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: --precision: expected fp32 or bf16, got 'fp16'" ]
+	run gan-step i.st --data d.npy --steps 1 --precision bf16 --kernels blas -o o.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: --precision bf16 runs on oneDNN's kernels; it cannot go with --kernels blas" ]
+	GAN_KERNELS=blas run gan-step i.st --data d.npy --steps 1 --precision fp32 -o o.st
+	[ "$status" -eq 0 ]
+	# without AVX512_BF16 (here: oneDNN capped below it), one line naming it
+	need_onednn
+	ONEDNN_MAX_CPU_ISA=AVX2 run gan-step i.st --data d.npy --steps 1 --precision bf16 -o x.st
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "gan-step: --precision bf16: this CPU has no AVX512_BF16 (oneDNN runs avx2)" ]]
+	[ ! -e x.st ]
+}

@@ -28,10 +28,10 @@
 #define USAGE "usage: gan-step --data FILE [--epochs N | --steps N] [--batch B] [--lr-d X]\n" \
 	"                [--lr-g X] [--threads T] [--log FILE] [--log-every K]\n" \
 	"                [--save-every N [--keep K]] [--device cpu|cuda]\n" \
-	"                [--kernels blas|onednn] [--sync-bn]\n" \
+	"                [--kernels blas|onednn] [--precision fp32|bf16] [--sync-bn]\n" \
 	"                [-o FILE] [CKPT]\n"
 
-enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_KERNELS, O_SYNCBN, O_SAVE, O_KEEP };
+enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_KERNELS, O_PRECISION, O_SYNCBN, O_SAVE, O_KEEP };
 
 static const CliOpt opts[] = {
 	{ 'd', 'd', "data", "FILE", "The data set, a .npy stream of x (u8 N x C x H x W images "
@@ -57,6 +57,9 @@ static const CliOpt opts[] = {
 	  "(the reference; the same bits on any thread count) or oneDNN's JIT kernels (faster; "
 	  "also thread-count independent, not bit-equal to blas); implies --device cpu",
 	  "GAN_KERNELS, else blas", 0 },
+	{ O_PRECISION, 0, "precision", "fp32|bf16", "The convolutions' products: fp32, or bf16 "
+	  "inputs and weights with fp32 sums, results and master weights (needs AVX512_BF16; "
+	  "implies --kernels onednn)", "fp32", 0 },
 	{ O_SYNCBN, 0, "sync-bn", NULL, "Under mpirun with more than one process: batch norm "
 	  "normalises with the statistics of the whole global batch", NULL, 0 },
 	{ 'o', 'o', "output", "FILE", "Write the checkpoint to FILE atomically", "stdout", 0 },
@@ -77,6 +80,8 @@ struct cmdline {
 	Device device;            /* DEV_AUTO unless --device */
 	Kernels kernels;          /* --kernels, else GAN_KERNELS, else blas */
 	int kernels_env;          /* kernels from GAN_KERNELS: CPU runs only */
+	int kernels_set;          /* --kernels given */
+	int bf16;                 /* --precision bf16 */
 	int sync_bn;              /* --sync-bn */
 };
 
@@ -112,6 +117,12 @@ static void on_opt(void *ctx, int key, const char *arg)
 		if (kernels_parse(arg, &cl->kernels, &e))
 			die_err(PROG, &e);
 		cl->kernels_env = 0;
+		cl->kernels_set = 1;
+		break;
+	case O_PRECISION:
+		if (strcmp(arg, "fp32") && strcmp(arg, "bf16"))
+			die(PROG, EXIT_BAD, "--precision: expected fp32 or bf16, got '%s'", arg);
+		cl->bf16 = !strcmp(arg, "bf16");
 		break;
 	case O_SYNCBN: cl->sync_bn = 1; break;
 	case 'o': cl->out = arg; break;
@@ -138,6 +149,16 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 	free(a.args);
 	if (!cl->data)
 		die(PROG, EXIT_BAD, "--data FILE is required");
+	if (cl->bf16) {
+		if (cl->kernels_set && cl->kernels == KERNELS_BLAS)
+			die(PROG, EXIT_BAD, "--precision bf16 runs on oneDNN's kernels; it cannot go "
+			    "with --kernels blas");
+		if (cl->device == DEV_CUDA)
+			die(PROG, EXIT_BAD, "--precision bf16 runs on the CPU; it cannot go with "
+			    "--device cuda");
+		cl->kernels = KERNELS_ONEDNN_BF16;
+		cl->kernels_env = 0;
+	}
 	if (cl->epochs && cl->steps)
 		die(PROG, EXIT_BAD, "--epochs and --steps exclude each other");
 	if (cl->save_every && (!cl->out || !strcmp(cl->out, "-")))
@@ -278,12 +299,13 @@ static _Noreturn void quiet_exit(Comm *c, int code)
  * logs and writes; a failure the ranks share (a non-finite loss, a failed
  * reduction) is reported by rank 0 alone. Returns the exit status. */
 static int run_rank(Trainer *t, const struct cmdline *cl, const TrainSet *d, Tensor *x,
-		    DataPar *dp, Comm *c)
+		    DataPar *dp, Comm *c, Backend *be)
 {
 	Err e = { 0 };
 	RunOpts ro = { .steps = cl->steps, .epochs = cl->epochs ? cl->epochs : t->m.epochs,
-		       .log_every = cl->log_every, .threads = cl->threads };
+		       .log_every = cl->log_every, .threads = cl->threads, .backend = be };
 	int rc = trainer_run(t, d, &ro, &e);
+	device_close(*be);
 	datapar_free(dp, t);
 	trainer_free(t);
 	tensor_free(x);
@@ -383,9 +405,9 @@ int main(int argc, char **argv)
 	infile_close(f);
 	apply_opts(&t, &cl);
 	Device dev;
-	if (cl.kernels == KERNELS_ONEDNN && cl.device == DEV_CUDA && !cl.kernels_env)
+	if (cl.kernels != KERNELS_BLAS && cl.device == DEV_CUDA && !cl.kernels_env)
 		die(PROG, EXIT_BAD, "--kernels onednn runs on the CPU; it cannot go with --device cuda");
-	int cpu_only = comm.size > 1 || (cl.kernels == KERNELS_ONEDNN && !cl.kernels_env);
+	int cpu_only = comm.size > 1 || (cl.kernels != KERNELS_BLAS && !cl.kernels_env);
 	if (device_pick(cpu_only ? DEV_CPU : cl.device, &t.m, 1, &dev, &e))
 		die_err(PROG, &e);
 	if (dev == DEV_CUDA)
@@ -395,8 +417,17 @@ int main(int argc, char **argv)
 	read_data(cl.data, &t, &x, &d);
 	DataPar dp = { 0 };
 	start_parallel(&dp, &comm, &t, &cl, &d);
+	/* The backend before the log: a CPU without AVX512_BF16, a missing
+	 * libdnnl or CUDA library is one line, with nothing written. Every rank
+	 * runs the same kernels. */
+	Backend be;
+	if (device_open_kernels(dev, cl.kernels, &be, &e)) {
+		if (comm.rank > 0)
+			quiet_exit(&comm, e.code);
+		die_err(PROG, &e);
+	}
 	if (comm.rank > 0)
-		return run_rank(&t, &cl, &d, &x, &dp, &comm);
+		return run_rank(&t, &cl, &d, &x, &dp, &comm, &be);
 	/* The log first: a --log that cannot be opened leaves no temporary. */
 	Ui ui = { .progress = isatty(STDERR_FILENO), .t0 = now_s(), .cl = &cl };
 	open_log(cl.log, &ui);
@@ -406,17 +437,13 @@ int main(int argc, char **argv)
 	int open = comm.size < 2;
 	if (!open)
 		outfile_abort(&o);   /* checked now, opened again after training */
-	Backend be;
 	RunOpts ro = { .steps = cl.steps, .epochs = cl.epochs ? cl.epochs : t.m.epochs,
 		       .log_every = cl.log_every, .threads = cl.threads, .backend = &be,
 		       .log = on_log, .progress = on_progress, .save_every = cl.save_every,
 		       .save = on_save, .ctx = &ui };
 	int64_t step0 = t.step;
-	int rc = device_open_kernels(dev, cl.kernels, &be, &e);
-	if (rc == 0) {
-		rc = trainer_run(&t, &d, &ro, &e);
-		device_close(be);
-	}
+	int rc = trainer_run(&t, &d, &ro, &e);
+	device_close(be);
 	if (rc && open)
 		outfile_abort(&o);
 	if (rc && e.code == EXIT_NONFINITE)

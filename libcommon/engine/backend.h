@@ -117,9 +117,10 @@ const char *layer_kind_desc(LayerKind k);
 
 /* The CPU backend: the layers of nn/ on host memory (backend_cpu.c). */
 Backend backend_cpu(void);
-/* The CPU with its convolutions on oneDNN (--kernels onednn, dnnlconv.h):
- * a new instance, closed with its close op; 0 or -1 with e (*be the CPU's). */
-int backend_onednn(Backend *be, Err *e);
+/* The CPU with its convolutions on oneDNN (--kernels onednn, dnnlconv.h),
+ * their products in bf16 when bf16 (dnnl_lib_bf16): a new instance, closed
+ * with its close op; 0 or -1 with e (*be the CPU's). */
+int backend_onednn(Backend *be, int bf16, Err *e);
 /* 1 if a and b are the same instance. */
 int backend_same(Backend a, Backend b);
 

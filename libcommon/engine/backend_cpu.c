@@ -314,12 +314,16 @@ static const BackendOps onednn_ops = {
 	.close = onednn_close,
 };
 
-int backend_onednn(Backend *be, Err *e)
+int backend_onednn(Backend *be, int bf16, Err *e)
 {
 	DnnlLib *l;
 	*be = backend_cpu();
 	if (dnnl_lib_open(&l, e))
 		return -1;
+	if (bf16 && dnnl_lib_bf16(l, e)) {
+		dnnl_lib_close(l);
+		return -1;
+	}
 	*be = (Backend){ &onednn_ops, l };
 	return 0;
 }

@@ -80,8 +80,8 @@ int kernels_parse(const char *arg, Kernels *k, Err *e)
 
 int device_open_kernels(Device d, Kernels k, Backend *be, Err *e)
 {
-	if (d == DEV_CPU && k == KERNELS_ONEDNN)
-		return backend_onednn(be, e);
+	if (d == DEV_CPU && k != KERNELS_BLAS)
+		return backend_onednn(be, k == KERNELS_ONEDNN_BF16, e);
 	return device_open(d, be, e);
 }
 

@@ -12,8 +12,9 @@
 
 typedef enum { DEV_AUTO, DEV_CPU, DEV_CUDA } Device;
 /* The CPU's convolution kernels (--kernels): OpenBLAS (conv2d.c, the
- * reference) or oneDNN (dnnlconv.h). */
-typedef enum { KERNELS_BLAS, KERNELS_ONEDNN } Kernels;
+ * reference) or oneDNN (dnnlconv.h), its products in f32 or (--precision
+ * bf16) in bf16. */
+typedef enum { KERNELS_BLAS, KERNELS_ONEDNN, KERNELS_ONEDNN_BF16 } Kernels;
 
 /* "cpu" or "cuda" into *d. "cuda" fails (EXIT_BAD) with "CUDA support not
  * built" or "--device cuda: no CUDA device found". 0 or -1 with e. */

@@ -37,6 +37,7 @@ int dnnl_lib_open(DnnlLib **lib, Err *e)
 void dnnl_lib_close(DnnlLib *lib) {}
 const char *dnnl_lib_isa(const DnnlLib *lib) { return ""; }
 int dnnl_lib_error(const DnnlLib *lib, Err *e) { return 0; }
+int dnnl_lib_bf16(DnnlLib *lib, Err *e) { return err_set(e, EXIT_BAD, "oneDNN support not built"); }
 int dnnlconv_plan(DnnlConv **out, DnnlLib *lib, const ConvShape *s, int transposed, Err *e)
 {
 	*out = NULL;
@@ -90,6 +91,7 @@ struct DnnlLib {
 	int slots;                /* threads the plans were made for */
 	float *arena;
 	size_t arena_n;           /* floats */
+	dnnl_data_type_t dt_in;   /* of the passes' inputs and weights: f32, or bf16 */
 	int failed;
 	Err err;
 };
@@ -192,6 +194,7 @@ int dnnl_lib_open(DnnlLib **out, Err *e)
 		return err_set(e, EXIT_BAD, "--kernels onednn: libdnnl.so.2 lacks " #fn); }
 	DNNL_FUNCS(X)
 #undef X
+	l->dt_in = dnnl_f32;
 	dnnl_status_t st = l->f.dnnl_engine_create(&l->eng, dnnl_cpu, 0);
 	if (st != dnnl_success) {
 		dnnl_lib_close(l);
@@ -213,6 +216,16 @@ const char *dnnl_lib_isa(const DnnlLib *l)
 	case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
 	default: return "";
 	}
+}
+
+int dnnl_lib_bf16(DnnlLib *l, Err *e)
+{
+	dnnl_cpu_isa_t isa = l->f.dnnl_get_effective_cpu_isa();
+	if ((isa & dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16)
+		return err_set(e, EXIT_BAD, "--precision bf16: this CPU has no AVX512_BF16 "
+			       "(oneDNN runs %s)", dnnl_lib_isa(l)[0] ? dnnl_lib_isa(l) : "an older ISA");
+	l->dt_in = dnnl_bf16;
+	return 0;
 }
 
 int dnnl_lib_error(const DnnlLib *l, Err *e)
@@ -405,16 +418,21 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 	DnnlLib *l = p->lib;
 	Entry *en = &p->e[c];
 	const ConvShape *s = &p->s;
-	dnnl_memory_desc_t a, b, w, any_a, any_b, any_w;
+	dnnl_memory_desc_t a, b, w, a_in, a_out, b_in, b_out, w_in, w_out;
 	dnnl_dims_t da = { c, p->ia, p->ha, p->wa }, db = { c, p->ob, p->hb, p->wb };
 	dnnl_dims_t dw = { p->ob, p->ia, s->k, s->k }, st = { s->stride, s->stride };
 	dnnl_dims_t pad = { s->pad, s->pad };
 	if (md_plain(l, &a, c, p->ia, p->ha, p->wa, e) || md_plain(l, &b, c, p->ob, p->hb, p->wb, e) ||
 	    md_plain(l, &w, p->ob, p->ia, s->k, s->k, e))
 		return -1;
-	CK(l, dnnl_memory_desc_init_by_tag(&any_a, 4, da, dnnl_f32, dnnl_format_tag_any), e);
-	CK(l, dnnl_memory_desc_init_by_tag(&any_b, 4, db, dnnl_f32, dnnl_format_tag_any), e);
-	CK(l, dnnl_memory_desc_init_by_tag(&any_w, 4, dw, dnnl_f32, dnnl_format_tag_any), e);
+	/* a pass's inputs (and F's and BD's weights) in dt_in, its results in f32 */
+	dnnl_format_tag_t any = dnnl_format_tag_any;
+	CK(l, dnnl_memory_desc_init_by_tag(&a_in, 4, da, l->dt_in, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&a_out, 4, da, dnnl_f32, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&b_in, 4, db, l->dt_in, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&b_out, 4, db, dnnl_f32, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&w_in, 4, dw, l->dt_in, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&w_out, 4, dw, dnnl_f32, any), e);
 	en->c = c;
 	en->slots = l->slots;
 	/* one thread while the primitives are made: their work split is fixed then */
@@ -427,7 +445,7 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 	dnnl_status_t r;
 	Pass *F = &en->pass[P_F], *BD = &en->pass[P_BD], *BW = &en->pass[P_BW];
 	if ((r = l->f.dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training,
-			dnnl_convolution_direct, &any_a, &any_w, NULL, &any_b, st, pad, pad)) ||
+			dnnl_convolution_direct, &a_in, &w_in, NULL, &b_out, st, pad, pad)) ||
 	    (r = l->f.dnnl_primitive_desc_create(&fpd, &cd, at, l->eng, NULL))) {
 		fail(l, r, "convolution forward", e);
 		goto out;
@@ -445,7 +463,7 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 		goto out;
 	/* BD: diff_dst B in, diff_src A out */
 	if ((r = l->f.dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct,
-			&any_a, &any_w, &any_b, st, pad, pad)) ||
+			&a_out, &w_in, &b_in, st, pad, pad)) ||
 	    (r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, fpd))) {
 		fail(l, r, "convolution backward data", e);
 		goto out;
@@ -455,7 +473,7 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 		goto out;
 	/* BW: src A and diff_dst B in, diff_weights out to plain */
 	if ((r = l->f.dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct,
-			&any_a, &any_w, NULL, &any_b, st, pad, pad)) ||
+			&a_in, &w_out, NULL, &b_in, st, pad, pad)) ||
 	    (r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, fpd))) {
 		fail(l, r, "convolution backward weights", e);
 		goto out;

@@ -33,6 +33,12 @@ int dnnl_lib_open(DnnlLib **lib, Err *e);
 void dnnl_lib_close(DnnlLib *lib);
 /* oneDNN's name of its ISA for messages ("avx512_core", ...); "" if unknown. */
 const char *dnnl_lib_isa(const DnnlLib *lib);
+/* Plans made from now on take bf16 products (--precision bf16): each
+ * pass's inputs and the weights are rounded to bfloat16 as they are
+ * reordered into oneDNN's layouts, the products accumulate in f32 and the
+ * results (outputs, both gradients) are f32, as are the weights kept.
+ * Refused (-1 with e) where the CPU has no AVX512_BF16. */
+int dnnl_lib_bf16(DnnlLib *l, Err *e);
 /* The first failure of a run-time call since open: 0, or -1 with e. */
 int dnnl_lib_error(const DnnlLib *lib, Err *e);
 

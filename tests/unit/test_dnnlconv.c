@@ -5,7 +5,9 @@
  * chunk and a tail, of several weight-gradient pieces); central finite
  * differences on its gradients; the same bits on 1, 2 and 3 threads and
  * from plans made on 1 and on 3; batches below the planned one whose tail
- * had no primitives yet. A build without <dnnl.h> must refuse instead. */
+ * had no primitives yet. The same again with bf16 products where the CPU
+ * has AVX512_BF16 (--precision bf16), within bf16's rounding. A build
+ * without <dnnl.h> must refuse instead. */
 #include <stdint.h>
 
 #ifdef _OPENMP
@@ -127,13 +129,18 @@ static double max_abs(const float *v, size_t n)
 	return m;
 }
 
-/* Within 1e-5 of the array's largest value plus 1e-4 of each element: two
- * float sums of the same few hundred terms in different orders. */
-static void close_to(const float *a, const float *ref, size_t n, const char *name, const char *what)
+/* Within tol (1e-5: two float sums of the same few hundred terms in
+ * different orders) of the array's largest value plus 10 tol of each
+ * element. bf16 products take 2e-2: each input rounded to 8 bits of
+ * mantissa (relative error <= 2^-9) moves a product by <= 2^-8 and a sum
+ * of K products of random sign by ~2^-8 sqrt(K) terms, i.e. ~0.4 % of
+ * the sum's own size, whatever K: 2e-2 of the largest value is 5 times that. */
+static void close_to(const float *a, const float *ref, size_t n, double tol, const char *name,
+		     const char *what)
 {
 	char label[200];
 	snprintf(label, sizeof label, "%s %s: onednn = blas", name, what);
-	CHECK_CLOSE(a, ref, n, 1e-5 * (1 + max_abs(ref, n)), 1e-4, label);
+	CHECK_CLOSE(a, ref, n, tol * (1 + max_abs(ref, n)), 10 * tol, label);
 }
 
 static int same_bits(const Outs *a, const Outs *b, const Layer *L, int n)
@@ -165,8 +172,11 @@ static double fd_loss(void *ctx)
 	return sum;
 }
 
-static void check_case(DnnlLib *lib, Layer *L, const char *name)
+/* bf16: the products in bf16 (tolerance 2e-2, no finite differences:
+ * the rounded forward is a step function at h's scale). */
+static void check_case(DnnlLib *lib, Layer *L, const char *name, int bf16)
 {
+	double tol = bf16 ? 2e-2 : 1e-5;
 	DnnlConv *p1 = NULL, *p3 = NULL;
 	Err e;
 	set_threads(1);
@@ -204,10 +214,16 @@ static void check_case(DnnlLib *lib, Layer *L, const char *name)
 		CHECK_MSG(ok && !dnnl_lib_error(lib, &e), "%s: runs (%s)", label, ok ? "" : e.msg);
 		if (!ok)
 			break;
-		close_to(got[0].out, ref.out, no, label, "forward");
-		close_to(got[0].din, ref.din, ni, label, "d/din");
-		close_to(got[0].dw, ref.dw, L->nw, label, "d/dw");
-		close_to(got[0].db, ref.db, (size_t)s->cout, label, "d/db");
+		close_to(got[0].out, ref.out, no, tol, label, "forward");
+		close_to(got[0].din, ref.din, ni, tol, label, "d/din");
+		close_to(got[0].dw, ref.dw, L->nw, tol, label, "d/dw");
+		close_to(got[0].db, ref.db, (size_t)s->cout, tol, label, "d/db");
+		if (bf16) {
+			/* the products did round: not the f32 results */
+			CHECK_MSG(memcmp(got[0].out, ref.out, sizeof(float) * no) &&
+				  check_close_ratio(got[0].out, ref.out, no, 1e-6 * (1 + max_abs(ref.out, no)),
+						    1e-5, NULL) > 1, "%s: bf16 products differ from f32", label);
+		}
 		for (int t = 1; t < 3; t++)
 			CHECK_MSG(same_bits(&got[0], &got[t], L, n), "%s: 1 and %d threads give the same bits",
 				  label, t + 1);
@@ -219,7 +235,7 @@ static void check_case(DnnlLib *lib, Layer *L, const char *name)
 	int n = L->s.n;
 	Outs g;
 	outs_alloc(&g, L);
-	if (!run_dnnl(p3, L, n, &g)) {
+	if (!bf16 && !run_dnnl(p3, L, n, &g)) {
 		for (size_t i = 0; i < L->nw; i++)
 			g.dw[i] -= 0.25f;
 		Fd f = { p3, L, n, malloc(sizeof(float) * L->nout) };
@@ -269,11 +285,29 @@ static void run(void)
 			if (layer_init(&L, t, &cases[i], &r) < 0)
 				continue;
 			snprintf(name, sizeof name, "%s case %zu", t ? "convt2d" : "conv2d", i);
-			check_case(lib, &L, name);
+			check_case(lib, &L, name, 0);
 			layer_free(&L);
 		}
 	check_dense(lib);
 	CHECK(dnnl_lib_error(lib, &e) == 0);
+	dnnl_lib_close(lib);
+	/* bf16 products, where the CPU has them; refused with a reason elsewhere */
+	CHECK(dnnl_lib_open(&lib, &e) == 0);
+	if (dnnl_lib_bf16(lib, &e) == 0) {
+		for (int t = 0; t < 2; t++)
+			for (size_t i = 0; i < NCASES; i++) {
+				Layer L;
+				if (layer_init(&L, t, &cases[i], &r) < 0)
+					continue;
+				snprintf(name, sizeof name, "bf16 %s case %zu", t ? "convt2d" : "conv2d", i);
+				check_case(lib, &L, name, 1);
+				layer_free(&L);
+			}
+		CHECK(dnnl_lib_error(lib, &e) == 0);
+	} else {
+		CHECK_MSG(strstr(e.msg, "no AVX512_BF16") != NULL, "bf16 refused: %s", e.msg);
+		fprintf(stderr, "  test_dnnlconv: bf16 not checked: %s\n", e.msg);
+	}
 	dnnl_lib_close(lib);
 	set_threads(1);
 #else
