@@ -6,11 +6,14 @@
 # as the peer draws them), compared by gan-eval all with the even-numbered
 # 5,000 MNIST test digits (as bench/calibrate-mnist.sh) on the lenet
 # classifier's features.
-#   bench/quality-mnist.sh train [-j JOBS] [-s SEEDS] [-p SEEDS] [-o DIR]
-#                                                               trainings (long)
+#   bench/quality-mnist.sh train [-j JOBS] [-s SEEDS] [-p SEEDS|none] [-k KERNELS]
+#                              [-o DIR]                         trainings (long)
 #   bench/quality-mnist.sh eval [-o DIR]                          figures, table
 # JOBS runs at a time (default 2), each on one thread; -s the seeds of both
-# systems (default 1 2 3), -p the peer's if they differ; DIR default
+# systems (default 1 2 3), -p the peer's if they differ (none: no peer);
+# -k the gantools kernels, blas (default), onednn (--kernels onednn) or bf16
+# (--kernels onednn --precision bf16), each named gantools_K and
+# gantools_K_ema in the table (blas: gantools, gantools_ema); DIR default
 # runs/quality-mnist. A peer run trains from scratch for 938 or 4688 steps
 # (1 or 5 epochs of 60,000 at batch 64); gantools trains once per seed and
 # samples after epochs 1 and 5, from G and from G_ema.
@@ -25,31 +28,39 @@ data=${GANTOOLS_DATA:-$root/data}
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
-jobs=2 seeds="1 2 3" pseeds= out=$root/runs/quality-mnist
-while getopts j:s:p:o: opt; do
+jobs=2 seeds="1 2 3" pseeds= out=$root/runs/quality-mnist kernels=blas
+while getopts j:s:p:o:k: opt; do
 	case $opt in
 	j) jobs=$OPTARG ;;
 	s) seeds=$OPTARG ;;
 	p) pseeds=$OPTARG ;;
 	o) out=$OPTARG ;;
+	k) kernels=$OPTARG ;;
 	*) cmd=usage ;;
 	esac
 done
 say() { echo "quality-mnist: $*" >&2; }
 
-# gantools SEED: 5 epochs, samples of G and G_ema after epochs 1 and 5.
+# gantools SEED KERNELS: 5 epochs, samples of G and G_ema after epochs 1 and 5.
 run_gantools() {
-	d=$out/gantools-s$1
+	case $2 in
+	blas) name=gantools kopt="--kernels blas" ;;
+	onednn) name=gantools_onednn kopt="--kernels onednn" ;;
+	bf16) name=gantools_bf16 kopt="--kernels onednn --precision bf16" ;;
+	*) say "-k: expected blas, onednn or bf16, got '$2'"; return 1 ;;
+	esac
+	d=$out/$name-s$1
 	mkdir -p "$d"
 	gan-init dcgan-mnist-ema --seed "$1" -o "$d/ckpt.st"
 	for e in 1 2 3 4 5; do
+		# shellcheck disable=SC2086 # kopt is two or four words
 		gan-step "$d/ckpt.st" --data "$out/train.npy" --epochs 1 --threads 1 \
-			--device cpu --log "$d/log.tsv" -o "$d/ckpt.st"
+			--device cpu $kopt --log "$d/log.tsv" -o "$d/ckpt.st"
 		case $e in 1|5)
 			gan-sample "$d/ckpt.st" -n 5000 --seed 1 --bn batch --batch 500 \
-				--device cpu -o "$out/samples/gantools-e$e-s$1.npy"
+				--device cpu -o "$out/samples/$name-e$e-s$1.npy"
 			gan-sample "$d/ckpt.st" -n 5000 --seed 1 --bn batch --batch 500 --ema \
-				--device cpu -o "$out/samples/gantools_ema-e$e-s$1.npy" ;;
+				--device cpu -o "$out/samples/${name}_ema-e$e-s$1.npy" ;;
 		esac
 	done
 }
@@ -65,7 +76,7 @@ run_peer() {
 
 job() {
 	case $1 in
-	g) run_gantools "$2" > "$out/logs/gantools-s$2.txt" 2>&1 ;;
+	g) run_gantools "$2" "$3" > "$out/logs/gantools-$3-s$2.txt" 2>&1 ;;
 	p) run_peer "$2" "$3" ;;
 	esac && say "done: $*" || say "FAILED: $* (see $out/logs)"
 }
@@ -77,8 +88,9 @@ train)
 	gan-data mnist "$data/mnist/train-images-idx3-ubyte" -o "$out/train.npy"
 	# The longest runs first (the peer's 5 epochs, then gantools), then the short ones.
 	pseeds=${pseeds:-$seeds}
+	[ "$pseeds" = none ] && pseeds=
 	{ for s in $pseeds; do echo "p $s 5"; done
-	  for s in $seeds; do echo "g $s"; done
+	  for k in $kernels; do for s in $seeds; do echo "g $s $k"; done; done
 	  for s in $pseeds; do echo "p $s 1"; done; } > "$out/jobs"
 	say "$(wc -l < "$out/jobs") jobs, $jobs at a time: logs in $out/logs"
 	# One job per line, JOBS at a time, each in a fresh shell of this script.
@@ -111,7 +123,7 @@ eval)
 	sh "$here/quality-table.sh" "$out/figures.tsv"
 	;;
 *)
-	echo "usage: quality-mnist.sh train [-j JOBS] [-s SEEDS] [-p SEEDS] [-o DIR] | eval [-o DIR]" >&2
+	echo "usage: quality-mnist.sh train [-j JOBS] [-s SEEDS] [-p SEEDS|none] [-k KERNELS] [-o DIR] | eval [-o DIR]" >&2
 	exit 1
 	;;
 esac
