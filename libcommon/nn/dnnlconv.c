@@ -412,77 +412,94 @@ fail:
 	return -1;
 }
 
-/* The primitives of chunks of c examples. */
+/* The memory descriptors of one chunk size: plain A, B and weights, and
+ * the "any" layouts of a pass's inputs (dt_in: F's and BD's weights too)
+ * and of its results (f32). */
+typedef struct {
+	dnnl_memory_desc_t a, b, w, a_in, a_out, b_in, b_out, w_in, w_out;
+} Descs;
+
+static int descs_make(const DnnlConv *p, int c, Descs *d, Err *e)
+{
+	DnnlLib *l = p->lib;
+	int k = p->s.k;
+	dnnl_dims_t da = { c, p->ia, p->ha, p->wa }, db = { c, p->ob, p->hb, p->wb };
+	dnnl_dims_t dw = { p->ob, p->ia, k, k };
+	dnnl_format_tag_t any = dnnl_format_tag_any;
+	if (md_plain(l, &d->a, c, p->ia, p->ha, p->wa, e) ||
+	    md_plain(l, &d->b, c, p->ob, p->hb, p->wb, e) || md_plain(l, &d->w, p->ob, p->ia, k, k, e))
+		return -1;
+	CK(l, dnnl_memory_desc_init_by_tag(&d->a_in, 4, da, l->dt_in, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&d->a_out, 4, da, dnnl_f32, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&d->b_in, 4, db, l->dt_in, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&d->b_out, 4, db, dnnl_f32, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&d->w_in, 4, dw, l->dt_in, any), e);
+	CK(l, dnnl_memory_desc_init_by_tag(&d->w_out, 4, dw, dnnl_f32, any), e);
+	return 0;
+}
+
+/* Pass k of shape s into ps: F (src A in, dst B out, weights reordered
+ * in), BD (diff_dst B in, diff_src A out) or BW (src A and diff_dst B in,
+ * diff_weights reordered out). F comes first: its descriptor, kept in
+ * *fpd, is the hint of the other two. */
+static int pass_create(DnnlLib *l, const ConvShape *s, int k, Pass *ps, const Descs *d,
+		       dnnl_primitive_attr_t at, dnnl_primitive_desc_t *fpd, Err *e)
+{
+	static const char *what[P_COUNT] = { "convolution forward", "convolution backward data",
+					     "convolution backward weights" };
+	static const dnnl_query_t q_src[] = { dnnl_query_src_md }, q_ddst[] = { dnnl_query_diff_dst_md },
+		q_both[] = { dnnl_query_src_md, dnnl_query_diff_dst_md };
+	dnnl_dims_t st = { s->stride, s->stride }, pad = { s->pad, s->pad };
+	dnnl_convolution_desc_t cd;
+	dnnl_primitive_desc_t pd;
+	dnnl_alg_kind_t alg = dnnl_convolution_direct;
+	dnnl_status_t r;
+	if (k == P_F)
+		r = l->f.dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, alg, &d->a_in,
+							     &d->w_in, NULL, &d->b_out, st, pad, pad);
+	else if (k == P_BD)
+		r = l->f.dnnl_convolution_backward_data_desc_init(&cd, alg, &d->a_out, &d->w_in,
+								   &d->b_in, st, pad, pad);
+	else
+		r = l->f.dnnl_convolution_backward_weights_desc_init(&cd, alg, &d->a_in, &d->w_out,
+								      NULL, &d->b_in, st, pad, pad);
+	if (!r && k == P_F)
+		r = l->f.dnnl_primitive_desc_create(fpd, &cd, at, l->eng, NULL);
+	if (!r)
+		r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, k == P_F ? NULL : *fpd);
+	if (r)
+		return fail(l, r, what[k], e);
+	ps->w.plain = d->w;
+	if (k == P_F) {
+		ps->in[0].plain = d->a, ps->out.plain = d->b;
+		return pass_make(l, ps, pd, 1, q_src, dnnl_query_dst_md, dnnl_query_weights_md, e);
+	}
+	if (k == P_BD) {
+		ps->in[0].plain = d->b, ps->out.plain = d->a;
+		return pass_make(l, ps, pd, 1, q_ddst, dnnl_query_diff_src_md, dnnl_query_weights_md, e);
+	}
+	ps->in[0].plain = d->a, ps->in[1].plain = d->b;
+	return pass_make(l, ps, pd, 2, q_both, dnnl_query_undef, dnnl_query_diff_weights_md, e);
+}
+
+/* The primitives of chunks of c examples, made on one thread (their work
+ * split is fixed then, whatever thread runs them later). */
 static int entry_make(DnnlConv *p, int c, Err *e)
 {
 	DnnlLib *l = p->lib;
 	Entry *en = &p->e[c];
-	const ConvShape *s = &p->s;
-	dnnl_memory_desc_t a, b, w, a_in, a_out, b_in, b_out, w_in, w_out;
-	dnnl_dims_t da = { c, p->ia, p->ha, p->wa }, db = { c, p->ob, p->hb, p->wb };
-	dnnl_dims_t dw = { p->ob, p->ia, s->k, s->k }, st = { s->stride, s->stride };
-	dnnl_dims_t pad = { s->pad, s->pad };
-	if (md_plain(l, &a, c, p->ia, p->ha, p->wa, e) || md_plain(l, &b, c, p->ob, p->hb, p->wb, e) ||
-	    md_plain(l, &w, p->ob, p->ia, s->k, s->k, e))
+	Descs d;
+	if (descs_make(p, c, &d, e))
 		return -1;
-	/* a pass's inputs (and F's and BD's weights) in dt_in, its results in f32 */
-	dnnl_format_tag_t any = dnnl_format_tag_any;
-	CK(l, dnnl_memory_desc_init_by_tag(&a_in, 4, da, l->dt_in, any), e);
-	CK(l, dnnl_memory_desc_init_by_tag(&a_out, 4, da, dnnl_f32, any), e);
-	CK(l, dnnl_memory_desc_init_by_tag(&b_in, 4, db, l->dt_in, any), e);
-	CK(l, dnnl_memory_desc_init_by_tag(&b_out, 4, db, dnnl_f32, any), e);
-	CK(l, dnnl_memory_desc_init_by_tag(&w_in, 4, dw, l->dt_in, any), e);
-	CK(l, dnnl_memory_desc_init_by_tag(&w_out, 4, dw, dnnl_f32, any), e);
 	en->c = c;
 	en->slots = l->slots;
-	/* one thread while the primitives are made: their work split is fixed then */
 	int threads = omp_get_max_threads();
 	omp_set_num_threads(1);
-	int rc = -1;
-	dnnl_primitive_desc_t fpd = NULL, pd;
+	dnnl_primitive_desc_t fpd = NULL;
 	dnnl_primitive_attr_t at = user_attr(l);
-	dnnl_convolution_desc_t cd;
-	dnnl_status_t r;
-	Pass *F = &en->pass[P_F], *BD = &en->pass[P_BD], *BW = &en->pass[P_BW];
-	if ((r = l->f.dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training,
-			dnnl_convolution_direct, &a_in, &w_in, NULL, &b_out, st, pad, pad)) ||
-	    (r = l->f.dnnl_primitive_desc_create(&fpd, &cd, at, l->eng, NULL))) {
-		fail(l, r, "convolution forward", e);
-		goto out;
-	}
-	static const dnnl_query_t q_src[] = { dnnl_query_src_md },
-		q_ddst[] = { dnnl_query_diff_dst_md },
-		q_both[] = { dnnl_query_src_md, dnnl_query_diff_dst_md };
-	/* F: src A in, dst B out, weights to its layout */
-	F->in[0].plain = a, F->out.plain = b, F->w.plain = w;
-	if ((r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, NULL))) {
-		fail(l, r, "convolution forward", e);
-		goto out;
-	}
-	if (pass_make(l, F, pd, 1, q_src, dnnl_query_dst_md, dnnl_query_weights_md, e))
-		goto out;
-	/* BD: diff_dst B in, diff_src A out */
-	if ((r = l->f.dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct,
-			&a_out, &w_in, &b_in, st, pad, pad)) ||
-	    (r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, fpd))) {
-		fail(l, r, "convolution backward data", e);
-		goto out;
-	}
-	BD->in[0].plain = b, BD->out.plain = a, BD->w.plain = w;
-	if (pass_make(l, BD, pd, 1, q_ddst, dnnl_query_diff_src_md, dnnl_query_weights_md, e))
-		goto out;
-	/* BW: src A and diff_dst B in, diff_weights out to plain */
-	if ((r = l->f.dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct,
-			&a_in, &w_out, NULL, &b_in, st, pad, pad)) ||
-	    (r = l->f.dnnl_primitive_desc_create(&pd, &cd, at, l->eng, fpd))) {
-		fail(l, r, "convolution backward weights", e);
-		goto out;
-	}
-	BW->in[0].plain = a, BW->in[1].plain = b, BW->w.plain = w;
-	if (pass_make(l, BW, pd, 2, q_both, dnnl_query_undef, dnnl_query_diff_weights_md, e))
-		goto out;
-	rc = 0;
-out:
+	int rc = at ? 0 : fail(l, dnnl_out_of_memory, "dnnl_primitive_attr_create", e);
+	for (int k = 0; k < P_COUNT && !rc; k++)
+		rc = pass_create(l, &p->s, k, &en->pass[k], &d, at, &fpd, e);
 	if (fpd)
 		l->f.dnnl_primitive_desc_destroy(fpd);
 	if (at)
@@ -630,103 +647,164 @@ static Entry *entry_for(DnnlConv *p, int c)
 	return &p->e[c];
 }
 
+/* A batch of n examples in chunks of DNNL_CHUNK (the last one shorter),
+ * with the entries of the full chunks (ef) and of the last (et). */
+typedef struct {
+	int n, nch, full;
+	Entry *ef, *et;
+} Chunks;
+
+/* ch for n examples, its entries made if this batch is the first to need
+ * them; 0 or -1 (the failure kept in the lib). */
+static int chunks_of(DnnlConv *p, int n, Chunks *ch)
+{
+	int tail = n % DNNL_CHUNK && n > DNNL_CHUNK ? n % DNNL_CHUNK : 0;
+	ch->n = n;
+	ch->nch = (n + DNNL_CHUNK - 1) / DNNL_CHUNK;
+	ch->full = n < DNNL_CHUNK ? n : DNNL_CHUNK;
+	ch->ef = entry_for(p, ch->full);
+	ch->et = tail ? entry_for(p, tail) : ch->ef;
+	return ch->ef && ch->et ? 0 : -1;
+}
+
+/* Pass k of chunk i, its examples in *c. */
+static const Pass *chunk_pass(const Chunks *ch, int i, int k, int *c)
+{
+	*c = i * DNNL_CHUNK + ch->full <= ch->n ? ch->full : ch->n - i * DNNL_CHUNK;
+	return *c == ch->full ? &ch->ef->pass[k] : &ch->et->pass[k];
+}
+
+/* Threads for `work` items: OpenMP's count, within both entries' slots. */
+static int chunk_threads(const Chunks *ch, int work)
+{
+	int nt = omp_get_max_threads();
+	nt = nt > ch->ef->slots ? ch->ef->slots : nt;
+	nt = nt > ch->et->slots ? ch->et->slots : nt;
+	return nt > work ? work : nt;
+}
+
+/* Floats of a slot's buffers for pass k: the larger of the two entries'. */
+static size_t chunk_unit(const Chunks *ch, int k)
+{
+	size_t u = pass_unit(&ch->ef->pass[k]), v = pass_unit(&ch->et->pass[k]);
+	return u > v ? u : v;
+}
+
+/* The buffer after buf's blocked copy of v (none where v is plain). */
+static float *past(float *buf, const View *v)
+{
+	return buf + (v->same ? 0 : (v->n + 15) & ~(size_t)15);
+}
+
+/* y (c examples of och planes of ohw floats) += bias[plane]. */
+static void add_bias(float *y, const float *bias, int c, int och, int ohw)
+{
+	for (int e = 0; e < c; e++)
+		for (int ci = 0; ci < och; ci++) {
+			float *o = y + ((size_t)e * och + ci) * ohw;
+			PAR_SIMD
+			for (int j = 0; j < ohw; j++)
+				o[j] += bias[ci];
+		}
+}
+
 /* out (n examples of plain B or A) = pass k of in; w the plain weights. */
 static int run_pass(DnnlConv *p, int k, float *out, const float *in, const float *w,
 		    const float *bias, int n)
 {
 	DnnlLib *l = p->lib;
-	int nch = (n + DNNL_CHUNK - 1) / DNNL_CHUNK, full = n < DNNL_CHUNK ? n : DNNL_CHUNK;
-	int tail = n % DNNL_CHUNK && n > DNNL_CHUNK ? n % DNNL_CHUNK : 0;
-	Entry *ef = entry_for(p, full), *et = tail ? entry_for(p, tail) : ef;
-	if (!ef || !et)
+	Chunks ch;
+	if (chunks_of(p, n, &ch))
 		return -1;
 	size_t asz = (size_t)p->ia * p->ha * p->wa, bsz = (size_t)p->ob * p->hb * p->wb;
 	size_t isz = k == P_F ? asz : bsz, osz = k == P_F ? bsz : asz;
 	int och = k == P_F ? p->ob : p->ia, ohw = k == P_F ? p->hb * p->wb : p->ha * p->wa;
 	/* the weights in each entry's layout, once */
-	float *sh = l->arena, *wf = sh, *wt = sh + wfloats(&ef->pass[k].w);
-	float *slots = wt + wfloats(&et->pass[k].w);
+	float *wf = l->arena, *wt = wf + wfloats(&ch.ef->pass[k].w);
+	float *slots = wt + wfloats(&ch.et->pass[k].w);
 	int rc = 0;
-	const float *wb[2] = { view_in(l, 0, &ef->pass[k].w, w, wf, slots, &rc), NULL };
-	wb[1] = et == ef ? wb[0] : view_in(l, 0, &et->pass[k].w, w, wt, slots, &rc);
-	size_t unit = pass_unit(&ef->pass[k]);
-	size_t u2 = pass_unit(&et->pass[k]);
-	unit = u2 > unit ? u2 : unit;
-	int nt = omp_get_max_threads();
-	nt = nt > ef->slots ? ef->slots : nt;
-	nt = nt > et->slots ? et->slots : nt;
-	nt = nt > nch ? nch : nt;
+	const float *wb[2] = { view_in(l, 0, &ch.ef->pass[k].w, w, wf, slots, &rc), NULL };
+	wb[1] = ch.et == ch.ef ? wb[0] : view_in(l, 0, &ch.et->pass[k].w, w, wt, slots, &rc);
+	size_t unit = chunk_unit(&ch, k);
+	int nt = chunk_threads(&ch, ch.nch);
 	PAR_PRAGMA(omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && !rc) reduction(|:rc))
-	for (int i = 0; i < nch; i++) {
-		int slot = par_id(), c = i * DNNL_CHUNK + full <= n ? full : n - i * DNNL_CHUNK;
-		const Pass *ps = c == full ? &ef->pass[k] : &et->pass[k];
-		float *buf = slots + unit * (size_t)slot, *bo = buf + (ps->in[0].same ? 0 : (ps->in[0].n + 15) & ~(size_t)15);
-		float *sp = bo + (ps->out.same ? 0 : (ps->out.n + 15) & ~(size_t)15);
-		const float *x = in + (size_t)i * DNNL_CHUNK * isz;
-		float *y = out + (size_t)i * DNNL_CHUNK * osz;
-		int r = 0;
-		const float *xb = view_in(l, slot, &ps->in[0], x, buf, sp, &r);
-		float *yb = ps->out.same ? y : bo;
+	for (int i = 0; i < ch.nch; i++) {
+		int slot = par_id(), c, r = 0;
+		const Pass *ps = chunk_pass(&ch, i, k, &c);
+		float *buf = slots + unit * (size_t)slot, *bo = past(buf, &ps->in[0]), *sp = past(bo, &ps->out);
+		float *y = out + (size_t)i * DNNL_CHUNK * osz, *yb = ps->out.same ? y : bo;
+		const float *xb = view_in(l, slot, &ps->in[0], in + (size_t)i * DNNL_CHUNK * isz, buf, sp, &r);
 		dnnl_exec_arg_t a[4] = {
 			{ k == P_F ? DNNL_ARG_SRC : DNNL_ARG_DIFF_DST, bind(l, ps->in[0].bm, slot, xb) },
-			{ DNNL_ARG_WEIGHTS, bind(l, ps->w.bm, slot, wb[c != full]) },
+			{ DNNL_ARG_WEIGHTS, bind(l, ps->w.bm, slot, wb[c != ch.full]) },
 			{ k == P_F ? DNNL_ARG_DST : DNNL_ARG_DIFF_SRC, bind(l, ps->out.bm, slot, yb) },
 		};
 		if (!r)
 			r = run(l, slot, &ps->p, 3, a, sp);
 		if (!r && !ps->out.same)
 			r = reorder(l, slot, &ps->out, 1, bo, y, sp);
-		for (int e = 0; !r && bias && e < c; e++)
-			for (int ci = 0; ci < och; ci++) {
-				float *o = y + (size_t)e * osz + (size_t)ci * ohw;
-				PAR_SIMD
-				for (int j = 0; j < ohw; j++)
-					o[j] += bias[ci];
-			}
+		if (!r && bias)
+			add_bias(y, bias, c, och, ohw);
 		rc |= r;
 	}
 	return rc;
 }
 
+/* dw (plain) += the blocked sum of the np pieces at base (unit floats
+ * apart, wn each), in piece order; tmp: scratch for the reorder. */
+static int bw_finish(DnnlLib *l, const View *wv, float *dw, size_t wplain, float *base, int np,
+		     size_t unit, size_t wn, float *sum, float *tmp)
+{
+	for (int j = 1; j < np; j++) {
+		const float *pj = base + unit * (size_t)j;
+		PAR_SIMD
+		for (size_t q = 0; q < wn; q++)
+			base[q] += pj[q];
+	}
+	const float *g = base;
+	if (!wv->same) {
+		if (reorder(l, 0, wv, 1, base, sum, tmp))
+			return -1;
+		g = sum;
+	}
+	PAR_SIMD
+	for (size_t q = 0; q < wplain; q++)
+		dw[q] += g[q];
+	return 0;
+}
+
 /* dw (plain, accumulated) += the weight gradient of n examples of a (plain
- * A) and b (plain B). */
+ * A) and b (plain B): each of np pieces sums its run of chunks in order,
+ * then the pieces are summed in order. */
 static int run_bw(DnnlConv *p, float *dw, const float *a, const float *b, int n)
 {
 	DnnlLib *l = p->lib;
-	int nch = (n + DNNL_CHUNK - 1) / DNNL_CHUNK, full = n < DNNL_CHUNK ? n : DNNL_CHUNK;
-	int tail = n % DNNL_CHUNK && n > DNNL_CHUNK ? n % DNNL_CHUNK : 0;
-	Entry *ef = entry_for(p, full), *et = tail ? entry_for(p, tail) : ef;
-	if (!ef || !et)
+	Chunks ch;
+	if (chunks_of(p, n, &ch))
 		return -1;
 	size_t asz = (size_t)p->ia * p->ha * p->wa, bsz = (size_t)p->ob * p->hb * p->wb;
-	size_t wn = wfloats(&ef->pass[P_BW].w), wplain = (size_t)p->ob * p->ia * p->s.k * p->s.k;
-	int np = pieces_of(p, ef, n);
-	size_t unit = pass_unit(&ef->pass[P_BW]), u2 = pass_unit(&et->pass[P_BW]);
-	unit = (u2 > unit ? u2 : unit) + 2 * wn;
+	size_t wn = wfloats(&ch.ef->pass[P_BW].w), wplain = (size_t)p->ob * p->ia * p->s.k * p->s.k;
+	int np = pieces_of(p, ch.ef, n);
+	size_t unit = chunk_unit(&ch, P_BW) + 2 * wn;
 	float *sum = l->arena, *base = sum + ((wplain + 15) & ~(size_t)15);
 	/* the tail's diff_weights layout must match to be summed blocked */
-	if (!l->f.dnnl_memory_desc_equal(&ef->pass[P_BW].w.blk, &et->pass[P_BW].w.blk))
+	if (!l->f.dnnl_memory_desc_equal(&ch.ef->pass[P_BW].w.blk, &ch.et->pass[P_BW].w.blk))
 		return fail(l, dnnl_unimplemented, "weight layouts of two chunk sizes differ", NULL);
-	int rc = 0, nt = omp_get_max_threads();
-	nt = nt > ef->slots ? ef->slots : nt;
-	nt = nt > et->slots ? et->slots : nt;
-	nt = nt > np ? np : nt;
+	int rc = 0, nt = chunk_threads(&ch, np);
 	PAR_PRAGMA(omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1) reduction(|:rc))
 	for (int j = 0; j < np; j++) {
 		int lo, hi, slot = par_id(), r = 0;
-		par_range(nch, j, np, &lo, &hi);
+		par_range(ch.nch, j, np, &lo, &hi);
 		float *acc = base + unit * (size_t)j, *tmp = acc + wn, *buf = tmp + wn;
 		for (int i = lo; i < hi && !r; i++) {
-			int c = i * DNNL_CHUNK + full <= n ? full : n - i * DNNL_CHUNK;
-			const Pass *ps = c == full ? &ef->pass[P_BW] : &et->pass[P_BW];
-			float *b0 = buf, *b1 = b0 + (ps->in[0].same ? 0 : (ps->in[0].n + 15) & ~(size_t)15);
-			float *sp = b1 + (ps->in[1].same ? 0 : (ps->in[1].n + 15) & ~(size_t)15);
-			const float *xa = view_in(l, slot, &ps->in[0], a + (size_t)i * DNNL_CHUNK * asz, b0, sp, &r);
+			int c;
+			const Pass *ps = chunk_pass(&ch, i, P_BW, &c);
+			float *b1 = past(buf, &ps->in[0]), *sp = past(b1, &ps->in[1]);
+			const float *xa = view_in(l, slot, &ps->in[0], a + (size_t)i * DNNL_CHUNK * asz, buf, sp, &r);
 			const float *xb = view_in(l, slot, &ps->in[1], b + (size_t)i * DNNL_CHUNK * bsz, b1, sp, &r);
-			float *out = i == lo ? acc : tmp;
 			dnnl_exec_arg_t arg[4] = { { DNNL_ARG_SRC, bind(l, ps->in[0].bm, slot, xa) },
 						   { DNNL_ARG_DIFF_DST, bind(l, ps->in[1].bm, slot, xb) },
-						   { DNNL_ARG_DIFF_WEIGHTS, bind(l, ps->w.bm, slot, out) } };
+						   { DNNL_ARG_DIFF_WEIGHTS, bind(l, ps->w.bm, slot, i == lo ? acc : tmp) } };
 			if (!r)
 				r = run(l, slot, &ps->p, 3, arg, sp);
 			if (!r && i > lo) {
@@ -739,25 +817,8 @@ static int run_bw(DnnlConv *p, float *dw, const float *a, const float *b, int n)
 	}
 	if (rc)
 		return -1;
-	/* the pieces in order, then to plain and into dw */
-	float *acc0 = base;
-	for (int j = 1; j < np; j++) {
-		const float *pj = base + unit * (size_t)j;
-		PAR_SIMD
-		for (size_t q = 0; q < wn; q++)
-			acc0[q] += pj[q];
-	}
-	const View *wv = &ef->pass[P_BW].w;
-	const float *g = acc0;
-	if (!wv->same) {
-		if (reorder(l, 0, wv, 1, acc0, sum, base + unit * (size_t)np))
-			return -1;
-		g = sum;
-	}
-	PAR_SIMD
-	for (size_t q = 0; q < wplain; q++)
-		dw[q] += g[q];
-	return 0;
+	return bw_finish(l, &ch.ef->pass[P_BW].w, dw, wplain, base, np, unit, wn, sum,
+			 base + unit * (size_t)np);
 }
 
 int dnnlconv_forward(DnnlConv *p, float *out, const float *in, const float *w,
