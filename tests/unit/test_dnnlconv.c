@@ -172,6 +172,28 @@ static double fd_loss(void *ctx)
 	return sum;
 }
 
+/* Central finite differences of loss = sum(out * dout) through plan p's
+ * forward against its input and weight gradients (linear: a large h). */
+static void check_fd(DnnlConv *p, Layer *L, const char *name)
+{
+	set_threads(2);
+	int n = L->s.n;
+	Outs g;
+	outs_alloc(&g, L);
+	if (!run_dnnl(p, L, n, &g)) {
+		for (size_t i = 0; i < L->nw; i++)
+			g.dw[i] -= 0.25f;
+		Fd f = { p, L, n, malloc(sizeof(float) * L->nout) };
+		char label[160];
+		snprintf(label, sizeof label, "%s onednn d/din finite differences", name);
+		CHECK_GRAD(fd_loss, &f, L->in, g.din, L->nin, 0.5, 2e-3, label);
+		snprintf(label, sizeof label, "%s onednn d/dw finite differences", name);
+		CHECK_GRAD(fd_loss, &f, L->w, g.dw, L->nw, 0.5, 2e-3, label);
+		free(f.out);
+	}
+	outs_free(&g);
+}
+
 /* bf16: the products in bf16 (tolerance 2e-2, no finite differences:
  * the rounded forward is a step function at h's scale). */
 static void check_case(DnnlLib *lib, Layer *L, const char *name, int bf16)
@@ -230,23 +252,8 @@ static void check_case(DnnlLib *lib, Layer *L, const char *name, int bf16)
 		CHECK_MSG(same_bits(&got[0], &other, L, n),
 			  "%s: plans made on 1 and 3 threads give the same bits", label);
 	}
-	/* finite differences on the input and the weights (linear: large h) */
-	set_threads(2);
-	int n = L->s.n;
-	Outs g;
-	outs_alloc(&g, L);
-	if (!bf16 && !run_dnnl(p3, L, n, &g)) {
-		for (size_t i = 0; i < L->nw; i++)
-			g.dw[i] -= 0.25f;
-		Fd f = { p3, L, n, malloc(sizeof(float) * L->nout) };
-		char label[160];
-		snprintf(label, sizeof label, "%s onednn d/din finite differences", name);
-		CHECK_GRAD(fd_loss, &f, L->in, g.din, L->nin, 0.5, 2e-3, label);
-		snprintf(label, sizeof label, "%s onednn d/dw finite differences", name);
-		CHECK_GRAD(fd_loss, &f, L->w, g.dw, L->nw, 0.5, 2e-3, label);
-		free(f.out);
-	}
-	outs_free(&g);
+	if (!bf16)
+		check_fd(p3, L, name);
 	outs_free(&ref);
 	outs_free(&other);
 	for (int i = 0; i < 3; i++)
