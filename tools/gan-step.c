@@ -159,6 +159,8 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		cl->kernels = KERNELS_ONEDNN_BF16;
 		cl->kernels_env = 0;
 	}
+	if (cl->kernels != KERNELS_BLAS && cl->device == DEV_CUDA && !cl->kernels_env)
+		die(PROG, EXIT_BAD, "--kernels onednn runs on the CPU; it cannot go with --device cuda");
 	if (cl->epochs && cl->steps)
 		die(PROG, EXIT_BAD, "--epochs and --steps exclude each other");
 	if (cl->save_every && (!cl->out || !strcmp(cl->out, "-")))
@@ -405,8 +407,6 @@ int main(int argc, char **argv)
 	infile_close(f);
 	apply_opts(&t, &cl);
 	Device dev;
-	if (cl.kernels != KERNELS_BLAS && cl.device == DEV_CUDA && !cl.kernels_env)
-		die(PROG, EXIT_BAD, "--kernels onednn runs on the CPU; it cannot go with --device cuda");
 	int cpu_only = comm.size > 1 || (cl.kernels != KERNELS_BLAS && !cl.kernels_env);
 	if (device_pick(cpu_only ? DEV_CPU : cl.device, &t.m, 1, &dev, &e))
 		die_err(PROG, &e);

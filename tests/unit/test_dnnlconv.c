@@ -274,6 +274,22 @@ static void check_dense(DnnlLib *lib)
 	CHECK(convt2d_shape(&t) == 0 && dnnlconv_plan(&p, lib, &t, 1, &e) == 0 && p == NULL);
 }
 
+/* check_case on every case, as conv2d and as convt2d, through lib. */
+static void check_all(DnnlLib *lib, TestRng *r, int bf16)
+{
+	char name[96];
+	for (int t = 0; t < 2; t++)
+		for (size_t i = 0; i < NCASES; i++) {
+			Layer L;
+			if (layer_init(&L, t, &cases[i], r) < 0)
+				continue;
+			snprintf(name, sizeof name, "%s%s case %zu", bf16 ? "bf16 " : "",
+				 t ? "convt2d" : "conv2d", i);
+			check_case(lib, &L, name, bf16);
+			layer_free(&L);
+		}
+}
+
 static void run(void)
 {
 	DnnlLib *lib = NULL;
@@ -285,31 +301,14 @@ static void run(void)
 		return;
 	CHECK(dnnl_lib_isa(lib)[0] != '\0');
 	TestRng r = { 0xd11c };
-	char name[96];
-	for (int t = 0; t < 2; t++)
-		for (size_t i = 0; i < NCASES; i++) {
-			Layer L;
-			if (layer_init(&L, t, &cases[i], &r) < 0)
-				continue;
-			snprintf(name, sizeof name, "%s case %zu", t ? "convt2d" : "conv2d", i);
-			check_case(lib, &L, name, 0);
-			layer_free(&L);
-		}
+	check_all(lib, &r, 0);
 	check_dense(lib);
 	CHECK(dnnl_lib_error(lib, &e) == 0);
 	dnnl_lib_close(lib);
 	/* bf16 products, where the CPU has them; refused with a reason elsewhere */
 	CHECK(dnnl_lib_open(&lib, &e) == 0);
 	if (dnnl_lib_bf16(lib, &e) == 0) {
-		for (int t = 0; t < 2; t++)
-			for (size_t i = 0; i < NCASES; i++) {
-				Layer L;
-				if (layer_init(&L, t, &cases[i], &r) < 0)
-					continue;
-				snprintf(name, sizeof name, "bf16 %s case %zu", t ? "convt2d" : "conv2d", i);
-				check_case(lib, &L, name, 1);
-				layer_free(&L);
-			}
+		check_all(lib, &r, 1);
 		CHECK(dnnl_lib_error(lib, &e) == 0);
 	} else {
 		CHECK_MSG(strstr(e.msg, "no AVX512_BF16") != NULL, "bf16 refused: %s", e.msg);
