@@ -2,8 +2,11 @@
 # bench/mpi.sh - `make bench` rows for data-parallel training: dcgan64 and
 # dcgan-mnist as 1 process x 1 thread, 1 x 2 threads and 2 processes x 1
 # thread (mpirun, --sync-bn); examples/s, scaling efficiency, and per step
-# the bytes reduced and the all-reduce time from gan-step's log.
-# Usage: sh bench/mpi.sh BINDIR. BENCH_MPI_STEPS64 (2), BENCH_MPI_STEPS (10).
+# the bytes reduced and the all-reduce time from gan-step's log; where this
+# user may (root: unshare -n, tc), dcgan64's 2 processes again over TCP on a
+# private loopback held to 1 Gbit/s, with --overlap off and on.
+# Usage: sh bench/mpi.sh BINDIR. BENCH_MPI_STEPS64 (2), BENCH_MPI_STEPS (10),
+# BENCH_MPI_LINK (1gbit; tc's rate of the slow link, empty: no such rows).
 set -u
 die() { echo "bench-mpi: $*" >&2; exit 1; }
 [ $# -eq 1 ] || die "usage: sh bench/mpi.sh BINDIR"
@@ -28,6 +31,19 @@ rate() {
 		END { if (t > 0) printf "%.2f\n", ex / t; else print "-" }' b="$2" "$1"
 }
 
+# The slow link: $tmp/link.sh RATE CMD... runs CMD in the network namespace
+# that unshare -n made, its loopback up and limited to RATE by a token
+# bucket (tc tbf), so that mpirun's TCP transport crosses a link of that
+# rate, as between two hosts. pre, mpix and gsx (empty for the plain rows)
+# put it in front of mpirun, add mpirun's options and gan-step's.
+link=${BENCH_MPI_LINK-1gbit}
+cat >"$tmp/link.sh" <<'EOS'
+ip link set lo up && tc qdisc add dev lo root tbf rate "$1" burst 1mb latency 100ms || exit 1
+shift
+exec "$@"
+EOS
+pre="" mpix="" gsx=""
+
 # one NAME CKPT DATA BATCH STEPS PROCS THREADS: prints NAME, ex/s, bytes and
 # ms of all-reduce per step (or - -).
 one() {
@@ -38,8 +54,8 @@ one() {
 	name=$1 batch=$4 procs=$6
 	shift 7
 	if [ "$procs" -gt 1 ]; then
-		OMP_NUM_THREADS=1 mpirun $root --oversubscribe -np "$procs" -x OMP_NUM_THREADS \
-			-x OMP_WAIT_POLICY ${OPENBLAS_CORETYPE:+-x OPENBLAS_CORETYPE} "$@" --sync-bn \
+		OMP_NUM_THREADS=1 $pre mpirun $root --oversubscribe -np "$procs" $mpix -x OMP_NUM_THREADS \
+			-x OMP_WAIT_POLICY ${OPENBLAS_CORETYPE:+-x OPENBLAS_CORETYPE} "$@" --sync-bn $gsx \
 			>"$tmp/err" 2>&1 || { tail -n 5 "$tmp/err" >&2; echo "$name - - -"; return; }
 	else
 		"$@" >"$tmp/err" 2>&1 || { tail -n 5 "$tmp/err" >&2; echo "$name - - -"; return; }
@@ -64,14 +80,27 @@ np.save('$tmp/mn.npy', np.random.default_rng(1).integers(0, 256, (4096, 1, 28, 2
 		one "$1-1x2" "$tmp/$2.st" "$tmp/$2.npy" "$3" "$4" 1 2
 		one "$1-2x1" "$tmp/$2.st" "$tmp/$2.npy" "$3" "$4" 2 1
 	done
+	if [ -n "$link" ] && unshare -n sh "$tmp/link.sh" "$link" true 2>/dev/null; then
+		pre="unshare -n sh $tmp/link.sh $link"
+		mpix="--mca btl tcp,self --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo"
+		for o in off on; do
+			gsx="--overlap $o"
+			one "dcgan64-2x1-$link-overlap-$o" "$tmp/d64.st" "$tmp/d64.npy" 64 "$s64" 2 1
+		done
+		pre="" mpix="" gsx=""
+	else
+		echo "bench-mpi: no rows over a ${link:-slow} link (needs root for unshare -n and tc)" >&2
+	fi
 } >"$tmp/rows"
 echo "data-parallel (mpirun --sync-bn, batch 64 global): $cpu, $(nproc) CPUs," \
 	"OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, load $(cut -d ' ' -f 1 /proc/loadavg)"
-awk 'BEGIN { fmt = "%-18s %10s %12s %16s %14s\n"
+awk 'BEGIN { fmt = "%-31s %10s %12s %16s %14s\n"
 		printf fmt, "run (procs x thr)", "ex/s", "efficiency", "bytes/step", "allreduce ms" }
-	{ split($1, p, "-"); w = $1; sub(/-[0-9]x[0-9]$/, "", w); r[$1] = $2
-	  if ($1 ~ /-2x1$/ && r[w "-1x1"] > 0 && $2 != "-")
+	{ w = $1; sub(/-[0-9]x[0-9].*$/, "", w); r[$1] = $2
+	  if ($1 ~ /-2x1/ && r[w "-1x1"] > 0 && $2 != "-")
 		e = sprintf("%.0f%%", 100 * $2 / (2 * r[w "-1x1"]))
 	  else e = "-"
 	  printf fmt, $1, $2, e, $3, $4 }' "$tmp/rows"
 echo "efficiency: 2 processes' ex/s over twice 1 x 1's; 1x2 is one process on the same 2 cores"
+[ -n "$link" ] && grep -q -- "-$link-" "$tmp/rows" &&
+	echo "$link rows: the 2 processes over TCP on a loopback held to $link (tc tbf), gradients summed after (off) or during (on) each backward"

@@ -105,8 +105,8 @@ equivalent() {
 	# without /sys, as in a bare container).
 	OMP_NUM_THREADS=1 gan-step --steps 3 --log-every 1 --batch "$2" --data d.npy --log one.log \
 		"${kern[@]}" -o one.st i.st
-	mpirun_k 2 gan-step --steps 3 --log-every 1 --batch "$2" --sync-bn --data d.npy --log two.log \
-		"${kern[@]}" -o two.st i.st
+	mpirun_k 2 gan-step --steps 3 --log-every 1 --batch "$2" --sync-bn --overlap on --data d.npy \
+		--log two.log "${kern[@]}" -o two.st i.st
 	local bound=1e-5 refs="" k w
 	if [ "$(uname -m)" = x86_64 ]; then
 		refs=Nehalem
@@ -126,7 +126,7 @@ assert a.shape == b.shape == (3, 7), (a.shape, b.shape)
 assert (a[:, :2] == b[:, :2]).all()
 d = np.abs(a[:, 2:6] - b[:, 2:6]) / np.abs(a[:, 2:6])
 assert d.max() <= 1e-5, d.max()' one.log two.log
-	[ "$(grep -c '^# processes 2	sync_bn ' two.log)" -eq 1 ]
+	[ "$(grep -c '^# processes 2	sync_bn [01]	overlap 1	' two.log)" -eq 1 ]
 }
 
 @test "mpirun -np 2 --sync-bn equals one process: gaussian2d" { equivalent gaussian2d 8; }
@@ -203,6 +203,33 @@ assert (np.abs(a[:, 2:6] - b[:, 2:6]) <= 1e-5 * np.abs(a[:, 2:6])).all()' one.lo
 	[ ! -e o.st ]
 }
 
+# The overlapped sums (buckets of layers started during backward, moved on
+# by the progress thread) are the sums of the whole gradient after it: with
+# 2 processes every element is a + b either way, so the bits are the same.
+@test "mpirun: --overlap on sums the same bits as off, in more calls; auto is off on one host" {
+	need_mpi
+	scratch
+	gan-init dcgan64 --seed 1 -o i.st
+	preset_data dcgan64
+	local o
+	for o in on off auto; do
+		mpirun_k 2 gan-step --steps 2 --batch 4 --sync-bn --overlap $o --data d.npy \
+			--log $o.log -o $o.st i.st
+	done
+	cmp on.st off.st
+	cmp off.st auto.st
+	grep -q '^# processes 2	sync_bn 1	overlap 1	' on.log
+	grep -q '^# processes 2	sync_bn 1	overlap 0	' off.log
+	grep -q '^# processes 2	sync_bn 1	overlap 0	' auto.log
+	calls() { awk '/^# processes/ { for (i = 1; i < NF; i++)
+		if ($i == "allreduce_calls_per_step") print $(i + 1) }' "$1"; }
+	# dcgan64's D and G each go in 3 or more buckets of >= 1 MiB instead of 1.
+	awk -v a="$(calls on.log)" -v b="$(calls off.log)" 'BEGIN { exit !(a >= b + 4) }'
+	run gan-step --overlap sometimes --steps 1 --data d.npy i.st
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--overlap: expected auto, on or off, got 'sometimes'"* ]]
+}
+
 @test "mpirun: per-process batch norm (no --sync-bn) trains, and differs from one process" {
 	need_mpi
 	scratch
@@ -210,7 +237,7 @@ assert (np.abs(a[:, 2:6] - b[:, 2:6]) <= 1e-5 * np.abs(a[:, 2:6])).all()' one.lo
 	preset_data dcgan-mnist
 	OMP_NUM_THREADS=1 gan-step --steps 2 --batch 16 --data d.npy -o one.st i.st 2>/dev/null
 	mpirun_k 2 gan-step --steps 2 --batch 16 --data d.npy --log two.log -o two.st i.st
-	grep -q '^# processes 2	sync_bn 0	steps 2	' two.log
+	grep -q '^# processes 2	sync_bn 0	overlap 0	steps 2	' two.log
 	run $CKDIFF one.st two.st 1e-3
 	[ "$status" -eq 1 ]
 }

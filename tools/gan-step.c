@@ -29,9 +29,10 @@
 	"                [--lr-g X] [--threads T] [--log FILE] [--log-every K]\n" \
 	"                [--save-every N [--keep K]] [--device cpu|cuda]\n" \
 	"                [--kernels blas|onednn] [--precision fp32|bf16] [--sync-bn]\n" \
-	"                [-o FILE] [CKPT]\n"
+	"                [--overlap auto|on|off] [-o FILE] [CKPT]\n"
 
-enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_KERNELS, O_PRECISION, O_SYNCBN, O_SAVE, O_KEEP };
+enum { O_LRD = 256, O_LRG, O_EVERY, O_DEVICE, O_KERNELS, O_PRECISION, O_SYNCBN, O_OVERLAP, O_SAVE,
+       O_KEEP };
 
 static const CliOpt opts[] = {
 	{ 'd', 'd', "data", "FILE", "The data set, a .npy stream of x (u8 N x C x H x W images "
@@ -62,6 +63,9 @@ static const CliOpt opts[] = {
 	  "implies --kernels onednn)", "fp32", 0 },
 	{ O_SYNCBN, 0, "sync-bn", NULL, "Under mpirun with more than one process: batch norm "
 	  "normalises with the statistics of the whole global batch", NULL, 0 },
+	{ O_OVERLAP, 0, "overlap", "auto|on|off", "Under mpirun: sum each network's gradients "
+	  "during its backward, in buckets of layers as they complete (on), or after it (off); "
+	  "auto: on when the processes span more than one host", "auto", 0 },
 	{ 'o', 'o', "output", "FILE", "Write the checkpoint to FILE atomically", "stdout", 0 },
 	{ 0 },
 };
@@ -83,6 +87,7 @@ struct cmdline {
 	int kernels_set;          /* --kernels given */
 	int bf16;                 /* --precision bf16 */
 	int sync_bn;              /* --sync-bn */
+	int overlap;              /* --overlap: 1 on, 0 off, -1 auto */
 };
 
 static double lr_arg(const char *opt, const char *s)
@@ -125,6 +130,11 @@ static void on_opt(void *ctx, int key, const char *arg)
 		cl->bf16 = !strcmp(arg, "bf16");
 		break;
 	case O_SYNCBN: cl->sync_bn = 1; break;
+	case O_OVERLAP:
+		if (strcmp(arg, "auto") && strcmp(arg, "on") && strcmp(arg, "off"))
+			die(PROG, EXIT_BAD, "--overlap: expected auto, on or off, got '%s'", arg);
+		cl->overlap = !strcmp(arg, "on") ? 1 : !strcmp(arg, "off") ? 0 : -1;
+		break;
 	case 'o': cl->out = arg; break;
 	}
 }
@@ -134,6 +144,7 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 	CliArgs a;
 	memset(cl, 0, sizeof *cl);
 	cl->lr_d = cl->lr_g = -1;
+	cl->overlap = -1;
 	cl->device = DEV_AUTO;
 	const char *ek = getenv("GAN_KERNELS");
 	if (ek && *ek) {
@@ -362,6 +373,15 @@ static void start_parallel(DataPar *p, Comm *c, Trainer *t, const struct cmdline
 			quiet_exit(c, e.code);
 		die_err(PROG, &e);
 	}
+	/* Every rank must make the same sums: auto is on only if all say so. */
+	int want = cl->overlap >= 0 ? cl->overlap : comm_spans_hosts(c);
+	int all = comm_all(c, want, &e);
+	if (all < 0) {
+		if (c->rank > 0)
+			quiet_exit(c, e.code);
+		die_err(PROG, &e);
+	}
+	p->overlap = all;
 }
 
 /* Writes t through o, opening it first unless open (under mpirun rank 0
@@ -383,9 +403,9 @@ static void log_parallel(Ui *u, const Comm *c, const DataPar *p, int64_t steps)
 {
 	if (c->size < 2 || c->rank > 0 || steps < 1)
 		return;
-	fprintf(u->log, "# processes %d\tsync_bn %d\tsteps %lld\tbytes_reduced_per_step %.0f"
-		"\tallreduce_ms_per_step %.3f\tallreduce_calls_per_step %.1f\n", c->size,
-		p->sync_bn, (long long)steps, (double)c->reduce_bytes / (double)steps,
+	fprintf(u->log, "# processes %d\tsync_bn %d\toverlap %d\tsteps %lld\tbytes_reduced_per_step "
+		"%.0f\tallreduce_ms_per_step %.3f\tallreduce_calls_per_step %.1f\n", c->size,
+		p->sync_bn, p->overlap, (long long)steps, (double)c->reduce_bytes / (double)steps,
 		1e3 * c->reduce_s / (double)steps, (double)c->reduce_calls / (double)steps);
 	flush_log(u);
 }

@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,113 @@
 
 #include "comm_api.h"
 
+/* Microseconds between two tests of the sums in flight by the progress
+ * thread: often enough to keep a link busy between the layers' backward
+ * passes, seldom enough to cost the compute threads little. */
+#define PROGRESS_US 100
+
+/* The progress thread and the lock that serialises every MPI call. */
+struct CommProgress {
+	pthread_mutex_t mu;       /* held around every call into the MPI table */
+	pthread_cond_t cv;        /* sums to watch, or quit */
+	pthread_t th;
+	const CommApi *api;
+	CommReq *reqs;            /* the sums being watched (comm_test) */
+	int n, quit;
+	int failed;               /* a test failed: msg, told by comm_wait */
+	char msg[256];
+};
+
+static void *progress_main(void *arg)
+{
+	struct CommProgress *g = arg;
+	const struct timespec pause = { 0, PROGRESS_US * 1000L };
+	pthread_mutex_lock(&g->mu);
+	for (;;) {
+		while (!g->quit && g->n == 0)
+			pthread_cond_wait(&g->cv, &g->mu);
+		if (g->quit)
+			break;
+		int done = 0;
+		if (g->api->test(g->reqs, g->n, &done, g->msg, sizeof g->msg)) {
+			g->failed = 1;
+			done = 1;
+		}
+		if (done) {
+			g->reqs = NULL;
+			g->n = 0;
+		}
+		pthread_mutex_unlock(&g->mu);
+		nanosleep(&pause, NULL);
+		pthread_mutex_lock(&g->mu);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+/* The progress thread for c, where MPI granted threads; none (NULL) when
+ * it cannot start: the sums then move on in comm_test's own tests. */
+static struct CommProgress *progress_start(const CommApi *api)
+{
+	struct CommProgress *g = calloc(1, sizeof *g);
+	if (!g)
+		return NULL;
+	g->api = api;
+	if (pthread_mutex_init(&g->mu, NULL)) {
+		free(g);
+		return NULL;
+	}
+	if (pthread_cond_init(&g->cv, NULL)) {
+		pthread_mutex_destroy(&g->mu);
+		free(g);
+		return NULL;
+	}
+	if (pthread_create(&g->th, NULL, progress_main, g)) {
+		pthread_cond_destroy(&g->cv);
+		pthread_mutex_destroy(&g->mu);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+static void progress_stop(struct CommProgress *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->mu);
+	g->quit = 1;
+	pthread_cond_signal(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	pthread_join(g->th, NULL);
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+	free(g);
+}
+
+/* Around every call into c->api: one thread in MPI at a time. */
+static void lock(Comm *c)
+{
+	if (c->prog)
+		pthread_mutex_lock(&c->prog->mu);
+}
+
+static void unlock(Comm *c)
+{
+	if (c->prog)
+		pthread_mutex_unlock(&c->prog->mu);
+}
+
 int comm_launched(void)
 {
 	const char *s = getenv("OMPI_COMM_WORLD_SIZE");
 	return s && atoi(s) > 1;
+}
+
+int comm_spans_hosts(const Comm *c)
+{
+	const char *s = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+	return c->size > 1 && s && atoi(s) >= 1 && atoi(s) < c->size;
 }
 
 void comm_serial(Comm *c)
@@ -84,17 +188,20 @@ int comm_open(Comm *c, Err *e)
 	if (!t)
 		return -1;
 	char msg[256] = "";
-	int rank = 0, size = 1;
-	if (t->init(&rank, &size, msg, sizeof msg) != 0)
+	int rank = 0, size = 1, serialized = 0;
+	if (t->init(&rank, &size, &serialized, msg, sizeof msg) != 0)
 		return err_set(e, EXIT_SYS, "MPI_Init: %s", msg);
 	c->api = t;
 	c->rank = rank;
 	c->size = size;
+	c->prog = serialized ? progress_start(t) : NULL;
 	return 0;
 }
 
 void comm_close(Comm *c)
 {
+	progress_stop(c->prog);
+	c->prog = NULL;
 	if (c->api)
 		c->api->finalize();
 	comm_serial(c);
@@ -124,7 +231,9 @@ int comm_sum_f32(Comm *c, float *buf, size_t n, Err *e)
 		return 0;
 	char msg[256] = "";
 	double t0 = now_s();
+	lock(c);
 	int rc = c->api->sum_f32(buf, n, msg, sizeof msg);
+	unlock(c);
 	return reduced(c, rc, msg, n * sizeof *buf, t0, "sum", e);
 }
 
@@ -134,8 +243,74 @@ int comm_sum_f64(Comm *c, double *buf, size_t n, Err *e)
 		return 0;
 	char msg[256] = "";
 	double t0 = now_s();
+	lock(c);
 	int rc = c->api->sum_f64(buf, n, msg, sizeof msg);
+	unlock(c);
 	return reduced(c, rc, msg, n * sizeof *buf, t0, "sum", e);
+}
+
+int comm_isum_f32(Comm *c, float *buf, size_t n, CommReq *r, Err *e)
+{
+	memset(r, 0, sizeof *r);
+	if (!c->api || n == 0)
+		return 0;
+	char msg[256] = "";
+	double t0 = now_s();
+	lock(c);
+	int rc = c->api->isum_f32(buf, n, r, msg, sizeof msg);
+	unlock(c);
+	return reduced(c, rc, msg, n * sizeof *buf, t0, "sum", e);
+}
+
+/* Seconds of a test or wait into the counters (no bytes, no call). */
+static int progressed(Comm *c, int rc, const char *msg, double t0, Err *e)
+{
+	c->reduce_s += now_s() - t0;
+	return rc == 0 ? 0 : err_set(e, EXIT_SYS, "sum across %d processes: %s", c->size, msg);
+}
+
+int comm_test(Comm *c, CommReq *r, int n, Err *e)
+{
+	if (!c->api || n <= 0)
+		return 0;
+	char msg[256] = "";
+	int done = 0;
+	double t0 = now_s();
+	struct CommProgress *g = c->prog;
+	if (g) {
+		pthread_mutex_lock(&g->mu);
+		g->reqs = r;
+		g->n = n;
+		pthread_cond_signal(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+		return 0;
+	}
+	return progressed(c, c->api->test(r, n, &done, msg, sizeof msg), msg, t0, e);
+}
+
+int comm_wait(Comm *c, CommReq *r, int n, Err *e)
+{
+	if (!c->api || n <= 0)
+		return 0;
+	char msg[256] = "";
+	double t0 = now_s();
+	struct CommProgress *g = c->prog;
+	lock(c);
+	if (g && g->failed) {
+		g->failed = 0;
+		snprintf(msg, sizeof msg, "%s", g->msg);
+		g->reqs = NULL;
+		g->n = 0;
+		unlock(c);
+		return progressed(c, -1, msg, t0, e);
+	}
+	if (g) {
+		g->reqs = NULL;
+		g->n = 0;
+	}
+	int rc = c->api->wait(r, n, msg, sizeof msg);
+	unlock(c);
+	return progressed(c, rc, msg, t0, e);
 }
 
 int comm_bcast(Comm *c, void *buf, size_t bytes, int root, Err *e)
@@ -145,7 +320,10 @@ int comm_bcast(Comm *c, void *buf, size_t bytes, int root, Err *e)
 	if (root < 0 || root >= c->size)
 		return err_set(e, EXIT_SYS, "broadcast from rank %d of %d", root, c->size);
 	char msg[256] = "";
-	if (c->api->bcast(buf, bytes, root, msg, sizeof msg) != 0)
+	lock(c);
+	int rc = c->api->bcast(buf, bytes, root, msg, sizeof msg);
+	unlock(c);
+	if (rc != 0)
 		return err_set(e, EXIT_SYS, "broadcast across %d processes: %s", c->size, msg);
 	return 0;
 }
@@ -153,7 +331,12 @@ int comm_bcast(Comm *c, void *buf, size_t bytes, int root, Err *e)
 int comm_barrier(Comm *c, Err *e)
 {
 	char msg[256] = "";
-	if (c->api && c->api->barrier(msg, sizeof msg) != 0)
+	if (!c->api)
+		return 0;
+	lock(c);
+	int rc = c->api->barrier(msg, sizeof msg);
+	unlock(c);
+	if (rc != 0)
 		return err_set(e, EXIT_SYS, "barrier across %d processes: %s", c->size, msg);
 	return 0;
 }
@@ -162,7 +345,12 @@ int comm_all(Comm *c, int ok, Err *e)
 {
 	int v = ok != 0;
 	char msg[256] = "";
-	if (c->api && c->api->min_int(&v, 1, msg, sizeof msg) != 0)
+	if (!c->api)
+		return v;
+	lock(c);
+	int rc = c->api->min_int(&v, 1, msg, sizeof msg);
+	unlock(c);
+	if (rc != 0)
 		return err_set(e, EXIT_SYS, "agreement across %d processes: %s", c->size, msg);
 	return v;
 }

@@ -92,6 +92,7 @@ int datapar_init(DataPar *p, Comm *c, Trainer *t, int sync_bn, int64_t n_example
 			       "processes is not supported; pre-train in one process first",
 			       t->m.name);
 	p->comm = c;
+	p->overlap = 1;
 	p->sync_bn = sync_bn && t->m.has_bn;
 	p->bn.cap = p->sync_bn ? 2 * (size_t)maxc + 1 : 0;
 	p->mbd.cap = (size_t)t->batch * (size_t)maxm;
@@ -121,6 +122,7 @@ void datapar_free(DataPar *p, Trainer *t)
 		t->dp = NULL;
 		t->g.bn_sync = t->d.bn_sync = NULL;
 		t->g.mbd_sync = t->d.mbd_sync = NULL;
+		t->g.grad_hook = t->d.grad_hook = NULL;
 	}
 	free(p->bn.work);
 	free(p->mbd.work);
@@ -137,14 +139,71 @@ void datapar_slice(DataPar *p, int bs, int *off, int *cnt)
 	p->n_global = bs;
 }
 
+/* Starts the sum of grads [lo, gs->hi), waiting for the ones in flight first
+ * when all DATAPAR_REQS are taken. */
+static void start_sum(DataPar *p, int64_t lo)
+{
+	GradSum *gs = &p->gs;
+	if (gs->nreq == DATAPAR_REQS) {
+		if (comm_wait(p->comm, gs->req, gs->nreq, &p->err))
+			gs->failed = 1;
+		gs->nreq = 0;
+	}
+	float *g = gs->net->grads + lo;
+	if (comm_isum_f32(p->comm, g, (size_t)(gs->hi - lo), &gs->req[gs->nreq], &p->err))
+		gs->failed = 1;
+	else
+		gs->nreq++;
+	gs->hi = lo;
+}
+
+/* GradHook: grads [lo, np) are final. */
+static void grads_ready(void *ctx, int64_t lo)
+{
+	DataPar *p = ctx;
+	GradSum *gs = &p->gs;
+	if (gs->failed)
+		return;
+	if (gs->hi - lo >= DATAPAR_BUCKET || lo == 0)
+		start_sum(p, lo);
+	if (!gs->failed && gs->nreq && comm_test(p->comm, gs->req, gs->nreq, &p->err))
+		gs->failed = 1;
+}
+
+void datapar_overlap(DataPar *p, Net *net)
+{
+	if (!p->overlap || p->comm->size < 2)
+		return;
+	p->gs = (GradSum){ .net = net, .hi = net->np };
+	p->hook = (GradHook){ grads_ready, p };
+	net->grad_hook = &p->hook;
+}
+
+/* The rest of an overlapped sum of net's gradients, and the wait for all of
+ * it; net's backward is no longer watched. 0 or -1 (p->err). */
+static int finish_overlap(DataPar *p, Net *net)
+{
+	GradSum *gs = &p->gs;
+	if (!gs->failed && gs->hi > 0)
+		start_sum(p, 0);
+	if (gs->nreq && comm_wait(p->comm, gs->req, gs->nreq, &p->err))
+		gs->failed = 1;
+	gs->nreq = 0;
+	gs->net = NULL;
+	net->grad_hook = NULL;
+	return gs->failed ? -1 : 0;
+}
+
 int datapar_sum(DataPar *p, Net *net, double *stats, int ns, char *bad, size_t cap)
 {
-	int rc = 0;
-	if (p->bn.failed || p->mbd.failed)
+	int rc = p->bn.failed || p->mbd.failed ? -1 : 0;
+	if (net && p->gs.net == net) {
+		if (finish_overlap(p, net))
+			rc = -1;
+	} else if (!rc && net && comm_sum_f32(p->comm, net->grads, (size_t)net->np, &p->err)) {
 		rc = -1;
-	else if (net && comm_sum_f32(p->comm, net->grads, (size_t)net->np, &p->err))
-		rc = -1;
-	else if (ns > 0 && comm_sum_f64(p->comm, stats, (size_t)ns, &p->err))
+	}
+	if (!rc && ns > 0 && comm_sum_f64(p->comm, stats, (size_t)ns, &p->err))
 		rc = -1;
 	if (rc)
 		snprintf(bad, cap, "%.*s", (int)cap - 1, p->err.msg);

@@ -368,6 +368,9 @@ int net_backward(Net *n, const float *dout, float *din, int param_grads)
 		op->db = param_grads ? op->gb : NULL;
 		if (o->backward(n->be.ctx, op))
 			return -1;
+		int64_t lo = L->w_off >= 0 ? L->w_off : L->b_off;
+		if (param_grads && n->grad_hook && lo >= 0)
+			n->grad_hook->ready(n->grad_hook->ctx, lo);
 		g = target;
 	}
 	if (din && n->first < 0)

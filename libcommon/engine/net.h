@@ -38,6 +38,15 @@ typedef struct {
 	int64_t off;               /* offset into params or bufs */
 } NetTensor;
 
+/* Told by net_backward, after each layer with parameters whose gradients it
+ * wrote, that the gradients from offset lo to the end of grads are final
+ * (layers keep their parameters in order, so the walk backwards completes
+ * them from the end); data-parallel runs start their sums there. */
+typedef struct GradHook {
+	void (*ready)(void *ctx, int64_t lo);
+	void *ctx;
+} GradHook;
+
 typedef struct {
 	char prefix;               /* 'G' or 'D' */
 	int nl;
@@ -64,6 +73,7 @@ typedef struct {
 				    * every BN layer's operation; else NULL */
 	MbdSync *mbd_sync;         /* minibatch discrimination over every process's
 				    * examples (data-parallel runs, mbdisc.h); else NULL */
+	GradHook *grad_hook;       /* told of final gradients by net_backward, or NULL */
 } Net;
 
 /* Allocates everything for batches up to max_batch on the CPU, in the two

@@ -328,6 +328,8 @@ static int d_step(Trainer *t, const float *x, int n, const float *z, const float
 	*fake = net_forward(&t->g, z, n, 1);
 	y = net_forward(&t->d, *fake, n, 1);
 	double lf = d_loss(t, y, 0.0f, n, scale, &st->d_g_z);
+	if (t->dp)
+		datapar_overlap(t->dp, &t->d);
 	net_backward(&t->d, t->on.dl, NULL, 1);
 	if (t->dp && reduce_d(t, n, &lr, &lf, st))
 		return -1;
@@ -387,6 +389,8 @@ static int g_step(Trainer *t, int n, const float *z, const float *z_g, const flo
 	if (check_loss(t, "loss_G", st->loss_g))
 		return -1;
 	net_backward(&t->d, t->on.dl, t->on.df, 0);
+	if (t->dp)
+		datapar_overlap(t->dp, &t->g);
 	net_backward(&t->g, t->on.df, NULL, 1);
 	if (t->dp && datapar_sum(t->dp, &t->g, NULL, 0, t->bad, sizeof t->bad))
 		return -1;
