@@ -359,7 +359,9 @@ _Noreturn void comm_abort(Comm *c, int status)
 {
 	fflush(stdout);
 	fflush(stderr);
-	if (c->api)
+	if (c->api) {
+		lock(c);      /* the progress thread makes no call beside it */
 		c->api->abort_job(status);
+	}
 	exit(status);
 }
