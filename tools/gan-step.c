@@ -308,6 +308,15 @@ static _Noreturn void quiet_exit(Comm *c, int code)
 	exit(code);
 }
 
+/* A failure every rank meets: rank 0 reports e and exits, the others exit
+ * quietly with its code. */
+static _Noreturn void die_all(Comm *c, const Err *e)
+{
+	if (c->rank > 0)
+		quiet_exit(c, e->code);
+	die_err(PROG, e);
+}
+
 /* Ranks 1..K-1 of a data-parallel run: the same steps as rank 0, which
  * logs and writes; a failure the ranks share (a non-finite loss, a failed
  * reduction) is reported by rank 0 alone. Returns the exit status. */
@@ -368,19 +377,13 @@ static void start_parallel(DataPar *p, Comm *c, Trainer *t, const struct cmdline
 	Err e = { 0 };
 	if (c->size < 2)
 		return;
-	if (datapar_init(p, c, t, cl->sync_bn, d->n, infile_name(cl->data), &e)) {
-		if (c->rank > 0)
-			quiet_exit(c, e.code);
-		die_err(PROG, &e);
-	}
+	if (datapar_init(p, c, t, cl->sync_bn, d->n, infile_name(cl->data), &e))
+		die_all(c, &e);
 	/* Every rank must make the same sums: auto is on only if all say so. */
 	int want = cl->overlap >= 0 ? cl->overlap : comm_spans_hosts(c);
 	int all = comm_all(c, want, &e);
-	if (all < 0) {
-		if (c->rank > 0)
-			quiet_exit(c, e.code);
-		die_err(PROG, &e);
-	}
+	if (all < 0)
+		die_all(c, &e);
 	p->overlap = all;
 }
 
@@ -441,11 +444,8 @@ int main(int argc, char **argv)
 	 * libdnnl or CUDA library is one line, with nothing written. Every rank
 	 * runs the same kernels. */
 	Backend be;
-	if (device_open_kernels(dev, cl.kernels, &be, &e)) {
-		if (comm.rank > 0)
-			quiet_exit(&comm, e.code);
-		die_err(PROG, &e);
-	}
+	if (device_open_kernels(dev, cl.kernels, &be, &e))
+		die_all(&comm, &e);
 	if (comm.rank > 0)
 		return run_rank(&t, &cl, &d, &x, &dp, &comm, &be);
 	/* The log first: a --log that cannot be opened leaves no temporary. */
