@@ -273,9 +273,6 @@ int comm_test(Comm *c, CommReq *r, int n, Err *e)
 {
 	if (!c->api || n <= 0)
 		return 0;
-	char msg[256] = "";
-	int done = 0;
-	double t0 = now_s();
 	struct CommProgress *g = c->prog;
 	if (g) {
 		pthread_mutex_lock(&g->mu);
@@ -285,6 +282,9 @@ int comm_test(Comm *c, CommReq *r, int n, Err *e)
 		pthread_mutex_unlock(&g->mu);
 		return 0;
 	}
+	char msg[256] = "";
+	int done = 0;
+	double t0 = now_s();
 	return progressed(c, c->api->test(r, n, &done, msg, sizeof msg), msg, t0, e);
 }
 
@@ -295,20 +295,18 @@ int comm_wait(Comm *c, CommReq *r, int n, Err *e)
 	char msg[256] = "";
 	double t0 = now_s();
 	struct CommProgress *g = c->prog;
+	int rc = -1;
 	lock(c);
+	if (g) {                  /* the thread lets go of them */
+		g->reqs = NULL;
+		g->n = 0;
+	}
 	if (g && g->failed) {
 		g->failed = 0;
 		snprintf(msg, sizeof msg, "%s", g->msg);
-		g->reqs = NULL;
-		g->n = 0;
-		unlock(c);
-		return progressed(c, -1, msg, t0, e);
+	} else {
+		rc = c->api->wait(r, n, msg, sizeof msg);
 	}
-	if (g) {
-		g->reqs = NULL;
-		g->n = 0;
-	}
-	int rc = c->api->wait(r, n, msg, sizeof msg);
 	unlock(c);
 	return progressed(c, rc, msg, t0, e);
 }
