@@ -98,8 +98,8 @@ TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 MAN       := $(sort $(wildcard man/*.[0-9]))
 PRESETS   := $(sort $(wildcard models/*.model))
 
-.PHONY: valgrind vg-tools all tools deps check check-fast test-unit test-bats demo fresh-check bench bench-layers install uninstall clean fuzz
-all: $(TOOLS) $(TESTS) $(GPU_SO_ALL) $(MPI_SO_ALL)
+.PHONY: valgrind vg-tools all tools deps check check-fast test-unit test-bats demo fresh-check bench bench-layers bench-trajectory install uninstall clean fuzz
+all: $(TOOLS) $(TESTS) $(GPU_SO_ALL) $(MPI_SO_ALL) $(B)/bench/layers $(B)/bench/trajectory
 # What make demo runs: the tools, without the unit tests or the GPU library.
 tools: $(TOOLS)
 # Objects are kept (a second make builds nothing, nor relinks the tests).
@@ -172,6 +172,13 @@ bench-layers: $(B)/bench/layers
 $(B)/bench/layers: $(B)/obj/bench/layers.o $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(B)/libcommon.a $(LDLIBS) -o $@
+
+# gantools on the PyTorch MNIST peer's own random streams (issue 15; see
+# bench/trajectory.c and bench/trajectory.sh): make bench-trajectory.
+bench-trajectory: $(B)/bench/trajectory
+$(B)/bench/trajectory: $(B)/obj/bench/trajectory.o $(B)/libcommon.a $(DL_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(B)/libcommon.a $(DL_OBJ) $(LDLIBS) -o $@
 
 install: $(TOOLS) $(GPU_SO_ALL) $(MPI_SO_ALL)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/models
