@@ -26,6 +26,8 @@ export PATH GAN_MODELS
 data=${GANTOOLS_DATA:-$root/data}
 q=$root/runs/quality-mnist
 seeds="1 2 3" steps=4688 jobs=2 kernels=blas peer=0 out=$root/runs/trajectory
+internal=0
+[ "${1:-}" = job ] && { internal=1; shift; }
 while getopts s:n:j:k:po: opt; do
 	case $opt in
 	s) seeds=$OPTARG ;;
@@ -41,7 +43,7 @@ done
 say() { echo "trajectory: $*" >&2; }
 [ -f "$q/real-features.npy" ] && [ -f "$q/train.npy" ] ||
 	{ say "run bench/quality-mnist.sh train and eval first (no $q/real-features.npy)"; exit 1; }
-make -s -C "$root" bench-trajectory >&2
+[ $internal = 1 ] || make -s -C "$root" bench-trajectory >&2
 bin=$root/build/bench/trajectory
 idx3=$data/mnist/train-images-idx3-ubyte
 total=$((steps + 5))
@@ -62,7 +64,9 @@ job() {   # p SEED | g SEED KERNELS
 	   [ ! -f "$d/gantools-samples-e1.npy" ] || mv "$d/gantools-samples-e1.npy" "$d/gantools_$3-e1.npy" ;;
 	esac
 }
-if [ "${1:-}" = job ]; then shift; job "$@"; exit; fi
+shift $((OPTIND - 1))
+# Internal: one line of the job list, in a fresh shell of this script.
+if [ $internal = 1 ]; then job "$@"; exit; fi
 
 mkdir -p "$out"
 for s in $seeds; do   # the streams: seconds each
@@ -77,19 +81,20 @@ done
 	else say "seed $s: no peer samples in $q/samples (use -p)"; fi
   done
   for k in $kernels; do for s in $seeds; do echo "g $s $k"; done; done; } > "$out/jobs"
-xargs -P "$jobs" -L 1 sh "$0" job < "$out/jobs"
+xargs -P "$jobs" -L 1 sh "$0" job -n "$steps" -o "$out" < "$out/jobs"
 
 printf 'system\tepochs\tseed\tfd\tkid_mean\tprecision\trecall\tparted_at\n' > "$out/figures.tsv"
 for s in $seeds; do
 	for f in "$out/s$s"/*-e1.npy "$out/s$s"/*-$end.npy; do
 		[ -f "$f" ] || continue
 		b=$(basename "$f" .npy) sys=${b%-*} ep=${b##*-}
+		case $ep in e[0-9]*) ep=${ep#e} ;; esac   # e1, e5: epochs; end: after STEPS
 		# The first step whose loss_d differs from the peer's by over 10 %.
 		parted=-
 		[ "$sys" != peer ] && parted=$(paste "$out/s$s/peer-stats.tsv" "$out/s$s/$sys-stats.tsv" |
 			awk -F '\t' 'NR > 1 && ($2 - $7 > 0.1 * $2 || $7 - $2 > 0.1 * $2) { print $1; exit }')
 		gan-eval all "$q/real-features.npy" "$f" |
-			awk -F '\t' -v s="$sys" -v e="${ep#e}" -v r="$s" -v p="${parted:--}" '
+			awk -F '\t' -v s="$sys" -v e="$ep" -v r="$s" -v p="${parted:--}" '
 			{ v[$1] = $2 }
 			END { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, e, r, v["fd"], v["kid_mean"],
 			      v["precision"], v["recall"], p }' >> "$out/figures.tsv"
