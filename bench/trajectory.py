@@ -18,7 +18,8 @@
 # those steps (the peer's step, verbatim) and writes peer-stats.tsv (step,
 # loss_d, loss_g, d_x, d_g_z as gantools' log has them) and, when TRAIN_STEPS
 # is 5 + STEPS, peer-samples.npy: exactly the samples the peer writes with
-# these arguments (a check of this replay: `cmp` them).
+# these arguments (a check of this replay: `cmp` them); passing step 943, also
+# peer-samples-e1.npy, those of the peer run for 1 epoch.
 import json, os, struct, sys
 import numpy as np
 import torch
@@ -89,20 +90,31 @@ write_st(os.path.join(out, 'init.st'), init)
 perm = torch.randperm(n)
 order = list(range(5)) + list(range(steps))
 idx = np.stack([perm[(i * batch_size) % (n - batch_size):][:batch_size].numpy() for i in order])
-z = np.stack([torch.randn(batch_size, latent_dim).numpy() for _ in order])
+E1 = 5 + 938   # the peer's 1-epoch run: its warm-up and 938 steps
+z, rng_e1 = [], None
+for k in range(len(order)):
+    z.append(torch.randn(batch_size, latent_dim).numpy())
+    if k + 1 == E1:   # that run draws its sample latents next
+        rng_e1 = torch.get_rng_state()
+z = np.stack(z)
 zs = torch.cat([torch.randn(500, latent_dim) for _ in range(10)])
 save_npy(os.path.join(out, 'idx.npy'), idx.astype(np.int64))
 save_npy(os.path.join(out, 'z.npy'), z.astype(np.float32))
 save_npy(os.path.join(out, 'zs.npy'), zs.numpy().astype(np.float32))
-if steps > 938:   # the same calls up to the 1-epoch run's last step, then its samples
-    rng = torch.get_rng_state()
-    torch.manual_seed(seed)
-    Generator(), Discriminator(), torch.randperm(n)
-    for _ in range(5 + 938):
-        torch.randn(batch_size, latent_dim)
+zs1 = None
+if len(order) > E1:
+    torch.set_rng_state(rng_e1)
     zs1 = torch.cat([torch.randn(500, latent_dim) for _ in range(10)])
     save_npy(os.path.join(out, 'zs-e1.npy'), zs1.numpy().astype(np.float32))
-    torch.set_rng_state(rng)
+
+
+def write_samples(name, latents):
+    """G in train mode on latents in batches of 500, as the peer samples (no
+    random draws; batch norm's running statistics, which it updates, are not
+    used in train mode, so training goes on unchanged)."""
+    with torch.no_grad():
+        s = torch.cat([G(latents[i * 500:(i + 1) * 500]) for i in range(10)])
+    save_npy(os.path.join(out, name), s.numpy().astype(np.float32))
 
 if train_steps:
     crit = nn.BCELoss()
@@ -120,9 +132,9 @@ if train_steps:
         oG.zero_grad()
         gl = crit(D(f), real); gl.backward(); oG.step()
         rows.append(f'{s + 1}\t{float(dl):.9g}\t{float(gl):.9g}\t{float(pr.mean()):.9g}\t{float(pf.mean()):.9g}\n')
+        if s + 1 == E1 and zs1 is not None:
+            write_samples('peer-samples-e1.npy', zs1)
     with open(os.path.join(out, 'peer-stats.tsv'), 'w') as f:
         f.write('step\tloss_d\tloss_g\td_x\td_g_z\n' + ''.join(rows))
     if train_steps == len(order):
-        with torch.no_grad():
-            s = torch.cat([G(zs[i * 500:(i + 1) * 500]) for i in range(10)])
-        save_npy(os.path.join(out, 'peer-samples.npy'), s.numpy().astype(np.float32))
+        write_samples('peer-samples.npy', zs)

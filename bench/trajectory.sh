@@ -55,10 +55,8 @@ job() {   # p SEED | g SEED KERNELS
 	case $1 in
 	p) /usr/bin/python3 "$here/trajectory.py" "$2" "$steps" "$idx3" "$d" "$total"
 	   mv "$d/peer-samples.npy" "$d/peer-$end.npy"
-	   if [ "$steps" -gt 938 ]; then   # the peer's 1-epoch run: the same streams that far
-		/usr/bin/python3 "$here/trajectory.py" "$2" 938 "$idx3" "$d/e1" 943
-		mv "$d/e1/peer-samples.npy" "$d/peer-e1.npy"
-	   fi ;;
+	   # past step 943, the samples of the peer's 1-epoch run too
+	   [ ! -f "$d/peer-samples-e1.npy" ] || mv "$d/peer-samples-e1.npy" "$d/peer-e1.npy" ;;
 	g) GAN_KERNELS=$3 "$bin" dcgan-mnist "$d" "$q/train.npy" 0 1 > "$d/gantools_$3-stats.tsv"
 	   mv "$d/gantools-samples.npy" "$d/gantools_$3-$end.npy"
 	   [ ! -f "$d/gantools-samples-e1.npy" ] || mv "$d/gantools-samples-e1.npy" "$d/gantools_$3-e1.npy" ;;
@@ -69,8 +67,12 @@ shift $((OPTIND - 1))
 if [ $internal = 1 ]; then job "$@"; exit; fi
 
 mkdir -p "$out"
-for s in $seeds; do   # the streams: seconds each
-	/usr/bin/python3 "$here/trajectory.py" "$s" "$steps" "$idx3" "$out/s$s" 300
+# The streams (seconds each); without -p, also the peer's first 300 steps, for
+# the step at which the losses part (with -p its whole run logs them).
+warm=300
+[ $peer = 1 ] && warm=
+for s in $seeds; do
+	/usr/bin/python3 "$here/trajectory.py" "$s" "$steps" "$idx3" "$out/s$s" $warm
 done
 { for s in $seeds; do
 	if [ $peer = 1 ]; then echo "p $s"
