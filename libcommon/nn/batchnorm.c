@@ -1,16 +1,20 @@
 /* batchnorm.c - batch normalisation forward (train and eval) and backward on
  * (n, c, hw) tensors, PyTorch semantics. Per-channel sums are taken in double
- * with two passes (mean, then squared deviations) for accuracy; channels are
- * split over the threads (par.h), sums run in 8 independent lanes. */
+ * with two passes (mean, then squared deviations) for accuracy; blocks of
+ * channels are split over the threads (par.h), sums run in 8 independent
+ * lanes. */
 #include <math.h>
 #include <stddef.h>
 
 #include "batchnorm.h"
 #include "par.h"
 
-/* Lanes of the unrolled double sums, and channels per block of BatchNorm1d. */
+/* Lanes of the unrolled double sums; the most channels per block of
+ * BatchNorm2d, and the channels per block of BatchNorm1d (1 KiB of each
+ * example's row: the blocks' rows are read whole, not 256 B at a time). */
 #define LANES 8
 #define CBLOCK 64
+#define CBLOCK1D 256
 
 /* Sum of p[j] (a == 0) or of (p[j] - a)^2 (sq) over j < len, in double. */
 static double sum_seg(const float *p, size_t len, double a, int sq)
@@ -37,27 +41,12 @@ static double sum_seg(const float *p, size_t len, double a, int sq)
 	return t;
 }
 
-/* Mean and biased variance of channel ch of in (n, c, hw), in double. */
-static void channel_stats(const float *in, const BnShape *s, int ch,
-			  double *mean, double *var)
-{
-	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw;
-	double sum = 0, sq = 0, cnt = (double)s->n * (double)s->hw;
-	for (int i = 0; i < s->n; i++)
-		sum += sum_seg(in + (size_t)i * cs + (size_t)ch * hw, hw, 0, 0);
-	double mu = sum / cnt;
-	for (int i = 0; i < s->n; i++)
-		sq += sum_seg(in + (size_t)i * cs + (size_t)ch * hw, hw, mu, 1);
-	*mean = mu;
-	*var = sq / cnt;
-}
-
 /* BatchNorm1d (hw = 1): mean and biased variance of channels [c0, c0 + cb)
- * of in (n, c), cb <= CBLOCK, summed over n in order. */
+ * of in (n, c), cb <= CBLOCK1D, summed over n in order. */
 static void column_stats(const float *in, const BnShape *s, int c0, int cb,
 			 double *mean, double *var)
 {
-	double sum[CBLOCK] = { 0 }, sq[CBLOCK] = { 0 }, cnt = (double)s->n;
+	double sum[CBLOCK1D] = { 0 }, sq[CBLOCK1D] = { 0 }, cnt = (double)s->n;
 	for (int i = 0; i < s->n; i++) {
 		const float *p = in + (size_t)i * s->c + c0;
 		for (int j = 0; j < cb; j++)
@@ -112,8 +101,8 @@ static void columns_forward(float *out, float *mean, float *rstd, float *run_mea
 			    float *run_var, const float *in, const float *gamma,
 			    const float *beta, const BnShape *s, int c0, int cb)
 {
-	double mu[CBLOCK], var[CBLOCK];
-	float a[CBLOCK], b[CBLOCK];
+	double mu[CBLOCK1D], var[CBLOCK1D];
+	float a[CBLOCK1D], b[CBLOCK1D];
 	column_stats(in, s, c0, cb, mu, var);
 	for (int j = 0; j < cb; j++)
 		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, c0 + j,
@@ -126,6 +115,52 @@ static void columns_forward(float *out, float *mean, float *rstd, float *run_mea
 	}
 }
 
+/* Channels per block of BatchNorm2d: at least 16 blocks where there are
+ * channels for them (the threads take blocks one at a time), at most CBLOCK. */
+static int plane_block(int c)
+{
+	int cb = (c + 15) / 16;
+	return cb > CBLOCK ? CBLOCK : cb;
+}
+
+/* BatchNorm2d forward of channels [c0, c0 + cb), cb <= CBLOCK: each pass
+ * walks the examples in order and, within one, the block's cb planes where
+ * they lie side by side in memory (one channel at a time, a pass would
+ * jump a whole example's planes every hw floats). Each channel's sums add
+ * its segments in example order, as one channel at a time would. */
+static void planes_forward(float *out, float *mean, float *rstd, float *run_mean,
+			   float *run_var, const float *in, const float *gamma,
+			   const float *beta, const BnShape *s, int c0, int cb)
+{
+	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw, base = (size_t)c0 * hw;
+	double sum[CBLOCK] = { 0 }, sq[CBLOCK] = { 0 }, mu[CBLOCK];
+	double cnt = (double)s->n * (double)s->hw;
+	float a[CBLOCK], b[CBLOCK];
+	for (int i = 0; i < s->n; i++) {
+		const float *p = in + (size_t)i * cs + base;
+		for (int j = 0; j < cb; j++)
+			sum[j] += sum_seg(p + (size_t)j * hw, hw, 0, 0);
+	}
+	for (int j = 0; j < cb; j++)
+		mu[j] = sum[j] / cnt;
+	for (int i = 0; i < s->n; i++) {
+		const float *p = in + (size_t)i * cs + base;
+		for (int j = 0; j < cb; j++)
+			sq[j] += sum_seg(p + (size_t)j * hw, hw, mu[j], 1);
+	}
+	for (int j = 0; j < cb; j++)
+		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, c0 + j, mu[j],
+			       sq[j] / cnt, &a[j], &b[j]);
+	for (int i = 0; i < s->n; i++)
+		for (int j = 0; j < cb; j++) {
+			size_t o = (size_t)i * cs + base + (size_t)j * hw;
+			float aj = a[j], bj = b[j];
+			PAR_SIMD
+			for (size_t q = 0; q < hw; q++)
+				out[o + q] = in[o + q] * aj + bj;
+		}
+}
+
 /* out, in (n, c, hw); mean, rstd, run_mean, run_var, gamma, beta (c).
  * gamma / beta NULL mean 1 / 0 (affine=False); run_* NULL skip the update.
  * The running variance is updated only when n*hw > 1 (it needs n*hw - 1). */
@@ -135,23 +170,20 @@ void batchnorm_forward_train(float *out, float *mean, float *rstd,
 {
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
 	if (s->hw == 1) {
-		int blocks = (s->c + CBLOCK - 1) / CBLOCK;
+		int blocks = (s->c + CBLOCK1D - 1) / CBLOCK1D;
 		PAR_FOR(big && blocks > 1)
 		for (int bl = 0; bl < blocks; bl++) {
-			int c0 = bl * CBLOCK, cb = s->c - c0 < CBLOCK ? s->c - c0 : CBLOCK;
+			int c0 = bl * CBLOCK1D, cb = s->c - c0 < CBLOCK1D ? s->c - c0 : CBLOCK1D;
 			columns_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta,
 					s, c0, cb);
 		}
 		return;
 	}
-	PAR_FOR(big && s->c > 1)
-	for (int ch = 0; ch < s->c; ch++) {
-		double mu, var;
-		float a, b;
-		channel_stats(in, s, ch, &mu, &var);
-		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, ch, mu, var,
-			       &a, &b);
-		channel_affine(out, in, s, ch, a, b);
+	int per = plane_block(s->c), blocks = (s->c + per - 1) / per;
+	PAR_FOR(big && blocks > 1)
+	for (int bl = 0; bl < blocks; bl++) {
+		int c0 = bl * per, cb = s->c - c0 < per ? s->c - c0 : per;
+		planes_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s, c0, cb);
 	}
 }
 
@@ -201,27 +233,35 @@ static void grad_apply(float *din, const float *dout, const float *x, size_t len
 	}
 }
 
-/* Backward of one channel ch of (n, c, hw) (see batchnorm_backward). */
-static void channel_backward(float *din, float *dgamma, float *dbeta, const float *dout,
-			     const float *in, const float *mean, const float *rstd,
-			     const float *gamma, const BnShape *s, int ch)
+/* BatchNorm2d backward of channels [c0, c0 + cb), cb <= CBLOCK, in the
+ * memory order of planes_forward; each channel's sums add its segments in
+ * example order, as one channel at a time would. */
+static void planes_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			    const float *in, const float *mean, const float *rstd,
+			    const float *gamma, const BnShape *s, int c0, int cb)
 {
-	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw;
+	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw, base = (size_t)c0 * hw;
 	double cnt = (double)s->n * (double)s->hw;
-	double mu = mean[ch], r = rstd[ch], sg = 0, sgx = 0;
-	for (int i = 0; i < s->n; i++) {
-		size_t o = (size_t)i * cs + (size_t)ch * hw;
-		grad_sums(dout + o, in + o, hw, mu, r, &sg, &sgx);
+	double sg[CBLOCK] = { 0 }, sgx[CBLOCK] = { 0 }, k[CBLOCK];
+	for (int i = 0; i < s->n; i++)
+		for (int j = 0; j < cb; j++) {
+			size_t o = (size_t)i * cs + base + (size_t)j * hw;
+			grad_sums(dout + o, in + o, hw, mean[c0 + j], rstd[c0 + j], &sg[j], &sgx[j]);
+		}
+	for (int j = 0; j < cb; j++) {
+		int ch = c0 + j;
+		if (dbeta)
+			dbeta[ch] += (float)sg[j];
+		if (dgamma)
+			dgamma[ch] += (float)sgx[j];
+		k[j] = (gamma ? gamma[ch] : 1.0) * rstd[ch];
 	}
-	if (dbeta)
-		dbeta[ch] += (float)sg;
-	if (dgamma)
-		dgamma[ch] += (float)sgx;
-	double k = (gamma ? gamma[ch] : 1.0) * r;
-	for (int i = 0; i < s->n; i++) {
-		size_t o = (size_t)i * cs + (size_t)ch * hw;
-		grad_apply(din + o, dout + o, in + o, hw, mu, r, k, sg / cnt, sgx / cnt);
-	}
+	for (int i = 0; i < s->n; i++)
+		for (int j = 0; j < cb; j++) {
+			size_t o = (size_t)i * cs + base + (size_t)j * hw;
+			grad_apply(din + o, dout + o, in + o, hw, mean[c0 + j], rstd[c0 + j], k[j],
+				   sg[j] / cnt, sgx[j] / cnt);
+		}
 }
 
 /* BatchNorm1d backward of channels [c0, c0 + cb), summed over n in order. */
@@ -229,7 +269,7 @@ static void columns_backward(float *din, float *dgamma, float *dbeta, const floa
 			     const float *in, const float *mean, const float *rstd,
 			     const float *gamma, const BnShape *s, int c0, int cb)
 {
-	double sg[CBLOCK] = { 0 }, sgx[CBLOCK] = { 0 }, k[CBLOCK], cnt = (double)s->n;
+	double sg[CBLOCK1D] = { 0 }, sgx[CBLOCK1D] = { 0 }, k[CBLOCK1D], cnt = (double)s->n;
 	for (int i = 0; i < s->n; i++) {
 		size_t o = (size_t)i * s->c + c0;
 		for (int j = 0; j < cb; j++)
@@ -266,16 +306,19 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 {
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
 	if (s->hw == 1) {
-		int blocks = (s->c + CBLOCK - 1) / CBLOCK;
+		int blocks = (s->c + CBLOCK1D - 1) / CBLOCK1D;
 		PAR_FOR(big && blocks > 1)
 		for (int bl = 0; bl < blocks; bl++) {
-			int c0 = bl * CBLOCK, cb = s->c - c0 < CBLOCK ? s->c - c0 : CBLOCK;
+			int c0 = bl * CBLOCK1D, cb = s->c - c0 < CBLOCK1D ? s->c - c0 : CBLOCK1D;
 			columns_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s,
 					 c0, cb);
 		}
 		return;
 	}
-	PAR_FOR(big && s->c > 1)
-	for (int ch = 0; ch < s->c; ch++)
-		channel_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, ch);
+	int per = plane_block(s->c), blocks = (s->c + per - 1) / per;
+	PAR_FOR(big && blocks > 1)
+	for (int bl = 0; bl < blocks; bl++) {
+		int c0 = bl * per, cb = s->c - c0 < per ? s->c - c0 : per;
+		planes_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, c0, cb);
+	}
 }

@@ -1,8 +1,12 @@
 /* test_batchnorm.c - batch norm against PyTorch 1.13 golden values (train
  * forward/backward, running statistics, eval) and central finite differences
- * for the input, gamma and beta in 1d and 2d layouts. */
+ * for the input, gamma and beta in 1d and 2d layouts; shapes of many channels
+ * (blocks of them) against the formulas in double, on one and two threads. */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include "batchnorm.h"
+#include "gemm.h"
 #define FIX_BATCHNORM
 #include "../fixtures/layers_misc.h"
 #include "check.h"
@@ -130,6 +134,83 @@ static void check_eval(void)
 	CHECK_CLOSE(out, exp_, 12, 1e-6, 1e-6, "bn eval by hand");
 }
 
+/* Channel counts that make blocks of several channels with a ragged last
+ * one (BatchNorm2d: 16 blocks of up to ceil(c / 16) channels; BatchNorm1d:
+ * 256 columns a block), against the textbook formulas in double, one
+ * channel at a time; and the same bits on one thread as on the default. */
+static void check_blocks(int n, int ch, int hw, const char *label)
+{
+	size_t tot = (size_t)n * ch * hw, cnt = (size_t)n * hw;
+	float *f = malloc((6 * tot + 8 * (size_t)ch) * sizeof *f);
+	double *ref = malloc(tot * sizeof *ref);
+	CHECK(f && ref);
+	if (!f || !ref) {
+		free(f);
+		free(ref);
+		return;
+	}
+	float *x = f, *dy = x + tot, *out = dy + tot, *din = out + tot, *out1 = din + tot;
+	float *din1 = out1 + tot, *g = din1 + tot, *b = g + ch, *mean = b + ch, *rstd = mean + ch;
+	float *dg = rstd + ch, *db = dg + ch, *rm = db + ch, *rv = rm + ch;
+	uint64_t seed = 11;
+	for (size_t i = 0; i < tot; i++) {
+		x[i] = 3.0f * frand(&seed) + 1.0f;
+		dy[i] = frand(&seed);
+	}
+	for (int c = 0; c < ch; c++) {
+		g[c] = 1.0f + 0.5f * frand(&seed);
+		b[c] = frand(&seed);
+		dg[c] = db[c] = 0;
+		rm[c] = 0.25f, rv[c] = 2.0f;
+	}
+	BnShape s = { n, ch, hw, 1e-5f, 0.1f };
+	gemm_set_threads(2);
+	batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, &s);
+	batchnorm_backward(din, dg, db, dy, x, mean, rstd, g, &s);
+	int bad = 0;
+	for (int c = 0; c < ch && !bad; c++) {
+		double mu = 0, var = 0, sg = 0, sgx = 0;
+		for (int i = 0; i < n; i++)
+			for (int q = 0; q < hw; q++)
+				mu += x[((size_t)i * ch + c) * hw + q];
+		mu /= (double)cnt;
+		for (int i = 0; i < n; i++)
+			for (int q = 0; q < hw; q++) {
+				double d = x[((size_t)i * ch + c) * hw + q] - mu;
+				var += d * d;
+			}
+		var /= (double)cnt;
+		double r = 1 / sqrt(var + 1e-5);
+		for (int i = 0; i < n; i++)
+			for (int q = 0; q < hw; q++) {
+				size_t o = ((size_t)i * ch + c) * hw + q;
+				ref[o] = (x[o] - mu) * r * g[c] + b[c];
+				sg += dy[o];
+				sgx += dy[o] * (x[o] - mu) * r;
+			}
+		bad |= fabs(mean[c] - mu) > 1e-5 || fabs(rstd[c] - r) > 1e-5 * r ||
+		       fabs(rm[c] - (0.9 * 0.25 + 0.1 * mu)) > 1e-5 ||
+		       fabs(rv[c] - (0.9 * 2.0 + 0.1 * var * cnt / (cnt - 1))) > 1e-5 * rv[c] ||
+		       fabs(db[c] - sg) > 1e-4 || fabs(dg[c] - sgx) > 1e-4;
+		for (int i = 0; i < n && !bad; i++)
+			for (int q = 0; q < hw; q++) {
+				size_t o = ((size_t)i * ch + c) * hw + q;
+				double xh = (x[o] - mu) * r;
+				double want = g[c] * r * (dy[o] - sg / cnt - xh * sgx / cnt);
+				bad |= fabs(out[o] - ref[o]) > 1e-5 || fabs(din[o] - want) > 1e-5;
+			}
+	}
+	CHECK_MSG(!bad, "%s: blocks against the formulas", label);
+	gemm_set_threads(1);
+	batchnorm_forward_train(out1, mean, rstd, NULL, NULL, x, g, b, &s);
+	batchnorm_backward(din1, NULL, NULL, dy, x, mean, rstd, g, &s);
+	gemm_set_threads(2);
+	CHECK_MSG(!memcmp(out, out1, tot * sizeof *out) && !memcmp(din, din1, tot * sizeof *din),
+		  "%s: one thread, the same bits", label);
+	free(f);
+	free(ref);
+}
+
 static void run(void)
 {
 	check_golden();
@@ -138,6 +219,11 @@ static void run(void)
 	check_fd(6, 3, 1, "bn1d");
 	check_fd(3, 2, 5, "bn2d");
 	check_fd(2, 4, 4, "bn2d 4ch");
+	check_blocks(5, 37, 13, "bn2d 37ch");
+	check_blocks(3, 512, 16, "bn2d 512x16");
+	check_blocks(64, 128, 49, "bn2d 128x49");
+	check_blocks(7, 600, 1, "bn1d 600");
+	check_blocks(64, 6272, 1, "bn1d 6272");
 }
 
 CHECK_MAIN("test_batchnorm")
