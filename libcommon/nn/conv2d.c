@@ -96,20 +96,58 @@ static void add_bias(float *out, const float *b, int c, int hw)
 	}
 }
 
-/* db (c) += sums of dout (n, c, hw) over n and hw; channels split over threads. */
+/* Planes whose sums bias_grad runs side by side, and its most channels a
+ * block. */
+#define BIAS_WAYS 8
+#define BIAS_BLOCK 64
+
+/* db (c) += sums of dout (n, c, hw) over n and hw. Each plane (example,
+ * channel) is summed in order (one float chain), and a channel's plane sums
+ * are added in example order. Blocks of channels are split over the
+ * threads; a block walks the examples in order and, within one, its planes
+ * where they lie side by side in memory, BIAS_WAYS chains at a time (they
+ * are independent, so the adds do not each wait for the last): the same
+ * bits as one channel at a time. */
 static void bias_grad(float *db, const float *dout, int n, int c, int hw)
 {
-	PAR_FOR((size_t)n * c * hw >= PAR_GRAIN)
-	for (int ci = 0; ci < c; ci++) {
-		float acc = 0;
+	int per = (c + 15) / 16;
+	per = per > BIAS_BLOCK ? BIAS_BLOCK : per;
+	int blocks = (c + per - 1) / per;
+	PAR_FOR((size_t)n * c * hw >= PAR_GRAIN && blocks > 1)
+	for (int bl = 0; bl < blocks; bl++) {
+		int c0 = bl * per, cb = c - c0 < per ? c - c0 : per;
+		float acc[BIAS_BLOCK] = { 0 };
 		for (int e = 0; e < n; e++) {
-			const float *d = dout + ((size_t)e * c + ci) * hw;
-			float part = 0;
-			for (int i = 0; i < hw; i++)
-				part += d[i];
-			acc += part;
+			const float *d = dout + ((size_t)e * c + c0) * hw;
+			int j = 0;
+			for (; j + BIAS_WAYS <= cb; j += BIAS_WAYS) {
+				/* scalars, not an array: gcc would keep an array in
+				 * memory and build vectors of it lane by lane */
+				const float *q = d + (size_t)j * hw;
+				size_t h = (size_t)hw;
+				float p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0;
+				for (size_t i = 0; i < h; i++) {
+					p0 += q[i];
+					p1 += q[h + i];
+					p2 += q[2 * h + i];
+					p3 += q[3 * h + i];
+					p4 += q[4 * h + i];
+					p5 += q[5 * h + i];
+					p6 += q[6 * h + i];
+					p7 += q[7 * h + i];
+				}
+				acc[j] += p0, acc[j + 1] += p1, acc[j + 2] += p2, acc[j + 3] += p3;
+				acc[j + 4] += p4, acc[j + 5] += p5, acc[j + 6] += p6, acc[j + 7] += p7;
+			}
+			for (; j < cb; j++) {
+				float part = 0;
+				for (int i = 0; i < hw; i++)
+					part += d[(size_t)j * hw + i];
+				acc[j] += part;
+			}
 		}
-		db[ci] += acc;
+		for (int j = 0; j < cb; j++)
+			db[c0 + j] += acc[j];
 	}
 }
 
