@@ -78,6 +78,14 @@ static void omp_set_num_threads(int n) { (void)n; }
 #define PIECE_CAP (16u << 20)
 /* Passes whose result has fewer channels stay on conv2d.c. */
 #define MIN_CHANNELS 16
+/* Weight gradients of layers with few output positions run on calls of
+ * up to MAX_MERGE chunks, enough for BW_WORK examples x positions a call:
+ * each call rewrites the whole gradient, so the small ones (dcgan64's
+ * 4x4 layers, 128 a chunk) spend their time on that, not on products.
+ * BW_CACHE such primitives (one per call size) are kept per layer. */
+#define MAX_MERGE 4
+#define BW_WORK 512
+#define BW_CACHE 8
 
 struct DnnlLib {
 	void *so;
@@ -143,6 +151,12 @@ struct DnnlConv {
 	int ia, ha, wa, ob, hb, wb;
 	int use[P_COUNT];         /* passes run here (BW always) */
 	Entry e[DNNL_CHUNK + 1];  /* by chunk size */
+	int bwk;                  /* chunks per weight-gradient call */
+	struct {
+		int mb;           /* examples; 0: unused */
+		Pass ps;
+	} bw[BW_CACHE];           /* BW of mb examples, where bwk > 1 */
+	int bw_next;              /* the slot bw_pass fills next */
 };
 
 static int fail(DnnlLib *l, dnnl_status_t st, const char *what, Err *e)
@@ -374,6 +388,9 @@ void dnnlconv_free(DnnlConv *p)
 	for (int c = 0; c <= DNNL_CHUNK; c++)
 		if (p->e[c].c)
 			entry_free(p->lib, &p->e[c]);
+	for (int i = 0; i < BW_CACHE; i++)
+		if (p->bw[i].mb)
+			pass_free(p->lib, &p->bw[i].ps);
 	free(p);
 }
 
@@ -510,6 +527,49 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 	return rc;
 }
 
+/* The weight-gradient pass of calls of mb examples (bwk > 1), made now
+ * if none is kept, in the slot after the last made (the one made longest
+ * ago goes): which primitive a call runs depends on mb alone, so the bits
+ * do not depend on what was kept. NULL on failure, kept in the lib. */
+static Pass *bw_pass(DnnlConv *p, int mb)
+{
+	for (int i = 0; i < BW_CACHE; i++)
+		if (p->bw[i].mb == mb)
+			return &p->bw[i].ps;
+	DnnlLib *l = p->lib;
+	int slot = p->bw_next;
+	p->bw_next = (slot + 1) % BW_CACHE;
+	if (p->bw[slot].mb)
+		pass_free(l, &p->bw[slot].ps);
+	memset(&p->bw[slot], 0, sizeof p->bw[slot]);
+	Descs d;
+	Err e;
+	if (descs_make(p, mb, &d, &e))
+		return NULL;
+	int threads = omp_get_max_threads();
+	omp_set_num_threads(1);
+	dnnl_primitive_desc_t fpd = NULL;
+	dnnl_primitive_attr_t at = user_attr(l);
+	int rc = at ? 0 : fail(l, dnnl_out_of_memory, "dnnl_primitive_attr_create", &e);
+	Pass f = { 0 };
+	/* F's descriptor is BW's hint; F's own primitive is not kept */
+	if (!rc && !(rc = pass_create(l, &p->s, P_F, &f, &d, at, &fpd, &e)))
+		rc = pass_create(l, &p->s, P_BW, &p->bw[slot].ps, &d, at, &fpd, &e);
+	pass_free(l, &f);
+	if (fpd)
+		l->f.dnnl_primitive_desc_destroy(fpd);
+	if (at)
+		l->f.dnnl_primitive_attr_destroy(at);
+	omp_set_num_threads(threads);
+	if (rc) {
+		pass_free(l, &p->bw[slot].ps);
+		memset(&p->bw[slot], 0, sizeof p->bw[slot]);
+		return NULL;
+	}
+	p->bw[slot].mb = mb;
+	return &p->bw[slot].ps;
+}
+
 /* Floats of a pass's chunk buffers on one thread: its views' blocked
  * copies (where they differ from plain) and the largest scratchpad. */
 static size_t pass_unit(const Pass *ps)
@@ -590,6 +650,9 @@ int dnnlconv_plan(DnnlConv **out, DnnlLib *l, const ConvShape *s, int transposed
 	p->use[P_F] = p->ob >= MIN_CHANNELS;
 	p->use[P_BD] = p->ia >= MIN_CHANNELS;
 	p->use[P_BW] = 1;
+	p->bwk = 1;
+	while (p->bwk * 2 <= MAX_MERGE && (size_t)p->bwk * DNNL_CHUNK * p->hb * p->wb < BW_WORK)
+		p->bwk *= 2;
 	int slots = omp_get_max_threads();
 	slots = slots < 1 ? 1 : slots > MAX_SLOTS ? MAX_SLOTS : slots;
 	int full = s->n < DNNL_CHUNK ? s->n : DNNL_CHUNK, tail = s->n % DNNL_CHUNK;
@@ -773,9 +836,107 @@ static int bw_finish(DnnlLib *l, const View *wv, float *dw, size_t wplain, float
 	return 0;
 }
 
+/* The kept weight-gradient pass of calls of mb examples, or NULL. */
+static const Pass *bw_find(const DnnlConv *p, int mb)
+{
+	for (int i = 0; i < BW_CACHE; i++)
+		if (p->bw[i].mb == mb)
+			return &p->bw[i].ps;
+	return NULL;
+}
+
+/* The examples [*e0, *e1) of the weight-gradient call that starts at
+ * chunk i of a piece ending before chunk hi: bwk chunks, fewer at the
+ * piece's end, the batch's last chunk short where n is not a multiple. */
+static void bw_call(const DnnlConv *p, int i, int hi, int n, int *e0, int *e1)
+{
+	int end = i + p->bwk < hi ? i + p->bwk : hi;
+	*e0 = i * DNNL_CHUNK;
+	*e1 = end * DNNL_CHUNK < n ? end * DNNL_CHUNK : n;
+}
+
+/* run_bw where bwk > 1: the same pieces, each summing calls of up to bwk
+ * chunks in order. The passes of every call size of this batch are made
+ * first (they share one diff_weights layout, or the sums could not be
+ * taken blocked), then the arena is grown for the largest. */
+static int run_bw_merged(DnnlConv *p, const Chunks *ch, int np, float *dw, const float *a,
+			 const float *b, int n)
+{
+	DnnlLib *l = p->lib;
+	size_t asz = (size_t)p->ia * p->ha * p->wa, bsz = (size_t)p->ob * p->hb * p->wb;
+	size_t wplain = (size_t)p->ob * p->ia * p->s.k * p->s.k, unit = 0, wn = 0, fsp = 0;
+	const Pass *first = NULL;
+	for (int j = 0; j < np; j++) {
+		int lo, hi, e0, e1;
+		par_range(ch->nch, j, np, &lo, &hi);
+		for (int i = lo; i < hi; i += p->bwk) {
+			bw_call(p, i, hi, n, &e0, &e1);
+			const Pass *ps = bw_pass(p, e1 - e0);
+			if (!ps)
+				return -1;
+			size_t u = pass_unit(ps);
+			unit = u > unit ? u : unit;
+		}
+	}
+	/* bw_pass may have let a pass of this batch go only if it needed more
+	 * than BW_CACHE sizes; bw_find below fails then */
+	for (int j = 0; j < np; j++) {
+		int lo, hi, e0, e1;
+		par_range(ch->nch, j, np, &lo, &hi);
+		for (int i = lo; i < hi; i += p->bwk) {
+			bw_call(p, i, hi, n, &e0, &e1);
+			const Pass *ps = bw_find(p, e1 - e0);
+			if (!ps)
+				return fail(l, dnnl_unimplemented, "weight-gradient call sizes kept", NULL);
+			if (!first) {
+				first = ps;
+				wn = wfloats(&ps->w);
+				fsp = ps->w.from.sp_n;
+			} else if (!l->f.dnnl_memory_desc_equal(&first->w.blk, &ps->w.blk))
+				return fail(l, dnnl_unimplemented, "weight layouts of two call sizes differ", NULL);
+		}
+	}
+	unit += 2 * wn;
+	size_t lead = (wplain + 15) & ~(size_t)15;
+	Err e;
+	if (lib_arena(l, lead + unit * (size_t)np + ((fsp + 15) & ~(size_t)15), &e))
+		return fail(l, dnnl_out_of_memory, "the weight-gradient scratch allocation", NULL);
+	float *sum = l->arena, *base = sum + lead;
+	int rc = 0, nt = chunk_threads(ch, np);
+	PAR_PRAGMA(omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1) reduction(|:rc))
+	for (int j = 0; j < np; j++) {
+		int lo, hi, slot = par_id(), r = 0;
+		par_range(ch->nch, j, np, &lo, &hi);
+		float *acc = base + unit * (size_t)j, *tmp = acc + wn, *buf = tmp + wn;
+		for (int i = lo; i < hi && !r; i += p->bwk) {
+			int e0, e1;
+			bw_call(p, i, hi, n, &e0, &e1);
+			const Pass *ps = bw_find(p, e1 - e0);
+			float *b1 = past(buf, &ps->in[0]), *sp = past(b1, &ps->in[1]);
+			const float *xa = view_in(l, slot, &ps->in[0], a + (size_t)e0 * asz, buf, sp, &r);
+			const float *xb = view_in(l, slot, &ps->in[1], b + (size_t)e0 * bsz, b1, sp, &r);
+			dnnl_exec_arg_t arg[4] = { { DNNL_ARG_SRC, bind(l, ps->in[0].bm, slot, xa) },
+						   { DNNL_ARG_DIFF_DST, bind(l, ps->in[1].bm, slot, xb) },
+						   { DNNL_ARG_DIFF_WEIGHTS, bind(l, ps->w.bm, slot, i == lo ? acc : tmp) } };
+			if (!r)
+				r = run(l, slot, &ps->p, 3, arg, sp);
+			if (!r && i > lo) {
+				PAR_SIMD
+				for (size_t q = 0; q < wn; q++)
+					acc[q] += tmp[q];
+			}
+		}
+		rc |= r;
+	}
+	if (rc)
+		return -1;
+	return bw_finish(l, &first->w, dw, wplain, base, np, unit, wn, sum, base + unit * (size_t)np);
+}
+
 /* dw (plain, accumulated) += the weight gradient of n examples of a (plain
- * A) and b (plain B): each of np pieces sums its run of chunks in order,
- * then the pieces are summed in order. */
+ * A) and b (plain B): each of np pieces sums its run of chunks in order
+ * (calls of bwk chunks, see run_bw_merged), then the pieces are summed in
+ * order. */
 static int run_bw(DnnlConv *p, float *dw, const float *a, const float *b, int n)
 {
 	DnnlLib *l = p->lib;
@@ -785,6 +946,12 @@ static int run_bw(DnnlConv *p, float *dw, const float *a, const float *b, int n)
 	size_t asz = (size_t)p->ia * p->ha * p->wa, bsz = (size_t)p->ob * p->hb * p->wb;
 	size_t wn = wfloats(&ch.ef->pass[P_BW].w), wplain = (size_t)p->ob * p->ia * p->s.k * p->s.k;
 	int np = pieces_of(p, ch.ef, n);
+	if (p->bwk > 1) {
+		/* pieces of at least bwk chunks where there are enough */
+		while (np > 1 && np * p->bwk > ch.nch)
+			np /= 2;
+		return run_bw_merged(p, &ch, np, dw, a, b, n);
+	}
 	size_t unit = chunk_unit(&ch, P_BW) + 2 * wn;
 	float *sum = l->arena, *base = sum + ((wplain + 15) & ~(size_t)15);
 	/* the tail's diff_weights layout must match to be summed blocked */

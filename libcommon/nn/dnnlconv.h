@@ -8,7 +8,8 @@
  * batch is cut into chunks of at most DNNL_CHUNK examples (a fact of the
  * shape), each run by a primitive made for one thread; a weight gradient is
  * the sum, in chunk order, of per-piece sums whose pieces also follow from
- * the shape alone. Activations stay NCHW between layers; each chunk is
+ * the shape alone (layers of few output positions sum calls of up to 4
+ * chunks, see dnnlconv.c). Activations stay NCHW between layers; each chunk is
  * reordered into and out of oneDNN's blocked layouts around the kernel. */
 #ifndef GAN_DNNLCONV_H
 #define GAN_DNNLCONV_H
