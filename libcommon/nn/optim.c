@@ -44,8 +44,9 @@ void adam_step(float *p, const float *g, float *m, float *v, size_t n,
 	AdamK k = { (float)c->beta1, (float)c->beta2, (float)(1.0 - c->beta1),
 		    (float)(1.0 - c->beta2), (float)(-(c->lr / bc1)), (float)sqrt(bc2),
 		    (float)c->eps };
-	if (n < 4 * PAR_GRAIN) {
-		/* Serial below the threshold: see PAR_FOR in par.h. */
+	if (n < 2 * PAR_GRAIN) {
+		/* Serial below the threshold (PAR_FOR in par.h): at 2 * PAR_GRAIN,
+		 * dcgan-mnist's 401 K-element layers split, 1.5 % faster than 4 *. */
 		adam_chunk(p, g, m, v, n, &k);
 		return;
 	}
