@@ -813,11 +813,45 @@ static int run_pass(DnnlConv *p, int k, float *out, const float *in, const float
 	return rc;
 }
 
+/* Ranges of the weights bw_finish's threads add. */
+#define FINISH_PARTS 16
+
 /* dw (plain) += the blocked sum of the np pieces at base (unit floats
- * apart, wn each), in piece order; tmp: scratch for the reorder. */
+ * apart, wn each, a second wn after each free), in piece order; tmp:
+ * scratch for the reorder. Where the reorder needs no scratchpad, each
+ * piece goes to plain on its own thread (into its free wn; a reorder only
+ * moves values), then ranges of dw take the pieces' sums in piece order:
+ * the same bits as summing blocked, then one reorder, on one thread. */
 static int bw_finish(DnnlLib *l, const View *wv, float *dw, size_t wplain, float *base, int np,
 		     size_t unit, size_t wn, float *sum, float *tmp)
 {
+	int nt = omp_get_max_threads();
+	nt = nt > l->slots ? l->slots : nt;
+	if (!wv->same && !wv->from.sp_n && np > 1 && nt > 1 && wplain >= PAR_GRAIN) {
+		int rc = 0, nr = nt > np ? np : nt;
+		PAR_PRAGMA(omp parallel for schedule(dynamic) num_threads(nr) reduction(|:rc))
+		for (int j = 0; j < np; j++) {
+			float *acc = base + unit * (size_t)j;
+			rc |= reorder(l, par_id(), wv, 1, acc, acc + wn, NULL);
+		}
+		if (rc)
+			return -1;
+		PAR_PRAGMA(omp parallel for schedule(dynamic) num_threads(nt))
+		for (int r = 0; r < FINISH_PARTS; r++) {
+			int lo, hi;
+			par_range(FINISH_PARTS, r, FINISH_PARTS, &lo, &hi);
+			size_t q0 = wplain * (size_t)lo / FINISH_PARTS;
+			size_t q1 = wplain * (size_t)hi / FINISH_PARTS;
+			const float *p0 = base + wn;
+			for (size_t q = q0; q < q1; q++) {
+				float v = p0[q];
+				for (int j = 1; j < np; j++)
+					v += base[unit * (size_t)j + wn + q];
+				dw[q] += v;
+			}
+		}
+		return 0;
+	}
 	for (int j = 1; j < np; j++) {
 		const float *pj = base + unit * (size_t)j;
 		PAR_SIMD

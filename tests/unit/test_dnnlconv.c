@@ -39,6 +39,7 @@ static const Case cases[] = {
 	{ 9, 1, 8, 8, 64, 4, 2, 1 },      /* dcgan-mnist's first and last layers */
 	{ 3, 20, 7, 9, 18, 3, 1, 1 },     /* k3 s1 p1, odd sizes */
 	{ 4, 16, 5, 5, 24, 3, 2, 0 },     /* no padding */
+	{ 17, 64, 8, 8, 128, 4, 2, 1 },   /* 131 K weights: bw_finish's threads */
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
