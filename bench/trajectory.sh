@@ -90,6 +90,7 @@ for s in $seeds; do
 	for f in "$out/s$s"/*-e1.npy "$out/s$s"/*-$end.npy; do
 		[ -f "$f" ] || continue
 		b=$(basename "$f" .npy) sys=${b%-*} ep=${b##*-}
+		[ "$sys" = zs ] && continue   # trajectory.py's sample latents, not samples
 		case $ep in e[0-9]*) ep=${ep#e} ;; esac   # e1, e5: epochs; end: after STEPS
 		# The first step whose loss_d differs from the peer's by over 10 %.
 		parted=-
