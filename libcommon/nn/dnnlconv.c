@@ -838,10 +838,8 @@ static int bw_finish(DnnlLib *l, const View *wv, float *dw, size_t wplain, float
 			return -1;
 		PAR_PRAGMA(omp parallel for schedule(dynamic) num_threads(nt))
 		for (int r = 0; r < FINISH_PARTS; r++) {
-			int lo, hi;
-			par_range(FINISH_PARTS, r, FINISH_PARTS, &lo, &hi);
-			size_t q0 = wplain * (size_t)lo / FINISH_PARTS;
-			size_t q1 = wplain * (size_t)hi / FINISH_PARTS;
+			size_t q0 = wplain * (size_t)r / FINISH_PARTS;
+			size_t q1 = wplain * (size_t)(r + 1) / FINISH_PARTS;
 			const float *p0 = base + wn;
 			for (size_t q = q0; q < q1; q++) {
 				float v = p0[q];
