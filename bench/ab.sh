@@ -48,6 +48,9 @@ newdir=$(dirname "$new")
 tmp=$(mktemp -d) || die "cannot make a temporary folder"
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 here=$(cd "$(dirname "$0")" && pwd)
+# the presets for a gan-init outside the checkout (a copied bin folder)
+GAN_MODELS=${GAN_MODELS:-$(dirname "$here")/models}
+export GAN_MODELS
 # the process timer of make bench (date around it adds ~2 ms of shell)
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra "$here/walltime.c" -o "$tmp/walltime" ||
 	die "could not build bench/walltime.c"
