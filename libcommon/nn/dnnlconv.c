@@ -499,31 +499,42 @@ static int pass_create(DnnlLib *l, const ConvShape *s, int k, Pass *ps, const De
 	return pass_make(l, ps, pd, 2, q_both, dnnl_query_undef, dnnl_query_diff_weights_md, e);
 }
 
-/* The primitives of chunks of c examples, made on one thread (their work
- * split is fixed then, whatever thread runs them later). */
-static int entry_make(DnnlConv *p, int c, Err *e)
+/* Passes of c examples, made on one thread (their work split is fixed
+ * then, whatever thread runs them later): ps[k] for each k whose ps[k] is
+ * not NULL; ps[P_F] is needed, its descriptor being the others' hint.
+ * On failure the caller frees what was made. */
+static int passes_make(DnnlConv *p, int c, Pass *ps[P_COUNT], Err *e)
 {
 	DnnlLib *l = p->lib;
-	Entry *en = &p->e[c];
 	Descs d;
 	if (descs_make(p, c, &d, e))
 		return -1;
-	en->c = c;
-	en->slots = l->slots;
 	int threads = omp_get_max_threads();
 	omp_set_num_threads(1);
 	dnnl_primitive_desc_t fpd = NULL;
 	dnnl_primitive_attr_t at = user_attr(l);
 	int rc = at ? 0 : fail(l, dnnl_out_of_memory, "dnnl_primitive_attr_create", e);
 	for (int k = 0; k < P_COUNT && !rc; k++)
-		rc = pass_create(l, &p->s, k, &en->pass[k], &d, at, &fpd, e);
+		if (ps[k])
+			rc = pass_create(l, &p->s, k, ps[k], &d, at, &fpd, e);
 	if (fpd)
 		l->f.dnnl_primitive_desc_destroy(fpd);
 	if (at)
 		l->f.dnnl_primitive_attr_destroy(at);
 	omp_set_num_threads(threads);
+	return rc;
+}
+
+/* The primitives of chunks of c examples (all three passes). */
+static int entry_make(DnnlConv *p, int c, Err *e)
+{
+	Entry *en = &p->e[c];
+	en->c = c;
+	en->slots = p->lib->slots;
+	Pass *ps[P_COUNT] = { &en->pass[P_F], &en->pass[P_BD], &en->pass[P_BW] };
+	int rc = passes_make(p, c, ps, e);
 	if (rc)
-		entry_free(l, en);
+		entry_free(p->lib, en);
 	return rc;
 }
 
@@ -542,25 +553,11 @@ static Pass *bw_pass(DnnlConv *p, int mb)
 	if (p->bw[slot].mb)
 		pass_free(l, &p->bw[slot].ps);
 	memset(&p->bw[slot], 0, sizeof p->bw[slot]);
-	Descs d;
 	Err e;
-	if (descs_make(p, mb, &d, &e))
-		return NULL;
-	int threads = omp_get_max_threads();
-	omp_set_num_threads(1);
-	dnnl_primitive_desc_t fpd = NULL;
-	dnnl_primitive_attr_t at = user_attr(l);
-	int rc = at ? 0 : fail(l, dnnl_out_of_memory, "dnnl_primitive_attr_create", &e);
-	Pass f = { 0 };
-	/* F's descriptor is BW's hint; F's own primitive is not kept */
-	if (!rc && !(rc = pass_create(l, &p->s, P_F, &f, &d, at, &fpd, &e)))
-		rc = pass_create(l, &p->s, P_BW, &p->bw[slot].ps, &d, at, &fpd, &e);
+	/* F is made for its descriptor, BW's hint, and not kept */
+	Pass f = { 0 }, *ps[P_COUNT] = { &f, NULL, &p->bw[slot].ps };
+	int rc = passes_make(p, mb, ps, &e);
 	pass_free(l, &f);
-	if (fpd)
-		l->f.dnnl_primitive_desc_destroy(fpd);
-	if (at)
-		l->f.dnnl_primitive_attr_destroy(at);
-	omp_set_num_threads(threads);
 	if (rc) {
 		pass_free(l, &p->bw[slot].ps);
 		memset(&p->bw[slot], 0, sizeof p->bw[slot]);
@@ -868,6 +865,30 @@ static int bw_finish(DnnlLib *l, const View *wv, float *dw, size_t wplain, float
 	return 0;
 }
 
+/* One weight-gradient call of pass ps on slot's thread: a and b (plain A
+ * and B of its examples) reordered into buf, the gradient written to dst
+ * (blocked); 0 or -1. */
+static int bw_run(DnnlLib *l, int slot, const Pass *ps, const float *a, const float *b,
+		  float *buf, float *dst)
+{
+	int r = 0;
+	float *b1 = past(buf, &ps->in[0]), *sp = past(b1, &ps->in[1]);
+	const float *xa = view_in(l, slot, &ps->in[0], a, buf, sp, &r);
+	const float *xb = view_in(l, slot, &ps->in[1], b, b1, sp, &r);
+	dnnl_exec_arg_t arg[4] = { { DNNL_ARG_SRC, bind(l, ps->in[0].bm, slot, xa) },
+				   { DNNL_ARG_DIFF_DST, bind(l, ps->in[1].bm, slot, xb) },
+				   { DNNL_ARG_DIFF_WEIGHTS, bind(l, ps->w.bm, slot, dst) } };
+	return r ? r : run(l, slot, &ps->p, 3, arg, sp);
+}
+
+/* acc (n) += tmp (n): a piece's running sum, in call order. */
+static void bw_add(float *restrict acc, const float *restrict tmp, size_t n)
+{
+	PAR_SIMD
+	for (size_t q = 0; q < n; q++)
+		acc[q] += tmp[q];
+}
+
 /* The kept weight-gradient pass of calls of mb examples, or NULL. */
 static const Pass *bw_find(const DnnlConv *p, int mb)
 {
@@ -943,20 +964,10 @@ static int run_bw_merged(DnnlConv *p, const Chunks *ch, int np, float *dw, const
 		for (int i = lo; i < hi && !r; i += p->bwk) {
 			int e0, e1;
 			bw_call(p, i, hi, n, &e0, &e1);
-			const Pass *ps = bw_find(p, e1 - e0);
-			float *b1 = past(buf, &ps->in[0]), *sp = past(b1, &ps->in[1]);
-			const float *xa = view_in(l, slot, &ps->in[0], a + (size_t)e0 * asz, buf, sp, &r);
-			const float *xb = view_in(l, slot, &ps->in[1], b + (size_t)e0 * bsz, b1, sp, &r);
-			dnnl_exec_arg_t arg[4] = { { DNNL_ARG_SRC, bind(l, ps->in[0].bm, slot, xa) },
-						   { DNNL_ARG_DIFF_DST, bind(l, ps->in[1].bm, slot, xb) },
-						   { DNNL_ARG_DIFF_WEIGHTS, bind(l, ps->w.bm, slot, i == lo ? acc : tmp) } };
-			if (!r)
-				r = run(l, slot, &ps->p, 3, arg, sp);
-			if (!r && i > lo) {
-				PAR_SIMD
-				for (size_t q = 0; q < wn; q++)
-					acc[q] += tmp[q];
-			}
+			r = bw_run(l, slot, bw_find(p, e1 - e0), a + (size_t)e0 * asz,
+				   b + (size_t)e0 * bsz, buf, i == lo ? acc : tmp);
+			if (!r && i > lo)
+				bw_add(acc, tmp, wn);
 		}
 		rc |= r;
 	}
@@ -997,20 +1008,11 @@ static int run_bw(DnnlConv *p, float *dw, const float *a, const float *b, int n)
 		float *acc = base + unit * (size_t)j, *tmp = acc + wn, *buf = tmp + wn;
 		for (int i = lo; i < hi && !r; i++) {
 			int c;
-			const Pass *ps = chunk_pass(&ch, i, P_BW, &c);
-			float *b1 = past(buf, &ps->in[0]), *sp = past(b1, &ps->in[1]);
-			const float *xa = view_in(l, slot, &ps->in[0], a + (size_t)i * DNNL_CHUNK * asz, buf, sp, &r);
-			const float *xb = view_in(l, slot, &ps->in[1], b + (size_t)i * DNNL_CHUNK * bsz, b1, sp, &r);
-			dnnl_exec_arg_t arg[4] = { { DNNL_ARG_SRC, bind(l, ps->in[0].bm, slot, xa) },
-						   { DNNL_ARG_DIFF_DST, bind(l, ps->in[1].bm, slot, xb) },
-						   { DNNL_ARG_DIFF_WEIGHTS, bind(l, ps->w.bm, slot, i == lo ? acc : tmp) } };
-			if (!r)
-				r = run(l, slot, &ps->p, 3, arg, sp);
-			if (!r && i > lo) {
-				PAR_SIMD
-				for (size_t q = 0; q < wn; q++)
-					acc[q] += tmp[q];
-			}
+			size_t e0 = (size_t)i * DNNL_CHUNK;
+			r = bw_run(l, slot, chunk_pass(&ch, i, P_BW, &c), a + e0 * asz, b + e0 * bsz,
+				   buf, i == lo ? acc : tmp);
+			if (!r && i > lo)
+				bw_add(acc, tmp, wn);
 		}
 		rc |= r;
 	}
