@@ -47,10 +47,8 @@ newdir=$(dirname "$new")
 [ "${BENCH_PASSIVE:-1}" = 1 ] && export OMP_WAIT_POLICY=PASSIVE
 tmp=$(mktemp -d) || die "cannot make a temporary folder"
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
-here=$(cd "$(dirname "$0")" && pwd)
-# the presets for a gan-init outside the checkout (a copied bin folder)
-GAN_MODELS=${GAN_MODELS:-$(dirname "$here")/models}
-export GAN_MODELS
+# here, and GAN_MODELS for a gan-init outside the checkout (a copied bin folder)
+. "$(dirname "$0")/../scripts/paths.sh"
 # the process timer of make bench (date around it adds ~2 ms of shell)
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra "$here/walltime.c" -o "$tmp/walltime" ||
 	die "could not build bench/walltime.c"

@@ -18,11 +18,7 @@
 # (1 or 5 epochs of 60,000 at batch 64); gantools trains once per seed and
 # samples after epochs 1 and 5, from G and from G_ema.
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-[ -x "$root/build/bin/gan-step" ] && PATH="$root/build/bin:$PATH"
-GAN_MODELS=${GAN_MODELS:-$root/models}
-export PATH GAN_MODELS
+. "$(dirname "$0")/../scripts/paths.sh"
 peer=${PEER:-$root/../shared/peers/torch_dcgan_mnist.py}
 data=${GANTOOLS_DATA:-$root/data}
 

@@ -18,11 +18,7 @@
 # DIR/figures.tsv, printed as a table. Needs runs/quality-mnist/real-features.npy
 # and train.npy (bench/quality-mnist.sh train and eval write them).
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-[ -x "$root/build/bin/gan-eval" ] && PATH="$root/build/bin:$PATH"
-GAN_MODELS=${GAN_MODELS:-$root/models}
-export PATH GAN_MODELS
+. "$(dirname "$0")/../scripts/paths.sh"
 data=${GANTOOLS_DATA:-$root/data}
 q=$root/runs/quality-mnist
 seeds="1 2 3" steps=4688 jobs=2 kernels=blas peer=0 out=$root/runs/trajectory

@@ -6,11 +6,7 @@
 # finds it (gan-eval fd --features NAME ...). Fetches the data first.
 # Options: -e EPOCHS (default the preset's 4)  -s SEED (1)  -t THREADS (2)
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-[ -x "$root/build/bin/gan-classify" ] && PATH="$root/build/bin:$PATH"
-GAN_MODELS=${GAN_MODELS:-$root/models}
-export PATH GAN_MODELS
+. "$(dirname "$0")/paths.sh"
 usage() { echo "usage: classifier.sh [-e EPOCHS] [-s SEED] [-t THREADS] mnist|fashion-mnist" >&2; exit 1; }
 epochs="" seed=1 threads=2
 while getopts e:s:t:h opt; do

@@ -3,12 +3,7 @@
 # file is written, keeps a resumed run's data and seed, prints steps.
 # A script sets name, default_epochs, limit, about (one line of help) and,
 # when it trains on from DIR/ckpt.st, resumes=1, before sourcing this.
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-[ -x "$root/build/bin/gan-step" ] && PATH="$root/build/bin:$PATH"
-export PATH
-GAN_MODELS=${GAN_MODELS:-$root/models}
-export GAN_MODELS
+. "$(dirname "$0")/paths.sh"
 prog=$(basename "$0")
 
 usage() {

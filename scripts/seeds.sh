@@ -11,11 +11,7 @@
 #   (the standard deviation within a factor sqrt 2 of 0.5).
 # Leaves DIR/seeds.tsv and DIR/summary.txt (DIR: runs/seeds-WORKLOAD).
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-[ -x "$root/build/bin/gan-step" ] && PATH="$root/build/bin:$PATH"
-GAN_MODELS=${GAN_MODELS:-$root/models}
-export PATH GAN_MODELS
+. "$(dirname "$0")/paths.sh"
 usage() { echo "usage: seeds.sh [-n SEEDS] [-o DIR] gaussian2d|gaussian1d" >&2; exit 1; }
 n=10 out=""
 while getopts n:o:h opt; do
