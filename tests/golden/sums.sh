@@ -15,11 +15,18 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # The numeric platform: the machine, the compiler's -march=native target
-# and whether it has AVX-512 (vector width), and the thread count pinned below.
+# and whether it has AVX-512 (vector width), the kernel set OpenBLAS picks at
+# run time (one target can get two: gcc 12 calls Zen 4 and Zen 5 both
+# znver3, and OpenBLAS 0.3.21 runs SkylakeX kernels on the first, Haswell on
+# the second, which it does not know), and the thread count pinned below.
 target=$(${CC:-cc} -march=native -Q --help=target 2>/dev/null |
 	awk '$1 == "-march=" { m = $2 } $1 == "-mavx512f" && $2 == "[enabled]" { v = "-avx512" }
 	     END { print (m ? m : "unknown") v }')
-key="$(uname -m)-$target-t2"
+core=$(/usr/bin/python3 -c 'import ctypes, sys
+f = ctypes.CDLL(sys.argv[1]).openblas_get_corename
+f.restype = ctypes.c_char_p
+print(f().decode())' "${GAN_OPENBLAS:-libopenblas.so.0}" 2>/dev/null || echo unknown)
+key="$(uname -m)-$target-$core-t2"
 echo "platform $key"
 arch=$(uname -m)
 
