@@ -5,7 +5,8 @@
 
 GAN_BIN=${GAN_BIN:-$BATS_TEST_DIRNAME/../build/bin}
 PATH="$GAN_BIN:$PATH"
-PY=/usr/bin/python3
+# GAN_TEST_PY: another Python 3 with numpy (a machine whose /usr/bin/python3 has none).
+PY=${GAN_TEST_PY:-/usr/bin/python3}
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 
 # scratch: enter this test's own empty folder.
@@ -93,4 +94,49 @@ f = types.SimpleNamespace(read=b.read)   # chunked reads: pipes work too
 while b.peek(1):
     a = np.lib.format.read_array(f)
     print(a.dtype, "x".join(map(str, a.shape)))' "$1"
+}
+
+# well_conditioned PRESET: m.model, the preset made well-conditioned for
+# comparing two implementations (tests/mpi.bats explains): Adam eps 1e-3 for
+# 1e-8, tanh for ReLU and LeakyReLU. The presets' eps turns a gradient that
+# nearly cancels (or the zero gradient of a bias before batch norm) into
+# steps of up to lr, and a pre-activation that another summation order moves
+# across 0 changes that element's gradient by all of it; both make two
+# correct implementations part after a step (measured: dcgan64's Adam
+# moments 0.5 apart between OpenBLAS and oneDNN after 3 steps).
+well_conditioned() {
+	sed -e 's/^eps *=.*/eps = 1e-3/' -e 's/^relu *$/tanh/' -e 's/^leakyrelu .*/tanh/' \
+		"$ROOT/models/$1.model" > m.model
+}
+
+# spread_bound REF MIN CMD...: the bound for comparing checkpoint REF with
+# another implementation's: 10 times the largest tests/ckdiff.py figure
+# between REF and CMD's own run (CMD -o FILE, REF's computation) under
+# OpenBLAS's Nehalem (SSE, any x86-64) and, where the CPU has AVX,
+# Sandybridge kernels, i.e. the same computation summed in other orders;
+# at least MIN.
+spread_bound() {
+	local ref=$1 bound=$2 refs="" k w
+	shift 2
+	if [ "$(uname -m)" = x86_64 ]; then
+		refs=Nehalem
+		grep -qw avx /proc/cpuinfo && refs="$refs Sandybridge"
+	fi
+	for k in $refs; do
+		OPENBLAS_CORETYPE=$k "$@" -o "ref-$k.st" 2>/dev/null || return 1
+		w=$("$PY" "$ROOT/tests/ckdiff.py" "$ref" "ref-$k.st" worst) || return 1
+		bound=$(awk -v b="$bound" -v w="$w" 'BEGIN { print (10 * w > b ? 10 * w : b) }')
+	done
+	echo "$bound"
+}
+
+# same_losses A.log B.log TOL: two --log-every 1 logs of the same steps:
+# the same step and epoch columns, losses and D's means within TOL relative.
+same_losses() {
+	py 'a = np.loadtxt(sys.argv[1]); b = np.loadtxt(sys.argv[2])
+assert a.shape == b.shape and a.ndim == 2 and a.shape[1] == 7, (a.shape, b.shape)
+assert (a[:, :2] == b[:, :2]).all()
+d = np.abs(a[:, 2:6] - b[:, 2:6]) / np.maximum(np.abs(a[:, 2:6]), 1e-30)
+print("losses within %.3g" % d.max())
+assert d.max() <= float(sys.argv[3]), d.max()' "$@"
 }
