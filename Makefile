@@ -98,7 +98,7 @@ TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 MAN       := $(sort $(wildcard man/*.[0-9]))
 PRESETS   := $(sort $(wildcard models/*.model))
 
-.PHONY: valgrind vg-tools all tools deps check check-fast test-unit test-bats demo fresh-check bench bench-layers bench-trajectory install uninstall clean fuzz
+.PHONY: valgrind vg-tools all tools deps check check-fast test-unit test-bats demo fresh-check bench bench-gpu bench-layers bench-trajectory install uninstall clean fuzz
 all: $(TOOLS) $(TESTS) $(GPU_SO_ALL) $(MPI_SO_ALL) $(B)/bench/layers $(B)/bench/trajectory
 # What make demo runs: the tools, without the unit tests or the GPU library.
 tools: $(TOOLS)
@@ -165,6 +165,11 @@ bench: all
 	@sh scripts/install-deps.sh --bench
 	@sh bench/run.sh $(B)/bin
 	@sh bench/mpi.sh $(B)/bin
+
+# gan-step --device cuda against the PyTorch peers on the same GPU
+# (bench/gpu.sh; says why and stops where there is no device).
+bench-gpu: all
+	@sh bench/gpu.sh $(B)/bin
 
 # The per-layer micro-benchmark (bench/layers.c): make bench-layers, then
 # build/bench/layers [batch [threads [dcgan64|mnist|all]]].

@@ -34,7 +34,7 @@ static void cuda_close(void *ctx)
 	free(c);
 }
 
-static int lib_open(void **ctx, Err *e)
+static int lib_open(void **ctx, int flags, Err *e)
 {
 	CudaCtx *c = (CudaCtx *)calloc(1, sizeof *c);
 	*ctx = NULL;
@@ -45,6 +45,7 @@ static int lib_open(void **ctx, Err *e)
 		cuda_close(c);
 		return -1;
 	}
+	c->conv_flags = GPU_CONV_DETERMINISTIC | ((flags & CUDA_OPEN_TF32) ? GPU_CONV_TF32 : 0);
 	*ctx = c;
 	return 0;
 }
@@ -139,7 +140,7 @@ static int cuda_layer_init(void *ctx, LayerOp *op, Err *e)
 	op->plan = p;
 	if (k == LAYER_CONV2D || k == LAYER_CONVT2D) {
 		if (gpu_conv_plan_init(&p->conv, &c->g, &op->cs, k == LAYER_CONVT2D,
-				       GPU_CONV_DETERMINISTIC, e))
+				       c->conv_flags, e))
 			return -1;
 		p->has_conv = 1;
 	} else {

@@ -22,6 +22,7 @@ typedef struct {
 	Err err;        /* the first failure of a run-time call; later calls do nothing */
 	int failed;
 	int *flags;     /* (CUDA_MAX_CHECKS) device ints for nonfinite */
+	int conv_flags; /* GpuConvFlags of every convolution plan (CUDA_OPEN_TF32) */
 } CudaCtx;
 
 /* One layer's plans (LayerOp.plan): cuDNN for convolutions and batch norm. */

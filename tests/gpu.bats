@@ -152,6 +152,47 @@ assert d < float(sys.argv[4]), d
 assert np.max(np.abs(g - b)) > 10 * float(sys.argv[4]), "--ema made no difference"' gpu.npy cpu.npy g.npy "$TOL"
 }
 
+@test "gpu: --precision tf32 is refused where the networks do not run on a GPU" {
+	scratch
+	gan-init dcgan-mnist --seed 1 -o ck.st
+	data dcgan-mnist
+	run gan-step --device cpu --precision tf32 --steps 1 --data d.npy -o o.st ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: --precision tf32 runs on a GPU's tensor cores; it cannot go with --device cpu" ]
+	run gan-step --kernels onednn --precision tf32 --steps 1 --data d.npy -o o.st ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: --precision tf32 runs on a GPU's tensor cores; it cannot go with --kernels onednn" ]
+	[ ! -e o.st ]
+	[ "$GPU_OK" = 0 ] || skip "a CUDA device is present"
+	run gan-step --precision tf32 --steps 1 --data d.npy -o o.st ck.st
+	[ "$status" -eq 1 ]
+	[ "$output" = "gan-step: --precision tf32 runs on a GPU's tensor cores; it needs --device cuda" ]
+	[ ! -e o.st ]
+}
+
+# TF32 rounds the convolutions' inputs to a 10-bit mantissa: its unit
+# roundoff, 2^-11, is 8192 times fp32's, so the bound is 8192 times the CPU's
+# own spread (helper.bash) and at least 1e-2; the run resumes byte for byte.
+@test "gpu: --precision tf32 agrees with the CPU as TF32 rounding allows, and resumes exactly" {
+	need_gpu
+	scratch
+	well_conditioned dcgan-mnist
+	gan-init m.model --seed 5 -o ck.st
+	data dcgan-mnist
+	gan-step --device cpu --batch 32 --steps 3 --data d.npy -o cpu.st ck.st 2>/dev/null
+	gan-step --device cuda --precision tf32 --batch 32 --steps 3 --data d.npy -o tf.st ck.st 2>/dev/null
+	gan-step --device cuda --precision tf32 --batch 32 --steps 1 --data d.npy -o h.st ck.st 2>/dev/null
+	gan-step --device cuda --precision tf32 --steps 2 --data d.npy -o tf2.st h.st 2>/dev/null
+	cmp tf.st tf2.st
+	local bound
+	bound=$(SPREAD_FACTOR=8192 spread_bound cpu.st 1e-2 gan-step --device cpu --batch 32 \
+		--steps 3 --data d.npy ck.st)
+	run $CKDIFF tf.st cpu.st "$bound"
+	echo "tf32: $output"
+	echo "# tf32: $output" >&3
+	[ "$status" -eq 0 ]
+}
+
 @test "gpu: a GPU checkpoint resumes on the CPU and a CPU one on the GPU" {
 	need_gpu
 	scratch

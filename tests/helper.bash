@@ -110,7 +110,7 @@ well_conditioned() {
 }
 
 # spread_bound REF MIN CMD...: the bound for comparing checkpoint REF with
-# another implementation's: 10 times the largest tests/ckdiff.py figure
+# another implementation's: SPREAD_FACTOR (10) times the largest tests/ckdiff.py figure
 # between REF and CMD's own run (CMD -o FILE, REF's computation) under
 # OpenBLAS's Nehalem (SSE, any x86-64) and, where the CPU has AVX,
 # Sandybridge kernels, i.e. the same computation summed in other orders;
@@ -125,7 +125,8 @@ spread_bound() {
 	for k in $refs; do
 		OPENBLAS_CORETYPE=$k "$@" -o "ref-$k.st" 2>/dev/null || return 1
 		w=$("$PY" "$ROOT/tests/ckdiff.py" "$ref" "ref-$k.st" worst) || return 1
-		bound=$(awk -v b="$bound" -v w="$w" 'BEGIN { print (10 * w > b ? 10 * w : b) }')
+		bound=$(awk -v b="$bound" -v w="$w" -v f="${SPREAD_FACTOR:-10}" \
+			'BEGIN { print (f * w > b ? f * w : b) }')
 	done
 	echo "$bound"
 }

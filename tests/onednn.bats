@@ -193,7 +193,7 @@ assert 0 < d.max() <= 2e-2, d.max()' f.log h.log
 	images dcgan-mnist
 	run gan-step i.st --data d.npy --steps 1 --precision fp16 -o o.st
 	[ "$status" -eq 1 ]
-	[ "$output" = "gan-step: --precision: expected fp32 or bf16, got 'fp16'" ]
+	[ "$output" = "gan-step: --precision: expected fp32, bf16 or tf32, got 'fp16'" ]
 	run gan-step i.st --data d.npy --steps 1 --precision bf16 --kernels blas -o o.st
 	[ "$status" -eq 1 ]
 	[ "$output" = "gan-step: --precision bf16 runs on oneDNN's kernels; it cannot go with --kernels blas" ]

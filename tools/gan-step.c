@@ -58,9 +58,10 @@ static const CliOpt opts[] = {
 	  "(the reference; the same bits on any thread count) or oneDNN's JIT kernels (faster; "
 	  "also thread-count independent, not bit-equal to blas); implies --device cpu",
 	  "GAN_KERNELS, else blas", 0 },
-	{ O_PRECISION, 0, "precision", "fp32|bf16", "The convolutions' products: fp32, or bf16 "
-	  "inputs and weights with fp32 sums, results and master weights (needs AVX512_BF16; "
-	  "implies --kernels onednn)", "fp32", 0 },
+	{ O_PRECISION, 0, "precision", "fp32|bf16|tf32", "The convolutions' products: fp32; "
+	  "bf16 inputs and weights with fp32 sums, results and master weights (on the CPU; "
+	  "needs AVX512_BF16; implies --kernels onednn); or tf32, cuDNN's TF32 tensor cores "
+	  "(on the GPU, PyTorch's default there; needs --device cuda)", "fp32", 0 },
 	{ O_SYNCBN, 0, "sync-bn", NULL, "Under mpirun with more than one process: batch norm "
 	  "normalises with the statistics of the whole global batch", NULL, 0 },
 	{ O_OVERLAP, 0, "overlap", "auto|on|off", "Under mpirun: sum each network's gradients "
@@ -86,6 +87,7 @@ struct cmdline {
 	int kernels_env;          /* kernels from GAN_KERNELS: CPU runs only */
 	int kernels_set;          /* --kernels given */
 	int bf16;                 /* --precision bf16 */
+	int tf32;                 /* --precision tf32 */
 	int sync_bn;              /* --sync-bn */
 	int overlap;              /* --overlap: 1 on, 0 off, -1 auto */
 };
@@ -125,9 +127,10 @@ static void on_opt(void *ctx, int key, const char *arg)
 		cl->kernels_set = 1;
 		break;
 	case O_PRECISION:
-		if (strcmp(arg, "fp32") && strcmp(arg, "bf16"))
-			die(PROG, EXIT_BAD, "--precision: expected fp32 or bf16, got '%s'", arg);
+		if (strcmp(arg, "fp32") && strcmp(arg, "bf16") && strcmp(arg, "tf32"))
+			die(PROG, EXIT_BAD, "--precision: expected fp32, bf16 or tf32, got '%s'", arg);
 		cl->bf16 = !strcmp(arg, "bf16");
+		cl->tf32 = !strcmp(arg, "tf32");
 		break;
 	case O_SYNCBN: cl->sync_bn = 1; break;
 	case O_OVERLAP:
@@ -170,6 +173,12 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		cl->kernels = KERNELS_ONEDNN_BF16;
 		cl->kernels_env = 0;
 	}
+	if (cl->tf32 && cl->device == DEV_CPU)
+		die(PROG, EXIT_BAD, "--precision tf32 runs on a GPU's tensor cores; it cannot go "
+		    "with --device cpu");
+	if (cl->tf32 && cl->kernels_set && cl->kernels != KERNELS_BLAS)
+		die(PROG, EXIT_BAD, "--precision tf32 runs on a GPU's tensor cores; it cannot go "
+		    "with --kernels onednn");
 	if (cl->kernels != KERNELS_BLAS && cl->device == DEV_CUDA && !cl->kernels_env)
 		die(PROG, EXIT_BAD, "--kernels onednn runs on the CPU; it cannot go with --device cuda");
 	if (cl->epochs && cl->steps)
@@ -433,8 +442,11 @@ int main(int argc, char **argv)
 	int cpu_only = comm.size > 1 || (cl.kernels != KERNELS_BLAS && !cl.kernels_env);
 	if (device_pick(cpu_only ? DEV_CPU : cl.device, &t.m, 1, &dev, &e))
 		die_err(PROG, &e);
-	if (dev == DEV_CUDA)
-		cl.kernels = KERNELS_BLAS;    /* GAN_KERNELS names the CPU's kernels */
+	if (cl.tf32 && dev != DEV_CUDA)
+		die(PROG, EXIT_BAD, "--precision tf32 runs on a GPU's tensor cores; it needs "
+		    "--device cuda%s", comm.size > 1 ? " (one process: not under mpirun)" : "");
+	if (dev == DEV_CUDA)          /* GAN_KERNELS names the CPU's kernels */
+		cl.kernels = cl.tf32 ? KERNELS_CUDA_TF32 : KERNELS_BLAS;
 	Tensor x;
 	TrainSet d;
 	read_data(cl.data, &t, &x, &d);

@@ -16,9 +16,14 @@ extern "C" {
 #endif
 
 /* Raised whenever the table or a structure passed across it changes. */
-#define CUDA_LIB_ABI 2
+#define CUDA_LIB_ABI 3
 #define CUDA_LIB_SYMBOL "gantools_cuda"
 #define CUDA_LIB_NAME "libgantools-gpu.so"
+/* open's flags: the convolutions may use TF32 tensor cores (cuDNN's
+ * default math, as PyTorch's torch.backends.cudnn.allow_tf32); without it
+ * they run FP32 FMA algorithms only. The linear layers stay FP32 (cuBLAS
+ * without TF32, as torch.matmul's default) either way. */
+#define CUDA_OPEN_TF32 1
 
 /* The layers the CUDA backend runs: every kind but minibatch
  * discrimination. One answer for both sides of the boundary: device_pick
@@ -35,9 +40,9 @@ typedef struct CudaLib {
 	size_t err_size, op_size, ops_size;   /* sizeof Err, LayerOp, BackendOps */
 	/* Usable devices (0 without a driver; never fails). */
 	int (*devices)(void);
-	/* A context on device 0 (stream, cuBLAS, cuDNN) for ops; closed by
-	 * ops->close. 0 or -1 with e. */
-	int (*open)(void **ctx, Err *e);
+	/* A context on device 0 (stream, cuBLAS, cuDNN) for ops, with
+	 * CUDA_OPEN_* flags; closed by ops->close. 0 or -1 with e. */
+	int (*open)(void **ctx, int flags, Err *e);
 	const BackendOps *ops;
 } CudaLib;
 
@@ -50,9 +55,10 @@ const CudaLib *gantools_cuda(void);
  * Neither loads the library unless an NVIDIA device node exists. */
 int cuda_built(void);
 int cuda_devices(void);
-/* *be = a backend on a new context on device 0. 0 or -1 with e: "CUDA
- * support not built", "--device cuda: no CUDA device found". */
-int cuda_open(Backend *be, Err *e);
+/* *be = a backend on a new context on device 0, with CUDA_OPEN_* flags.
+ * 0 or -1 with e: "CUDA support not built", "--device cuda: no CUDA device
+ * found". */
+int cuda_open(Backend *be, int flags, Err *e);
 
 #ifdef __cplusplus
 }

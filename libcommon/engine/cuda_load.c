@@ -125,7 +125,7 @@ int cuda_devices(void)
 	return a ? a->devices() : 0;
 }
 
-int cuda_open(Backend *be, Err *e)
+int cuda_open(Backend *be, int flags, Err *e)
 {
 	const CudaLib *a = library();
 	void *ctx = NULL;
@@ -133,7 +133,7 @@ int cuda_open(Backend *be, Err *e)
 		return err_set(e, EXIT_BAD, "--device cuda: no CUDA device found");
 	if (!a)
 		return err_set(e, EXIT_BAD, "CUDA support not built");
-	if (a->open(&ctx, e))
+	if (a->open(&ctx, flags, e))
 		return -1;
 	*be = (Backend){ a->ops, ctx };
 	return 0;

@@ -13,7 +13,7 @@ int cuda_devices(void)
 	return 0;
 }
 
-int cuda_open(Backend *be, Err *e)
+int cuda_open(Backend *be, int flags, Err *e)
 {
 	return err_set(e, EXIT_BAD, "CUDA support not built");
 }

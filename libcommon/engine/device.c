@@ -64,7 +64,7 @@ int device_pick(Device req, const Model *m, int with_d, Device *out, Err *e)
 int device_open(Device d, Backend *be, Err *e)
 {
 	*be = backend_cpu();
-	return d == DEV_CUDA ? cuda_open(be, e) : 0;
+	return d == DEV_CUDA ? cuda_open(be, 0, e) : 0;
 }
 
 int kernels_parse(const char *arg, Kernels *k, Err *e)
@@ -80,8 +80,15 @@ int kernels_parse(const char *arg, Kernels *k, Err *e)
 
 int device_open_kernels(Device d, Kernels k, Backend *be, Err *e)
 {
+	if (d == DEV_CPU && k == KERNELS_CUDA_TF32)
+		return err_set(e, EXIT_BAD, "--precision tf32 runs on a GPU's tensor cores; it "
+			       "needs --device cuda");
 	if (d == DEV_CPU && k != KERNELS_BLAS)
 		return backend_onednn(be, k == KERNELS_ONEDNN_BF16, e);
+	if (d == DEV_CUDA) {
+		*be = backend_cpu();
+		return cuda_open(be, k == KERNELS_CUDA_TF32 ? CUDA_OPEN_TF32 : 0, e);
+	}
 	return device_open(d, be, e);
 }
 

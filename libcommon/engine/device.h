@@ -11,10 +11,11 @@
 #include "model.h"
 
 typedef enum { DEV_AUTO, DEV_CPU, DEV_CUDA } Device;
-/* The CPU's convolution kernels (--kernels): OpenBLAS (conv2d.c, the
+/* The convolution kernels. On the CPU (--kernels): OpenBLAS (conv2d.c, the
  * reference) or oneDNN (dnnlconv.h), its products in f32 or (--precision
- * bf16) in bf16. */
-typedef enum { KERNELS_BLAS, KERNELS_ONEDNN, KERNELS_ONEDNN_BF16 } Kernels;
+ * bf16) in bf16. On the GPU: cuDNN's FP32 algorithms (KERNELS_BLAS, the
+ * default) or (--precision tf32) those with TF32 tensor cores too. */
+typedef enum { KERNELS_BLAS, KERNELS_ONEDNN, KERNELS_ONEDNN_BF16, KERNELS_CUDA_TF32 } Kernels;
 
 /* "cpu" or "cuda" into *d. "cuda" fails (EXIT_BAD) with "CUDA support not
  * built" or "--device cuda: no CUDA device found". 0 or -1 with e. */
@@ -33,7 +34,9 @@ int device_pick(Device req, const Model *m, int with_d, Device *out, Err *e);
 int device_open(Device d, Backend *be, Err *e);
 /* "blas" or "onednn" into *k; 0 or -1 with e (EXIT_BAD). */
 int kernels_parse(const char *arg, Kernels *k, Err *e);
-/* device_open with the CPU's kernels k (ignored for DEV_CUDA). */
+/* device_open with the kernels k: the CPU's, or for DEV_CUDA KERNELS_BLAS
+ * or KERNELS_CUDA_TF32 (any other is KERNELS_BLAS there); KERNELS_CUDA_TF32
+ * on the CPU fails (EXIT_BAD). */
 int device_open_kernels(Device d, Kernels k, Backend *be, Err *e);
 /* Closes what device_open opened, once nothing is placed on it. */
 void device_close(Backend be);
