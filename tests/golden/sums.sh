@@ -15,10 +15,12 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # The numeric platform: the machine, the compiler's -march=native target
-# and whether it has AVX-512 (vector width), the kernel set OpenBLAS picks at
-# run time (one target can get two: gcc 12 calls Zen 4 and Zen 5 both
-# znver3, and OpenBLAS 0.3.21 runs SkylakeX kernels on the first, Haswell on
-# the second, which it does not know), and the thread count pinned below.
+# and whether it has AVX-512 (vector width), the kernel set OpenBLAS runs
+# (its own choice, or OPENBLAS_CORETYPE, which some machines set in their
+# environment): the kernel set decides the DCGANs' bits, seen on an AMD
+# EPYC Zen 5 that reproduces the Zen 4 sums under OpenBLAS's own choice
+# (Cooperlake), the Intel Xeons' under SkylakeX, and others under Haswell;
+# and the thread count pinned below.
 target=$(${CC:-cc} -march=native -Q --help=target 2>/dev/null |
 	awk '$1 == "-march=" { m = $2 } $1 == "-mavx512f" && $2 == "[enabled]" { v = "-avx512" }
 	     END { print (m ? m : "unknown") v }')
