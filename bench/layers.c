@@ -144,7 +144,8 @@ static void bufs_init(Bufs *b, const Spec *sp, int n, unsigned *seed)
 		b->w_n = (size_t)sp->cin * sp->cout * sp->k * sp->k;
 		b->ws_n = sp->kind == K_CONV ? conv2d_workspace(&b->cs) : convt2d_workspace(&b->cs);
 		Err e;
-		if (layers_dnnl && dnnlconv_plan(&b->dp, layers_dnnl, &b->cs, sp->kind == K_CONVT, &e)) {
+		if (layers_dnnl && dnnlconv_wanted(layers_dnnl, &b->cs, sp->kind == K_CONVT) &&
+		    dnnlconv_plan(&b->dp, layers_dnnl, &b->cs, sp->kind == K_CONVT, &e)) {
 			fprintf(stderr, "layers: %s: %s\n", sp->name, e.msg);
 			exit(2);
 		}

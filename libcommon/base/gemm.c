@@ -328,3 +328,9 @@ const char *gemm_core(void)
 	Err e;
 	return gemm_load(&e) ? "none" : blas.corename();
 }
+
+int gemm_avx512(void)
+{
+	const char *c = gemm_core();
+	return !strcmp(c, "SkylakeX") || !strcmp(c, "Cooperlake") || !strcmp(c, "SapphireRapids");
+}

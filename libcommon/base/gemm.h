@@ -41,5 +41,8 @@ int gemm_threads(void);
 /* Name of the OpenBLAS kernel set in use (e.g. "Haswell", "SkylakeX");
  * loads the library ("none" if it cannot). */
 const char *gemm_core(void);
+/* 1 if that kernel set is one of AVX-512 (SkylakeX, Cooperlake,
+ * SapphireRapids); loads the library. */
+int gemm_avx512(void);
 
 #endif

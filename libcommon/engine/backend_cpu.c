@@ -250,6 +250,8 @@ static int onednn_layer_init(void *ctx, LayerOp *op, Err *e)
 	ConvShape s = op->cs;
 	s.n = op->max_batch;
 	DnnlConv *p;
+	if (!dnnlconv_wanted(ctx, &s, k == LAYER_CONVT2D))
+		return 0;
 	if (dnnlconv_plan(&p, ctx, &s, k == LAYER_CONVT2D, e))
 		return err_set(e, e->code, "network %c, layer %d: %s", op->net, op->index, e->msg);
 	op->plan = p;

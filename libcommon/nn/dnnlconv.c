@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "par.h"
 
 #if __has_include(<dnnl.h>)
@@ -38,6 +39,7 @@ void dnnl_lib_close(DnnlLib *lib) {}
 const char *dnnl_lib_isa(const DnnlLib *lib) { return ""; }
 int dnnl_lib_error(const DnnlLib *lib, Err *e) { return 0; }
 int dnnl_lib_bf16(DnnlLib *lib, Err *e) { return err_set(e, EXIT_BAD, "oneDNN support not built"); }
+static int lib_bf16(const DnnlLib *lib) { return 0; }
 int dnnlconv_plan(DnnlConv **out, DnnlLib *lib, const ConvShape *s, int transposed, Err *e)
 {
 	*out = NULL;
@@ -230,6 +232,12 @@ const char *dnnl_lib_isa(const DnnlLib *l)
 	case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
 	default: return "";
 	}
+}
+
+/* 1 if l runs its passes in bf16 (dnnl_lib_bf16). */
+static int lib_bf16(const DnnlLib *l)
+{
+	return l && l->dt_in == dnnl_bf16;
 }
 
 int dnnl_lib_bf16(DnnlLib *l, Err *e)
@@ -1060,3 +1068,23 @@ int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float
 }
 
 #endif
+
+/* Where OpenBLAS runs AVX-512 kernels, layers whose small side (a conv2d's
+ * output, a convt2d's input) has at most this many positions run on
+ * conv2d.c: dcgan64's 4x4 layers, whose products there are long GEMMs
+ * (batch x 16 rows by 4096) while oneDNN's direct kernels block over a row
+ * of 4 outputs. Measured on an AMD EPYC Zen 5 (bench/layers, batch 64, 2
+ * threads, forward + backward): D's 256->512 conv 36.2 ms on OpenBLAS's
+ * SkylakeX kernels against 42.2 on oneDNN, G's 512->256 convt 35.7 against
+ * 44.0; a whole dcgan64 step 4.7 % faster (bench/ab.sh, both orders). With
+ * the AVX2 (Haswell) kernels OpenBLAS is the slower one there (the step
+ * 15 % slower), and on an Intel Xeon the two were within noise. Under
+ * --precision bf16 every layer stays on oneDNN (its bf16 kernels run at
+ * twice its f32 rate). */
+#define MIN_POSITIONS 16
+
+int dnnlconv_wanted(const DnnlLib *l, const ConvShape *s, int transposed)
+{
+	int small = transposed ? s->h * s->w : s->oh * s->ow;
+	return small > MIN_POSITIONS || lib_bf16(l) || !gemm_avx512();
+}

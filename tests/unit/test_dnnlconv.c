@@ -16,6 +16,7 @@
 
 #include "conv2d.h"
 #include "dnnlconv.h"
+#include "gemm.h"
 #include "err.h"
 #include "check.h"
 
@@ -275,6 +276,24 @@ static void check_dense(DnnlLib *lib)
 	CHECK(convt2d_shape(&t) == 0 && dnnlconv_plan(&p, lib, &t, 1, &e) == 0 && p == NULL);
 }
 
+/* Which layers gan-step sends to oneDNN (dnnlconv_wanted): those whose small
+ * side has more than 16 positions; the 4x4 ones only where OpenBLAS runs
+ * AVX2 or older kernels, or lib runs bf16. */
+static void check_wanted(DnnlLib *lib, int bf16)
+{
+	ConvShape c4 = { .n = 4, .cin = 32, .h = 8, .w = 8, .cout = 64, .k = 4, .stride = 2, .pad = 1 };
+	ConvShape c7 = { .n = 4, .cin = 32, .h = 14, .w = 14, .cout = 64, .k = 4, .stride = 2, .pad = 1 };
+	ConvShape t4 = { .n = 4, .cin = 64, .h = 4, .w = 4, .cout = 32, .k = 4, .stride = 2, .pad = 1 };
+	CHECK(conv2d_shape(&c4) == 0 && conv2d_shape(&c7) == 0 && convt2d_shape(&t4) == 0);
+	int small = bf16 || !gemm_avx512();
+	CHECK_MSG(dnnlconv_wanted(lib, &c4, 0) == small, "4x4 conv2d output, kernels %s, bf16 %d",
+		  gemm_core(), bf16);
+	CHECK_MSG(dnnlconv_wanted(lib, &t4, 1) == small, "4x4 convt2d input, kernels %s, bf16 %d",
+		  gemm_core(), bf16);
+	CHECK(dnnlconv_wanted(lib, &c7, 0) == 1);
+	CHECK(dnnlconv_wanted(lib, &c4, 1) == 1);   /* as a convt2d its input is 8x8 */
+}
+
 /* check_case on every case, as conv2d and as convt2d, through lib. */
 static void check_all(DnnlLib *lib, TestRng *r, int bf16)
 {
@@ -304,12 +323,14 @@ static void run(void)
 	TestRng r = { 0xd11c };
 	check_all(lib, &r, 0);
 	check_dense(lib);
+	check_wanted(lib, 0);
 	CHECK(dnnl_lib_error(lib, &e) == 0);
 	dnnl_lib_close(lib);
 	/* bf16 products, where the CPU has them; refused with a reason elsewhere */
 	CHECK(dnnl_lib_open(&lib, &e) == 0);
 	if (dnnl_lib_bf16(lib, &e) == 0) {
 		check_all(lib, &r, 1);
+		check_wanted(lib, 1);
 		CHECK(dnnl_lib_error(lib, &e) == 0);
 	} else {
 		CHECK_MSG(strstr(e.msg, "no AVX512_BF16") != NULL, "bf16 refused: %s", e.msg);
