@@ -1070,21 +1070,26 @@ int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float
 #endif
 
 /* Where OpenBLAS runs AVX-512 kernels, layers whose small side (a conv2d's
- * output, a convt2d's input) has at most this many positions run on
- * conv2d.c: dcgan64's 4x4 layers, whose products there are long GEMMs
- * (batch x 16 rows by 4096) while oneDNN's direct kernels block over a row
- * of 4 outputs. Measured on an AMD EPYC Zen 5 (bench/layers, batch 64, 2
- * threads, forward + backward): D's 256->512 conv 36.2 ms on OpenBLAS's
- * SkylakeX kernels against 42.2 on oneDNN, G's 512->256 convt 35.7 against
- * 44.0; a whole dcgan64 step 4.7 % faster (bench/ab.sh, both orders). With
- * the AVX2 (Haswell) kernels OpenBLAS is the slower one there (the step
- * 15 % slower), and on an Intel Xeon the two were within noise. Under
- * --precision bf16 every layer stays on oneDNN (its bf16 kernels run at
- * twice its f32 rate). */
+ * output, a convt2d's input) has at most MIN_POSITIONS positions, and at
+ * most MAX_ROWS of them in a batch, run on conv2d.c: dcgan64's 4x4 layers
+ * up to batch 128, whose products there are GEMMs of batch x 16 rows by
+ * 4096 while oneDNN's direct kernels block over a row of 4 outputs.
+ * Measured on an AMD EPYC Zen 5 (bench/layers, 2 threads, forward +
+ * backward, OpenBLAS's SkylakeX kernels against oneDNN): D's 256->512 conv
+ * 36.2 against 42.2 ms at batch 64, 71.6 against 79.3 at 128, 175 against
+ * 155 at 256; G's 512->256 convt 35.7 against 44.0, 68.0 against 80.5, 160
+ * against 157. A whole dcgan64 step at batch 64 ran 4.7 % and 6.3 % faster
+ * (bench/ab.sh, both orders), 7.6 % under OpenBLAS's own choice
+ * (Cooperlake). With its AVX2 (Haswell) kernels OpenBLAS is the slower one
+ * (the step 15 % slower), and on an Intel Xeon the two were within noise.
+ * Under --precision bf16 every layer stays on oneDNN (its bf16 kernels run
+ * at twice its f32 rate). */
 #define MIN_POSITIONS 16
+#define MAX_ROWS 2048
 
 int dnnlconv_wanted(const DnnlLib *l, const ConvShape *s, int transposed)
 {
 	int small = transposed ? s->h * s->w : s->oh * s->ow;
-	return small > MIN_POSITIONS || lib_bf16(l) || !gemm_avx512();
+	return small > MIN_POSITIONS || (long)s->n * small > MAX_ROWS || lib_bf16(l) ||
+	       !gemm_avx512();
 }

@@ -49,10 +49,11 @@ int dnnl_lib_error(const DnnlLib *lib, Err *e);
  * of full chunks and of the last chunk of s->n are made here; those of
  * another remainder the first time a batch needs them. 0 or -1 with e. */
 int dnnlconv_plan(DnnlConv **out, DnnlLib *lib, const ConvShape *s, int transposed, Err *e);
-/* 1 if a layer of shape s should run on oneDNN at all: 0 for those whose
- * small side (a conv2d's output, a convt2d's input) has at most 16
- * positions where OpenBLAS runs AVX-512 kernels and lib runs f32, which
- * conv2d.c runs faster there (dnnlconv.c says where measured).
+/* 1 if a layer of shape s (s->n its largest batch) should run on oneDNN at
+ * all: 0 for those whose small side (a conv2d's output, a convt2d's input)
+ * has at most 16 positions, 2048 a batch, where OpenBLAS runs AVX-512
+ * kernels and lib runs f32, which conv2d.c runs faster there (dnnlconv.c
+ * says where measured).
  * gan-step asks it before dnnlconv_plan; the plan itself serves any shape. */
 int dnnlconv_wanted(const DnnlLib *lib, const ConvShape *s, int transposed);
 void dnnlconv_free(DnnlConv *p);

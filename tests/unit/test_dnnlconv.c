@@ -277,8 +277,8 @@ static void check_dense(DnnlLib *lib)
 }
 
 /* Which layers gan-step sends to oneDNN (dnnlconv_wanted): those whose small
- * side has more than 16 positions; the 4x4 ones only where OpenBLAS runs
- * AVX2 or older kernels, or lib runs bf16. */
+ * side has more than 16 positions, or more than 2048 a batch; the others
+ * only where OpenBLAS runs AVX2 or older kernels, or lib runs bf16. */
 static void check_wanted(DnnlLib *lib, int bf16)
 {
 	ConvShape c4 = { .n = 4, .cin = 32, .h = 8, .w = 8, .cout = 64, .k = 4, .stride = 2, .pad = 1 };
@@ -292,6 +292,10 @@ static void check_wanted(DnnlLib *lib, int bf16)
 		  gemm_core(), bf16);
 	CHECK(dnnlconv_wanted(lib, &c7, 0) == 1);
 	CHECK(dnnlconv_wanted(lib, &c4, 1) == 1);   /* as a convt2d its input is 8x8 */
+	c4.n = 128;
+	CHECK(dnnlconv_wanted(lib, &c4, 0) == small);
+	c4.n = 129;
+	CHECK(dnnlconv_wanted(lib, &c4, 0) == 1);
 }
 
 /* check_case on every case, as conv2d and as convt2d, through lib. */
