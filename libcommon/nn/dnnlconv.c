@@ -1030,6 +1030,29 @@ static int run_bw(DnnlConv *p, float *dw, const float *a, const float *b, int n)
 			 base + unit * (size_t)np);
 }
 
+/* db (c) += sums of dout (n, c, hw) over n and hw: the bias gradients of
+ * this path. Each plane (example, channel) is summed by one vector loop, in
+ * an order the build fixes (not the threads), and a channel's plane sums
+ * are added in example order; channels are split over the threads. Not
+ * conv2d.c's bits, whose chains add one float at a time (its contract: the
+ * OpenBLAS path's bits). */
+static void bias_sums(float *db, const float *dout, int n, int c, int hw)
+{
+	PAR_FOR((size_t)n * c * hw >= PAR_GRAIN && c > 1)
+	for (int j = 0; j < c; j++) {
+		float acc = 0;
+		for (int e = 0; e < n; e++) {
+			const float *q = dout + ((size_t)e * c + j) * hw;
+			float part = 0;
+			PAR_PRAGMA(omp simd reduction(+:part))
+			for (int i = 0; i < hw; i++)
+				part += q[i];
+			acc += part;
+		}
+		db[j] += acc;
+	}
+}
+
 int dnnlconv_forward(DnnlConv *p, float *out, const float *in, const float *w,
 		     const float *b, int n, float *ws)
 {
@@ -1053,12 +1076,14 @@ int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float
 	ConvShape s = p->s;
 	s.n = n;
 	float *blas_din = p->use[k] ? NULL : din;
-	/* the bias gradient, and an input gradient that stays on conv2d.c */
-	if (db || blas_din) {
+	if (db)
+		bias_sums(db, dout, n, s.cout, s.oh * s.ow);
+	/* an input gradient that stays on conv2d.c */
+	if (blas_din) {
 		if (p->transposed)
-			convt2d_backward(blas_din, NULL, db, dout, in, w, &s, ws);
+			convt2d_backward(blas_din, NULL, NULL, dout, in, w, &s, ws);
 		else
-			conv2d_backward(blas_din, NULL, db, dout, in, w, &s, ws);
+			conv2d_backward(blas_din, NULL, NULL, dout, in, w, &s, ws);
 	}
 	if (din && p->use[k] && run_pass(p, k, din, dout, w, NULL, n))
 		return -1;
