@@ -63,8 +63,7 @@ int device_pick(Device req, const Model *m, int with_d, Device *out, Err *e)
 
 int device_open(Device d, Backend *be, Err *e)
 {
-	*be = backend_cpu();
-	return d == DEV_CUDA ? cuda_open(be, 0, e) : 0;
+	return device_open_kernels(d, KERNELS_BLAS, be, e);
 }
 
 int kernels_parse(const char *arg, Kernels *k, Err *e)
@@ -85,11 +84,8 @@ int device_open_kernels(Device d, Kernels k, Backend *be, Err *e)
 			       "needs --device cuda");
 	if (d == DEV_CPU && k != KERNELS_BLAS)
 		return backend_onednn(be, k == KERNELS_ONEDNN_BF16, e);
-	if (d == DEV_CUDA) {
-		*be = backend_cpu();
-		return cuda_open(be, k == KERNELS_CUDA_TF32 ? CUDA_OPEN_TF32 : 0, e);
-	}
-	return device_open(d, be, e);
+	*be = backend_cpu();
+	return d == DEV_CUDA ? cuda_open(be, k == KERNELS_CUDA_TF32 ? CUDA_OPEN_TF32 : 0, e) : 0;
 }
 
 void device_close(Backend be)
