@@ -49,6 +49,7 @@ tmp=$(mktemp -d) || die "cannot make a temporary folder"
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 # here, and GAN_MODELS for a gan-init outside the checkout (a copied bin folder)
 . "$(dirname "$0")/../scripts/paths.sh"
+. "$(dirname "$0")/rates.sh"
 # the process timer of make bench (date around it adds ~2 ms of shell)
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra "$here/walltime.c" -o "$tmp/walltime" ||
 	die "could not build bench/walltime.c"
@@ -86,8 +87,7 @@ rate() {
 	"$1" "$tmp/init.st" --data "$tmp/data.npy" --steps "$steps" --batch "$batch" \
 		--threads "$threads" --device cpu $kopt --log "$tmp/log.tsv" --log-every 1 \
 		-o "$tmp/out.st" 2>"$tmp/err" || return 1
-	awk -v b="$batch" '!/^#/ && NF >= 7 && $7 > 0 { if (++n > 2) { ex += b; t += b / $7 } }
-		END { if (t > 0) printf "%.2f\n", ex / t; else exit 1 }' "$tmp/log.tsv"
+	log_rate "$tmp/log.tsv" 2 "$batch"
 }
 
 what="$steps steps"

@@ -30,14 +30,8 @@ havepeer=0
 "$py" -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' 2>/dev/null &&
 	[ -f "$peers/torch_dcgan64.py" ] && havepeer=1
 
-# log_rate LOG WARM BATCH: examples/s over the steps after WARM.
-log_rate() {
-	awk -v w="$2" -v b="$3" '!/^#/ && NF >= 7 && $7 > 0 { if (++n > w) { ex += b; t += b / $7 } }
-		END { if (t > 0) printf "%.1f", ex / t }' "$1"
-}
-peer_rate() {
-	awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^examples\/sec/) r = $(i - 1) } END { print r }'
-}
+# log_rate, peer_rate
+. "$root/bench/rates.sh"
 
 # row NAME PRESET BATCH SHAPE GFLOP_PER_EXAMPLE STEPS PRECISION PEER_CMD...
 row() {
@@ -56,7 +50,7 @@ np.save(sys.argv[1], np.random.default_rng(1).integers(0, 256, (n,) + s, dtype=n
 	if [ "$havepeer" = 1 ]; then
 		tf=1
 		[ "$prec" = tf32 ] || tf=0
-		peer=$(PEER_TF32=$tf "$py" "$root/bench/peer_cuda.py" "$@" 2>"$tmp/perr" | peer_rate)
+		peer=$(PEER_TF32=$tf "$py" "$root/bench/peer_cuda.py" "$@" 2>"$tmp/perr" | peer_rate -)
 		[ -n "$peer" ] || echo "bench-gpu: peer $1: $(tail -n 1 "$tmp/perr")" >&2
 	fi
 	awk -v n="$name" -v o="$ours" -v p="$peer" -v w="$work" 'BEGIN {

@@ -80,18 +80,8 @@ run() {
 	return $_rc
 }
 
-# log_rate LOG WARM BATCH: examples/s over the log lines (--log-every 1) after the
-# first WARM ones: all examples over the sum of the per-step times.
-log_rate() {
-	awk -v w="$2" -v b="$3" '!/^#/ && NF >= 7 && $7 > 0 { if (++n > w) { ex += b; t += b / $7 } }
-		END { if (t > 0) printf "%.2f\n", ex / t; else exit 1 }' "$1"
-}
-
-# peer_rate LOG: the number before "examples/sec" in a peer's output.
-peer_rate() {
-	awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^examples\/sec/) r = $(i - 1) }
-		END { if (r == "") exit 1; print r }' "$1"
-}
+# log_rate, peer_rate
+. "$root/bench/rates.sh"
 
 # count FILE: its number of lines, 0 when it does not exist.
 count() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
