@@ -53,15 +53,21 @@ batch() {
 	esac
 }
 
+# start PRESET: in this test's folder, ck.st of the preset's well-conditioned
+# variant (helper.bash) and d.npy fitting it.
+start() {
+	scratch
+	well_conditioned "$1"
+	gan-init m.model --seed 5 -o ck.st
+	data "$1"
+}
+
 # agree PRESET: 3 steps on each device from one checkpoint of the preset's
 # well-conditioned variant (helper.bash) agree as closely as the CPU agrees
 # with itself under other OpenBLAS kernels (spread_bound), every tensor on
 # its group's scale (tests/ckdiff.py), and their logged losses within 1e-4.
 agree() {
-	scratch
-	well_conditioned "$1"
-	gan-init m.model --seed 5 -o ck.st
-	data "$1"
+	start "$1"
 	local b bound
 	b=$(batch "$1")
 	gan-step --device cpu --batch "$b" --steps 3 --log-every 1 --log cpu.log --data d.npy \
@@ -175,10 +181,7 @@ assert np.max(np.abs(g - b)) > 10 * float(sys.argv[4]), "--ema made no differenc
 # own spread (helper.bash) and at least 1e-2; the run resumes byte for byte.
 @test "gpu: --precision tf32 agrees with the CPU as TF32 rounding allows, and resumes exactly" {
 	need_gpu
-	scratch
-	well_conditioned dcgan-mnist
-	gan-init m.model --seed 5 -o ck.st
-	data dcgan-mnist
+	start dcgan-mnist
 	gan-step --device cpu --batch 32 --steps 3 --data d.npy -o cpu.st ck.st 2>/dev/null
 	gan-step --device cuda --precision tf32 --batch 32 --steps 3 --data d.npy -o tf.st ck.st 2>/dev/null
 	gan-step --device cuda --precision tf32 --batch 32 --steps 1 --data d.npy -o h.st ck.st 2>/dev/null
@@ -195,10 +198,7 @@ assert np.max(np.abs(g - b)) > 10 * float(sys.argv[4]), "--ema made no differenc
 
 @test "gpu: a GPU checkpoint resumes on the CPU and a CPU one on the GPU" {
 	need_gpu
-	scratch
-	well_conditioned dcgan-mnist
-	gan-init m.model --seed 5 -o ck.st
-	data dcgan-mnist
+	start dcgan-mnist
 	gan-step --device cpu --batch 32 --steps 4 --data d.npy -o cpu4.st ck.st 2>/dev/null
 	gan-step --device cuda --batch 32 --steps 2 --data d.npy -o g2.st ck.st 2>/dev/null
 	gan-step --device cpu --steps 2 --data d.npy -o g2c2.st g2.st 2>/dev/null
