@@ -111,6 +111,12 @@ $(B)/obj/%.o: %.c config.mk
 	$(say) CC $<
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# Adam's sqrtf without errno (a negative v cannot occur; NaN gives NaN either
+# way): gcc then vectorises the update, whose sqrt and divisions are correctly
+# rounded in any width, so the bits are the same (dcgan-mnist's Adam: scalar
+# vsqrtss plus two vdivss per element before).
+$(B)/obj/libcommon/nn/optim.o: CFLAGS += -fno-math-errno
+
 # gan-plot draws with cairo.
 $(B)/obj/tools/gan-plot.o $(B)/obj/libcommon/plot/plot.o: CFLAGS += $(CAIRO_CFLAGS)
 

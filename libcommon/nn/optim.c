@@ -20,6 +20,7 @@ static void adam_chunk(float *restrict p, const float *restrict g, float *restri
 {
 	float b1 = k->b1, b2 = k->b2, a1 = k->a1, a2 = k->a2;
 	float step = k->step, bc2s = k->bc2s, eps = k->eps;
+	PAR_SIMD
 	for (size_t i = 0; i < n; i++) {
 		float gi = g[i];
 		/* PyTorch's AVX2 kernels (and their gcc-contracted scalar tails)
