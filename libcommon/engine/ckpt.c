@@ -332,7 +332,7 @@ static int build(Trainer *t, const SafeTensors *st, const char *file, int max_ba
 	if (rc == 0)
 		rc = check_layout(m, st, file, e);
 	if (rc == 0)
-		rc = trainer_init(t, m, max_batch > 0 ? max_batch : (int)batch, sv, e);
+		rc = trainer_init_with(t, m, max_batch > 0 ? max_batch : (int)batch, sv, 0, e);
 	if (rc == 0)
 		t->batch = (int)batch;
 	free(m);

@@ -43,6 +43,12 @@ static int alloc_host(Trainer *t, const Model *m, Err *e)
 
 int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *e)
 {
+	return trainer_init_with(t, m, max_batch, seed, 1, e);
+}
+
+int trainer_init_with(Trainer *t, const Model *m, int max_batch, uint64_t seed, int draw,
+		      Err *e)
+{
 	memset(t, 0, sizeof *t);
 	if (max_batch < 1 || max_batch > 65536)
 		return err_set(e, EXIT_BAD, "batch %d out of range 1..65536", max_batch);
@@ -63,15 +69,19 @@ int trainer_init(Trainer *t, const Model *m, int max_batch, uint64_t seed, Err *
 		return -1;
 	}
 	Rng r;
-	rng_init(&r, seed_stream(seed, SEED_INIT));
-	net_init_params(&t->g, m, &r);
-	net_init_params(&t->d, m, &r);
+	if (draw) {
+		rng_init(&r, seed_stream(seed, SEED_INIT));
+		net_init_params(&t->g, m, &r);
+		net_init_params(&t->d, m, &r);
+	}
 	if (m->ema > 0 && ema_init(&t->ema, &t->g, e)) {
 		trainer_free(t);
 		return -1;
 	}
-	rng_init(&r, seed_stream(seed, SEED_FIXED));
-	trainer_noise(m, &r, t->fixed, m->fixed_samples);
+	if (draw) {
+		rng_init(&r, seed_stream(seed, SEED_FIXED));
+		trainer_noise(m, &r, t->fixed, m->fixed_samples);
+	}
 	rng_init(&t->noise, seed_stream(seed, SEED_NOISE));
 	t->lr_d = m->lr_d;
 	t->lr_g = m->lr_g;
