@@ -131,20 +131,28 @@ int gemm_is_tiny(int m, int n, int k)
 }
 
 /* C (m x n) = alpha op(A) op(B) + beta C by dot products of length K, a
- * compile-time constant so that the p loop unrolls away; ai/ap and bj/bp are
- * the element strides of A along i/p and of B along j/p. beta 0 sets C (NaNs
- * there do not survive). */
-#define GEMM_DOT_LOOPS(K)                                                        \
+ * compile-time constant, the p loop unrolled (gcc left it a counted loop);
+ * ai/ap and bj/bp are the element strides of A along i/p and of B along j/p.
+ * beta 0 sets C (NaNs there do not survive); its test is out of the loops.
+ * Every entry is 0 + a0 b0 + a1 b1 + ... in p order, whatever the loop. */
+#define GEMM_DOT_ROWS(K, STORE)                                                  \
 	for (int i = 0; i < m; i++) {                                            \
 		const float *arow = a + i * ai;                                  \
 		float *ci = c + (size_t)i * ldc;                                 \
 		for (int j = 0; j < n; j++) {                                    \
 			const float *bcol = b + j * bj;                          \
 			float s = 0;                                             \
+			PAR_PRAGMA(GCC unroll 8)                                 \
 			for (int p = 0; p < (K); p++)                            \
 				s += arow[p * ap] * bcol[p * bp];                \
-			ci[j] = beta == 0 ? alpha * s : alpha * s + beta * ci[j]; \
+			ci[j] = (STORE);                                         \
 		}                                                                \
+	}
+#define GEMM_DOT_LOOPS(K)                                                        \
+	if (beta == 0) {                                                         \
+		GEMM_DOT_ROWS(K, alpha * s)                                      \
+	} else {                                                                 \
+		GEMM_DOT_ROWS(K, alpha * s + beta * ci[j])                       \
 	}
 
 /* gemm_serial for tiny products (m, n >= 1, 1 <= k <= 8, m*n*k <= 128; C
