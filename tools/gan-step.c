@@ -174,11 +174,9 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		cl->kernels_env = 0;
 	}
 	if (cl->tf32 && cl->device == DEV_CPU)
-		die(PROG, EXIT_BAD, "--precision tf32 runs on a GPU's tensor cores; it cannot go "
-		    "with --device cpu");
+		die(PROG, EXIT_BAD, TF32_ONLY_GPU "; it cannot go with --device cpu");
 	if (cl->tf32 && cl->kernels_set && cl->kernels != KERNELS_BLAS)
-		die(PROG, EXIT_BAD, "--precision tf32 runs on a GPU's tensor cores; it cannot go "
-		    "with --kernels onednn");
+		die(PROG, EXIT_BAD, TF32_ONLY_GPU "; it cannot go with --kernels onednn");
 	if (cl->kernels != KERNELS_BLAS && cl->device == DEV_CUDA && !cl->kernels_env)
 		die(PROG, EXIT_BAD, "--kernels onednn runs on the CPU; it cannot go with --device cuda");
 	if (cl->epochs && cl->steps)

@@ -63,6 +63,14 @@ static atomic_int blas_loaded;                   /* set last by blas_load */
 /* gemm_set_threads' count before the library is loaded (0: its default). */
 static atomic_int blas_want_threads;
 
+/* Whether OpenBLAS's kernel set `core` (openblas_get_corename) is one of its
+ * AVX-512 ones. */
+static int core_avx512(const char *core)
+{
+	return core && (!strcmp(core, "SkylakeX") || !strcmp(core, "Cooperlake") ||
+			!strcmp(core, "SapphireRapids"));
+}
+
 /* OpenBLAS 0.3.21 picks its AVX2 (Haswell) kernels on AMD Zen 4/5, which
  * have AVX-512; its SkylakeX kernels run there at nearly twice the rate. The
  * choice is made from OPENBLAS_CORETYPE when the library loads, so we redo
@@ -77,8 +85,7 @@ static void pick_avx512_kernels(void)
 	if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
 	    !__builtin_cpu_supports("avx512dq") || !__builtin_cpu_supports("avx512vl"))
 		return;
-	const char *core = blas.corename();
-	if (core && (!strcmp(core, "SkylakeX") || !strcmp(core, "Cooperlake")))
+	if (core_avx512(blas.corename()))
 		return;
 	if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1))
 		return;
@@ -339,6 +346,5 @@ const char *gemm_core(void)
 
 int gemm_avx512(void)
 {
-	const char *c = gemm_core();
-	return !strcmp(c, "SkylakeX") || !strcmp(c, "Cooperlake") || !strcmp(c, "SapphireRapids");
+	return core_avx512(gemm_core());
 }

@@ -80,8 +80,7 @@ int kernels_parse(const char *arg, Kernels *k, Err *e)
 int device_open_kernels(Device d, Kernels k, Backend *be, Err *e)
 {
 	if (d == DEV_CPU && k == KERNELS_CUDA_TF32)
-		return err_set(e, EXIT_BAD, "--precision tf32 runs on a GPU's tensor cores; it "
-			       "needs --device cuda");
+		return err_set(e, EXIT_BAD, TF32_ONLY_GPU "; it needs --device cuda");
 	if (d == DEV_CPU && k != KERNELS_BLAS)
 		return backend_onednn(be, k == KERNELS_ONEDNN_BF16, e);
 	*be = backend_cpu();

@@ -16,6 +16,9 @@ typedef enum { DEV_AUTO, DEV_CPU, DEV_CUDA } Device;
  * bf16) in bf16. On the GPU: cuDNN's FP32 algorithms (KERNELS_BLAS, the
  * default) or (--precision tf32) those with TF32 tensor cores too. */
 typedef enum { KERNELS_BLAS, KERNELS_ONEDNN, KERNELS_ONEDNN_BF16, KERNELS_CUDA_TF32 } Kernels;
+/* The start of every refusal of --precision tf32 off a GPU (gan-step's
+ * option checks and device_open_kernels). */
+#define TF32_ONLY_GPU "--precision tf32 runs on a GPU's tensor cores"
 
 /* "cpu" or "cuda" into *d. "cuda" fails (EXIT_BAD) with "CUDA support not
  * built" or "--device cuda: no CUDA device found". 0 or -1 with e. */
