@@ -366,6 +366,7 @@ static const BackendOps cuda_ops = {
 	.gather = cuda_gather,
 	.error = cuda_error,
 	.close = cuda_close,
+	.plan_net = NULL,
 };
 
 static const CudaLib lib = {

@@ -102,6 +102,11 @@ typedef struct BackendOps {
 	int (*error)(void *ctx, Err *e);
 	/* Releases ctx once nothing is placed on it (device_close). */
 	void (*close)(void *ctx);
+	/* After layer_init of every layer of a network (ops[0..n)), where not
+	 * NULL: the backend may choose the layouts its layers hand each other
+	 * (plain: the layers' plain layouts only, for batch norm across
+	 * processes or minibatch discrimination). 0 or -1 with e. */
+	int (*plan_net)(void *ctx, LayerOp *ops, int n, int plain, Err *e);
 } BackendOps;
 
 /* A backend instance: its table and its state. A value: copy it freely;

@@ -262,6 +262,9 @@ static int attach(Net *n, Backend to, Err *e)
 	for (int i = 0; i < n->nl; i++)
 		if (!is_reshape(&n->l[i]) && to.ops->layer_init(to.ctx, &n->op[i], e))
 			return -1;
+	if (to.ops->plan_net && to.ops->plan_net(to.ctx, n->op, n->nl,
+						 n->bn_sync != NULL || n->mbd_sync != NULL, e))
+		return -1;
 	if (backend_put(to, n->on_state, n->state, (size_t)z->state * sizeof(float)))
 		return backend_error(to, e);
 	return 0;

@@ -161,6 +161,113 @@ static void planes_forward(float *out, float *mean, float *rstd, float *run_mean
 		}
 }
 
+/* Channels of a block of the nChw16c layout (BnShape.blk). */
+#define BLK 16
+
+/* The floats of block cb of example e in the nChw16c layout. */
+static size_t blk_at(const BnShape *s, int e, int cb)
+{
+	return ((size_t)e * (size_t)(s->c / BLK) + (size_t)cb) * (size_t)s->hw * BLK;
+}
+
+/* BatchNorm2d forward of channel block cb (16 channels) in the nChw16c
+ * layout: each channel's sums (in double, over examples in order, each
+ * example's positions in order) side by side in 16 lanes, then as
+ * planes_forward. Not the plain layout's bits (its sums add 8-lane partial
+ * sums of each plane). */
+static void block_forward(float *out, float *mean, float *rstd, float *run_mean,
+			  float *run_var, const float *in, const float *gamma,
+			  const float *beta, const BnShape *s, int cb)
+{
+	double sum[BLK] = { 0 }, sq[BLK] = { 0 }, mu[BLK];
+	double cnt = (double)s->n * (double)s->hw;
+	float a[BLK], b[BLK];
+	size_t len = (size_t)s->hw * BLK;
+	for (int e = 0; e < s->n; e++) {
+		const float *p = in + blk_at(s, e, cb);
+		for (size_t q = 0; q < len; q += BLK)
+			for (int l = 0; l < BLK; l++)
+				sum[l] += p[q + l];
+	}
+	for (int l = 0; l < BLK; l++)
+		mu[l] = sum[l] / cnt;
+	for (int e = 0; e < s->n; e++) {
+		const float *p = in + blk_at(s, e, cb);
+		for (size_t q = 0; q < len; q += BLK)
+			for (int l = 0; l < BLK; l++) {
+				double d = p[q + l] - mu[l];
+				sq[l] += d * d;
+			}
+	}
+	for (int l = 0; l < BLK; l++)
+		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, cb * BLK + l, mu[l],
+			       sq[l] / cnt, &a[l], &b[l]);
+	for (int e = 0; e < s->n; e++) {
+		size_t o = blk_at(s, e, cb);
+		for (size_t q = 0; q < len; q += BLK)
+			PAR_SIMD
+			for (int l = 0; l < BLK; l++)
+				out[o + q + l] = in[o + q + l] * a[l] + b[l];
+	}
+}
+
+/* y = x a + b per channel of block cb in the nChw16c layout. */
+static void block_affine(float *out, const float *in, const BnShape *s, int cb,
+			 const float *a, const float *b)
+{
+	size_t len = (size_t)s->hw * BLK;
+	for (int e = 0; e < s->n; e++) {
+		size_t o = blk_at(s, e, cb);
+		for (size_t q = 0; q < len; q += BLK)
+			PAR_SIMD
+			for (int l = 0; l < BLK; l++)
+				out[o + q + l] = in[o + q + l] * a[l] + b[l];
+	}
+}
+
+/* BatchNorm2d backward of channel block cb in the nChw16c layout (the sums
+ * as block_forward's, the rest as planes_backward). */
+static void block_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			   const float *in, const float *mean, const float *rstd,
+			   const float *gamma, const BnShape *s, int cb)
+{
+	double cnt = (double)s->n * (double)s->hw;
+	double sg[BLK] = { 0 }, sgx[BLK] = { 0 }, mu[BLK], r[BLK], k[BLK], mg[BLK], mgx[BLK];
+	size_t len = (size_t)s->hw * BLK;
+	for (int l = 0; l < BLK; l++)
+		mu[l] = mean[cb * BLK + l], r[l] = rstd[cb * BLK + l];
+	for (int e = 0; e < s->n; e++) {
+		size_t o = blk_at(s, e, cb);
+		const float *g = dout + o, *x = in + o;
+		for (size_t q = 0; q < len; q += BLK)
+			for (int l = 0; l < BLK; l++) {
+				sg[l] += g[q + l];
+				sgx[l] += g[q + l] * ((x[q + l] - mu[l]) * r[l]);
+			}
+	}
+	for (int l = 0; l < BLK; l++) {
+		int ch = cb * BLK + l;
+		if (dbeta)
+			dbeta[ch] += (float)sg[l];
+		if (dgamma)
+			dgamma[ch] += (float)sgx[l];
+		k[l] = (gamma ? gamma[ch] : 1.0) * rstd[ch];
+		mg[l] = sg[l] / cnt;
+		mgx[l] = sgx[l] / cnt;
+	}
+	for (int e = 0; e < s->n; e++) {
+		size_t o = blk_at(s, e, cb);
+		const float *g = dout + o, *x = in + o;
+		float *d = din + o;
+		for (size_t q = 0; q < len; q += BLK)
+			PAR_SIMD
+			for (int l = 0; l < BLK; l++) {
+				double xh = (x[q + l] - mu[l]) * r[l];
+				d[q + l] = (float)(k[l] * (g[q + l] - mg[l] - xh * mgx[l]));
+			}
+	}
+}
+
 /* out, in (n, c, hw); mean, rstd, run_mean, run_var, gamma, beta (c).
  * gamma / beta NULL mean 1 / 0 (affine=False); run_* NULL skip the update.
  * The running variance is updated only when n*hw > 1 (it needs n*hw - 1). */
@@ -169,6 +276,12 @@ void batchnorm_forward_train(float *out, float *mean, float *rstd,
 			     const float *gamma, const float *beta, const BnShape *s)
 {
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
+	if (s->blk) {
+		PAR_FOR(big && s->c > BLK)
+		for (int cb = 0; cb < s->c / BLK; cb++)
+			block_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s, cb);
+		return;
+	}
 	if (s->hw == 1) {
 		int blocks = (s->c + CBLOCK1D - 1) / CBLOCK1D;
 		PAR_FOR(big && blocks > 1)
@@ -192,6 +305,21 @@ void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
 			    const float *beta, const float *run_mean,
 			    const float *run_var, const BnShape *s)
 {
+	if (s->blk) {
+		PAR_FOR((size_t)s->n * s->c * s->hw >= PAR_GRAIN && s->c > BLK)
+		for (int cb = 0; cb < s->c / BLK; cb++) {
+			float a[BLK], b[BLK];
+			for (int l = 0; l < BLK; l++) {
+				int ch = cb * BLK + l;
+				double inv = 1.0 / sqrt((double)run_var[ch] + (double)s->eps);
+				double g = gamma ? gamma[ch] : 1.0, be = beta ? beta[ch] : 0.0;
+				a[l] = (float)(inv * g);
+				b[l] = (float)(be - run_mean[ch] * (double)a[l]);
+			}
+			block_affine(out, in, s, cb, a, b);
+		}
+		return;
+	}
 	PAR_FOR((size_t)s->n * s->c * s->hw >= PAR_GRAIN && s->c > 1)
 	for (int ch = 0; ch < s->c; ch++) {
 		double inv = 1.0 / sqrt((double)run_var[ch] + (double)s->eps);
@@ -305,6 +433,12 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 			const float *gamma, const BnShape *s)
 {
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
+	if (s->blk) {
+		PAR_FOR(big && s->c > BLK)
+		for (int cb = 0; cb < s->c / BLK; cb++)
+			block_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, cb);
+		return;
+	}
 	if (s->hw == 1) {
 		int blocks = (s->c + CBLOCK1D - 1) / CBLOCK1D;
 		PAR_FOR(big && blocks > 1)

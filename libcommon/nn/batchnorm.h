@@ -8,6 +8,9 @@ typedef struct {
 	int n, c, hw;
 	float eps;        /* 1e-5 */
 	float momentum;   /* 0.1: run = (1 - m) run + m batch */
+	int blk;          /* 1: the tensors in channel blocks of 16 (oneDNN's
+			   * nChw16c, c a multiple of 16): element (e, ch, q) at
+			   * ((e c/16 + ch/16) hw + q) 16 + ch % 16; 0: (n, c, hw) */
 } BnShape;
 
 /* Train mode: out = gamma (x - mean) rstd + beta with batch statistics;

@@ -50,6 +50,11 @@ int dnnlconv_forward(DnnlConv *p, float *out, const float *in, const float *w,
 		     const float *b, int n, float *ws) { return -1; }
 int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float *dout,
 		      const float *in, const float *w, int n, float *ws) { return -1; }
+int dnnlconv_blockable(const DnnlConv *p, int out_side) { return 0; }
+int dnnlconv_layout(DnnlConv *p, int in_blk, int out_blk, Err *e)
+{
+	return err_set(e, EXIT_BAD, "oneDNN support not built");
+}
 
 #else
 
@@ -144,6 +149,7 @@ typedef struct {
 	int c;                    /* examples; 0: not made */
 	int slots;                /* memory objects per use */
 	Pass pass[P_COUNT];
+	View cv[2];               /* A, B: plain <-> nChw16c, where held blocked */
 } Entry;
 
 struct DnnlConv {
@@ -151,6 +157,7 @@ struct DnnlConv {
 	ConvShape s;              /* the layer's, s.n its largest batch */
 	int transposed;
 	int ia, ha, wa, ob, hb, wb;
+	int blk_a, blk_b;         /* A, B held in nChw16c (dnnlconv_layout) */
 	int use[P_COUNT];         /* passes run here (BW always) */
 	Entry e[DNNL_CHUNK + 1];  /* by chunk size */
 	int bwk;                  /* chunks per weight-gradient call */
@@ -386,6 +393,8 @@ static void entry_free(DnnlLib *l, Entry *en)
 {
 	for (int i = 0; i < P_COUNT; i++)
 		pass_free(l, &en->pass[i]);
+	for (int i = 0; i < 2; i++)
+		view_free(l, &en->cv[i]);
 	memset(en, 0, sizeof *en);
 }
 
@@ -406,6 +415,16 @@ static int md_plain(DnnlLib *l, dnnl_memory_desc_t *md, int a, int b, int c, int
 {
 	dnnl_dims_t dims = { a, b, c, d };
 	CK(l, dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, dnnl_nchw), e);
+	return 0;
+}
+
+/* An activation as the network holds it: plain NCHW, or nChw16c when blk. */
+static int md_user(DnnlLib *l, dnnl_memory_desc_t *md, int a, int b, int c, int d, int blk,
+		   Err *e)
+{
+	dnnl_dims_t dims = { a, b, c, d };
+	CK(l, dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, blk ? dnnl_nChw16c : dnnl_nchw),
+	   e);
 	return 0;
 }
 
@@ -451,8 +470,9 @@ static int descs_make(const DnnlConv *p, int c, Descs *d, Err *e)
 	dnnl_dims_t da = { c, p->ia, p->ha, p->wa }, db = { c, p->ob, p->hb, p->wb };
 	dnnl_dims_t dw = { p->ob, p->ia, k, k };
 	dnnl_format_tag_t any = dnnl_format_tag_any;
-	if (md_plain(l, &d->a, c, p->ia, p->ha, p->wa, e) ||
-	    md_plain(l, &d->b, c, p->ob, p->hb, p->wb, e) || md_plain(l, &d->w, p->ob, p->ia, k, k, e))
+	if (md_user(l, &d->a, c, p->ia, p->ha, p->wa, p->blk_a, e) ||
+	    md_user(l, &d->b, c, p->ob, p->hb, p->wb, p->blk_b, e) ||
+	    md_plain(l, &d->w, p->ob, p->ia, k, k, e))
 		return -1;
 	CK(l, dnnl_memory_desc_init_by_tag(&d->a_in, 4, da, l->dt_in, any), e);
 	CK(l, dnnl_memory_desc_init_by_tag(&d->a_out, 4, da, dnnl_f32, any), e);
@@ -541,6 +561,20 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 	en->slots = p->lib->slots;
 	Pass *ps[P_COUNT] = { &en->pass[P_F], &en->pass[P_BD], &en->pass[P_BW] };
 	int rc = passes_make(p, c, ps, e);
+	/* the reorders between a blocked side and plain, for conv2d.c's passes */
+	for (int side = 0; side < 2 && !rc; side++) {
+		int blk = side ? p->blk_b : p->blk_a, ch = side ? p->ob : p->ia;
+		int h = side ? p->hb : p->ha, w = side ? p->wb : p->wa;
+		dnnl_memory_desc_t md;
+		if (blk)
+			rc = md_user(p->lib, &en->cv[side].plain, c, ch, h, w, 0, e) ||
+			     md_user(p->lib, &md, c, ch, h, w, 1, e) ||
+			     view_make(p->lib, &en->cv[side], &md, 1, 1, e);
+		/* side_convert gives them no scratchpad: oneDNN's plain <->
+		 * nChw16c reorders need none */
+		if (blk && !rc && (en->cv[side].to.sp_n || en->cv[side].from.sp_n))
+			rc = err_set(e, EXIT_SYS, "oneDNN's nChw16c reorder wants a scratchpad");
+	}
 	if (rc)
 		entry_free(p->lib, en);
 	return rc;
@@ -608,6 +642,18 @@ static int pieces_of(const DnnlConv *p, const Entry *en, int n)
 	return k;
 }
 
+/* Floats of the layer's input and output at batch n. */
+static size_t in_floats(const DnnlConv *p, int n)
+{
+	return (size_t)n * (p->transposed ? (size_t)p->ob * p->hb * p->wb :
+					    (size_t)p->ia * p->ha * p->wa);
+}
+static size_t out_floats(const DnnlConv *p, int n)
+{
+	return (size_t)n * (p->transposed ? (size_t)p->ia * p->ha * p->wa :
+					    (size_t)p->ob * p->hb * p->wb);
+}
+
 /* Arena floats for batches of n with the entries of c = chunk and tail:
  * shared weights (F, BD layouts, BW's plain sum) then the per-thread (or
  * per-piece) chunk buffers. */
@@ -631,7 +677,10 @@ static size_t arena_need(const DnnlConv *p, int n, int slots)
 	}
 	const Entry *full = p->e[DNNL_CHUNK].c ? &p->e[DNNL_CHUNK] : &p->e[n % DNNL_CHUNK];
 	size_t a = unit * (size_t)slots, b = bw * (size_t)pieces_of(p, full, n);
-	return shared + (a > b ? a : b);
+	size_t need = shared + (a > b ? a : b);
+	/* plain copies of blocked tensors for conv2d.c's passes (plain_scratch) */
+	size_t conv = p->blk_a || p->blk_b ? in_floats(p, n) + out_floats(p, n) : 0;
+	return need > conv ? need : conv;
 }
 
 int dnnlconv_plan(DnnlConv **out, DnnlLib *l, const ConvShape *s, int transposed, Err *e)
@@ -669,6 +718,60 @@ int dnnlconv_plan(DnnlConv **out, DnnlLib *l, const ConvShape *s, int transposed
 	}
 	*out = p;
 	return 0;
+}
+
+/* Whether the primitive's layout of a view is nChw16c (for c examples of
+ * ch channels of h x w). */
+static int wants_blk(DnnlLib *l, const View *v, int c, int ch, int h, int w)
+{
+	dnnl_memory_desc_t md;
+	Err e;
+	return md_user(l, &md, c, ch, h, w, 1, &e) == 0 && l->f.dnnl_memory_desc_equal(&md, &v->blk);
+}
+
+int dnnlconv_blockable(const DnnlConv *p, int out_side)
+{
+	DnnlLib *l = p->lib;
+	int a_side = p->transposed ? out_side : !out_side;
+	int c = p->s.n < DNNL_CHUNK ? p->s.n : DNNL_CHUNK;
+	const Entry *en = &p->e[c];
+	if ((a_side ? p->ia : p->ob) % 16 || lib_bf16(l) || !en->c)
+		return 0;
+	/* only where oneDNN's kernels want that layout too (AVX-512: 16
+	 * channels a block; AVX2's want 8, and would reorder it) */
+	const Pass *f = &en->pass[P_F], *bd = &en->pass[P_BD], *bw = &en->pass[P_BW];
+	if (a_side)
+		return (!p->use[P_F] || wants_blk(l, &f->in[0], c, p->ia, p->ha, p->wa)) &&
+		       (!p->use[P_BD] || wants_blk(l, &bd->out, c, p->ia, p->ha, p->wa)) &&
+		       wants_blk(l, &bw->in[0], c, p->ia, p->ha, p->wa);
+	return (!p->use[P_F] || wants_blk(l, &f->out, c, p->ob, p->hb, p->wb)) &&
+	       (!p->use[P_BD] || wants_blk(l, &bd->in[0], c, p->ob, p->hb, p->wb)) &&
+	       wants_blk(l, &bw->in[1], c, p->ob, p->hb, p->wb);
+}
+
+int dnnlconv_layout(DnnlConv *p, int in_blk, int out_blk, Err *e)
+{
+	DnnlLib *l = p->lib;
+	int a = p->transposed ? out_blk : in_blk, b = p->transposed ? in_blk : out_blk;
+	if ((a && (p->ia % 16 || lib_bf16(l))) || (b && (p->ob % 16 || lib_bf16(l))))
+		return err_set(e, EXIT_BAD, "a blocked layout for a side of %d or %d channels",
+			       p->ia, p->ob);
+	if (a == p->blk_a && b == p->blk_b)
+		return 0;
+	/* the primitives' views are made for the layouts: make them again */
+	for (int c = 0; c <= DNNL_CHUNK; c++)
+		if (p->e[c].c)
+			entry_free(l, &p->e[c]);
+	for (int i = 0; i < BW_CACHE; i++)
+		if (p->bw[i].mb)
+			pass_free(l, &p->bw[i].ps);
+	memset(p->bw, 0, sizeof p->bw);
+	p->bw_next = 0;
+	p->blk_a = a, p->blk_b = b;
+	int full = p->s.n < DNNL_CHUNK ? p->s.n : DNNL_CHUNK, tail = p->s.n % DNNL_CHUNK;
+	if (entry_make(p, full, e) || (tail && !p->e[tail].c && entry_make(p, tail, e)))
+		return -1;
+	return lib_arena(l, arena_need(p, p->s.n, l->slots), e);
 }
 
 /* Runs pr on slot's stream with the na args (a NULL memory: its binding
@@ -764,6 +867,45 @@ static float *past(float *buf, const View *v)
 	return buf + (v->same ? 0 : (v->n + 15) & ~(size_t)15);
 }
 
+/* Channels of a block of nChw16c. */
+#define BLK 16
+
+/* dst = src between plain NCHW and nChw16c (to_blk: plain -> blocked) for
+ * n examples of side 1 (B) or 0 (A), a chunk at a time on the threads,
+ * through oneDNN's reorders (the entries' cv); 0 or -1 (the failure kept). */
+static int side_convert(DnnlConv *p, int side, int n, const float *src, float *dst, int to_blk)
+{
+	Chunks ch;
+	if (chunks_of(p, n, &ch))
+		return -1;
+	size_t sz = side ? (size_t)p->ob * p->hb * p->wb : (size_t)p->ia * p->ha * p->wa;
+	int rc = 0, nt = chunk_threads(&ch, ch.nch);
+	PAR_PRAGMA(omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1) reduction(|:rc))
+	for (int i = 0; i < ch.nch; i++) {
+		int c;
+		chunk_pass(&ch, i, P_F, &c);
+		const View *v = &(c == ch.full ? ch.ef : ch.et)->cv[side];
+		size_t off = (size_t)i * DNNL_CHUNK * sz;
+		rc |= reorder(p->lib, par_id(), v, !to_blk, src + off, dst + off, NULL);
+	}
+	return rc;
+}
+
+/* y (c examples of och channels of ohw floats in nChw16c) += bias[channel]. */
+static void add_bias_blk(float *y, const float *bias, int c, int och, int ohw)
+{
+	size_t len = (size_t)ohw * BLK;
+	for (int e = 0; e < c; e++)
+		for (int cb = 0; cb < och / BLK; cb++) {
+			float *o = y + ((size_t)e * (och / BLK) + cb) * len;
+			const float *bb = bias + cb * BLK;
+			for (size_t q = 0; q < len; q += BLK)
+				PAR_SIMD
+				for (int l = 0; l < BLK; l++)
+					o[q + l] += bb[l];
+		}
+}
+
 /* y (c examples of och planes of ohw floats) += bias[plane]. */
 static void add_bias(float *y, const float *bias, int c, int och, int ohw)
 {
@@ -811,7 +953,9 @@ static int run_pass(DnnlConv *p, int k, float *out, const float *in, const float
 			r = run(l, slot, &ps->p, 3, a, sp);
 		if (!r && !ps->out.same)
 			r = reorder(l, slot, &ps->out, 1, bo, y, sp);
-		if (!r && bias)
+		if (!r && bias && (k == P_F ? p->blk_b : p->blk_a))
+			add_bias_blk(y, bias, c, och, ohw);
+		else if (!r && bias)
 			add_bias(y, bias, c, och, ohw);
 		rc |= r;
 	}
@@ -1053,6 +1197,43 @@ static void bias_sums(float *db, const float *dout, int n, int c, int hw)
 	}
 }
 
+/* db (c) += sums of dout (n examples of c channels of hw in nChw16c), as
+ * bias_sums: each channel's sum over examples in order, an example's part
+ * summed in 16 lanes side by side. */
+static void bias_sums_blk(float *db, const float *dout, int n, int c, int hw)
+{
+	int cbs = c / BLK;
+	size_t len = (size_t)hw * BLK;
+	PAR_FOR((size_t)n * c * hw >= PAR_GRAIN && cbs > 1)
+	for (int cb = 0; cb < cbs; cb++) {
+		float acc[BLK] = { 0 };
+		for (int e = 0; e < n; e++) {
+			const float *q = dout + ((size_t)e * cbs + cb) * len;
+			float part[BLK] = { 0 };
+			for (size_t i = 0; i < len; i += BLK)
+				PAR_SIMD
+				for (int l = 0; l < BLK; l++)
+					part[l] += q[i + l];
+			for (int l = 0; l < BLK; l++)
+				acc[l] += part[l];
+		}
+		for (int l = 0; l < BLK; l++)
+			db[cb * BLK + l] += acc[l];
+	}
+}
+
+/* The layer's input and output sides: A, B for a conv2d, B, A for a convt2d. */
+static int in_blk(const DnnlConv *p) { return p->transposed ? p->blk_b : p->blk_a; }
+static int out_blk(const DnnlConv *p) { return p->transposed ? p->blk_a : p->blk_b; }
+
+/* The plain copies of a blocked input and output for the passes that stay
+ * on conv2d.c (arena_need counts them): nothing else uses the arena while
+ * they live. */
+static float *plain_scratch(DnnlConv *p)
+{
+	return p->lib->arena;
+}
+
 int dnnlconv_forward(DnnlConv *p, float *out, const float *in, const float *w,
 		     const float *b, int n, float *ws)
 {
@@ -1060,11 +1241,18 @@ int dnnlconv_forward(DnnlConv *p, float *out, const float *in, const float *w,
 	ConvShape s = p->s;
 	s.n = n;
 	if (!p->use[k]) {
+		/* conv2d.c reads and writes plain tensors */
+		float *pin = plain_scratch(p), *pout = pin + in_floats(p, n);
+		int ib = in_blk(p), ob = out_blk(p), is = p->transposed, os = !p->transposed;
+		if (ib && side_convert(p, is, n, in, pin, 0))
+			return -1;
+		const float *x = ib ? pin : in;
+		float *y = ob ? pout : out;
 		if (p->transposed)
-			convt2d_forward(out, in, w, b, &s, ws);
+			convt2d_forward(y, x, w, b, &s, ws);
 		else
-			conv2d_forward(out, in, w, b, &s, ws);
-		return 0;
+			conv2d_forward(y, x, w, b, &s, ws);
+		return ob ? side_convert(p, os, n, pout, out, 1) : 0;
 	}
 	return run_pass(p, k, out, in, w, b, n);
 }
@@ -1076,14 +1264,25 @@ int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float
 	ConvShape s = p->s;
 	s.n = n;
 	float *blas_din = p->use[k] ? NULL : din;
-	if (db)
+	if (db && out_blk(p))
+		bias_sums_blk(db, dout, n, s.cout, s.oh * s.ow);
+	else if (db)
 		bias_sums(db, dout, n, s.cout, s.oh * s.ow);
-	/* an input gradient that stays on conv2d.c */
+	/* an input gradient that stays on conv2d.c, which reads and writes
+	 * plain tensors */
 	if (blas_din) {
+		float *pin = plain_scratch(p), *pout = pin + in_floats(p, n);
+		int ib = in_blk(p), ob = out_blk(p), is = p->transposed, os = !p->transposed;
+		if (ob && side_convert(p, os, n, dout, pout, 0))
+			return -1;
+		const float *g = ob ? pout : dout;
+		float *d = ib ? pin : blas_din;
 		if (p->transposed)
-			convt2d_backward(blas_din, NULL, NULL, dout, in, w, &s, ws);
+			convt2d_backward(d, NULL, NULL, g, in, w, &s, ws);
 		else
-			conv2d_backward(blas_din, NULL, NULL, dout, in, w, &s, ws);
+			conv2d_backward(d, NULL, NULL, g, in, w, &s, ws);
+		if (ib && side_convert(p, is, n, pin, blas_din, 1))
+			return -1;
 	}
 	if (din && p->use[k] && run_pass(p, k, din, dout, w, NULL, n))
 		return -1;

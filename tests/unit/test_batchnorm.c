@@ -68,7 +68,7 @@ static void check_fd(int n, int ch, int hw, const char *label)
 
 static void check_golden(void)
 {
-	BnShape s = { 2, 3, 4, 1e-5f, 0.1f };
+	BnShape s = { 2, 3, 4, 1e-5f, 0.1f, 0 };
 	float out[24], mean[3], rstd[3], din[24], dg[3] = {0}, db[3] = {0};
 	float rm[3], rv[3], ev[24];
 	memcpy(rm, bn_rm0, sizeof rm);
@@ -97,7 +97,7 @@ static void check_golden(void)
 /* 1d running statistics by hand: x = 1, 2, 3, 6 in one channel. */
 static void check_running_1d(void)
 {
-	BnShape s = { 4, 1, 1, 1e-5f, 0.1f };
+	BnShape s = { 4, 1, 1, 1e-5f, 0.1f, 0 };
 	float x[4] = {1, 2, 3, 6}, out[4], mean, rstd, rm = 0.5f, rv = 2.0f;
 	batchnorm_forward_train(out, &mean, &rstd, &rm, &rv, x, NULL, NULL, &s);
 	CHECK(fabsf(mean - 3.0f) < 1e-6f);
@@ -111,7 +111,7 @@ static void check_running_1d(void)
 	}
 	CHECK(fabs(s0) < 1e-5 && fabs(s2 / 4 - 3.5 / (3.5 + 1e-5)) < 1e-5);
 	/* One value per channel: the running variance is left alone. */
-	BnShape one = { 1, 1, 1, 1e-5f, 0.1f };
+	BnShape one = { 1, 1, 1, 1e-5f, 0.1f, 0 };
 	rv = 2.0f;
 	batchnorm_forward_train(out, &mean, &rstd, &rm, &rv, x, NULL, NULL, &one);
 	CHECK(rv == 2.0f && out[0] == 0.0f);
@@ -120,7 +120,7 @@ static void check_running_1d(void)
 /* Eval mode by hand: (x - rm) / sqrt(rv + eps) * g + b. */
 static void check_eval(void)
 {
-	BnShape s = { 2, 2, 3, 1e-5f, 0.1f };
+	BnShape s = { 2, 2, 3, 1e-5f, 0.1f, 0 };
 	float x[12], out[12], exp_[12];
 	float g[2] = {1.5f, -0.5f}, b[2] = {0.25f, 1.0f}, rm[2] = {0.3f, -1.0f}, rv[2] = {0.7f, 4.0f};
 	uint64_t seed = 7;
@@ -163,7 +163,7 @@ static void check_blocks(int n, int ch, int hw, const char *label)
 		dg[c] = db[c] = 0;
 		rm[c] = 0.25f, rv[c] = 2.0f;
 	}
-	BnShape s = { n, ch, hw, 1e-5f, 0.1f };
+	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0 };
 	gemm_set_threads(2);
 	batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, &s);
 	batchnorm_backward(din, dg, db, dy, x, mean, rstd, g, &s);
@@ -211,6 +211,90 @@ static void check_blocks(int n, int ch, int hw, const char *label)
 	free(ref);
 }
 
+/* dst = src between (n, c, hw) and nChw16c (to_blk: plain -> blocked). */
+static void blk_convert(float *dst, const float *src, int n, int c, int hw, int to_blk)
+{
+	for (int e = 0; e < n; e++)
+		for (int ch = 0; ch < c; ch++)
+			for (int q = 0; q < hw; q++) {
+				size_t pi = ((size_t)e * c + ch) * hw + q;
+				size_t bi = (((size_t)e * (c / 16) + ch / 16) * hw + q) * 16 + ch % 16;
+				if (to_blk)
+					dst[bi] = src[pi];
+				else
+					dst[pi] = src[bi];
+			}
+}
+
+/* BatchNorm2d on tensors held in nChw16c (BnShape.blk, the oneDNN path's
+ * layout between convolutions): train forward, running statistics,
+ * backward and eval against the plain layout's on the same values, to
+ * float rounding (the sums are taken in another order); the same bits on
+ * one and two threads. */
+static void check_blocked(int n, int ch, int hw, const char *label)
+{
+	size_t tot = (size_t)n * ch * hw;
+	float *f = malloc((10 * tot + 16 * (size_t)ch) * sizeof *f);
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	float *x = f, *dy = x + tot, *xb = dy + tot, *dyb = xb + tot, *out = dyb + tot;
+	float *din = out + tot, *outb = din + tot, *dinb = outb + tot, *t1 = dinb + tot;
+	float *t2 = t1 + tot, *g = t2 + tot, *b = g + ch, *mean = b + ch, *rstd = mean + ch;
+	float *dg = rstd + ch, *db = dg + ch, *rm = db + ch, *rv = rm + ch, *meanb = rv + ch;
+	float *rstdb = meanb + ch, *dgb = rstdb + ch, *dbb = dgb + ch, *rmb = dbb + ch, *rvb = rmb + ch;
+	uint64_t seed = 23;
+	for (size_t i = 0; i < tot; i++) {
+		x[i] = 3.0f * frand(&seed) + 1.0f;
+		dy[i] = frand(&seed);
+	}
+	for (int c = 0; c < ch; c++) {
+		g[c] = 1.0f + 0.5f * frand(&seed);
+		b[c] = frand(&seed);
+		dg[c] = db[c] = dgb[c] = dbb[c] = 0.5f;
+		rm[c] = rmb[c] = 0.25f, rv[c] = rvb[c] = 2.0f;
+	}
+	blk_convert(xb, x, n, ch, hw, 1);
+	blk_convert(dyb, dy, n, ch, hw, 1);
+	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0 }, sb = s;
+	sb.blk = 1;
+	gemm_set_threads(2);
+	batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, &s);
+	batchnorm_backward(din, dg, db, dy, x, mean, rstd, g, &s);
+	batchnorm_forward_train(outb, meanb, rstdb, rmb, rvb, xb, g, b, &sb);
+	batchnorm_backward(dinb, dgb, dbb, dyb, xb, meanb, rstdb, g, &sb);
+	char what[160];
+	blk_convert(t1, outb, n, ch, hw, 0);
+	snprintf(what, sizeof what, "%s blocked: forward", label);
+	CHECK_CLOSE(t1, out, tot, 1e-5, 1e-5, what);
+	blk_convert(t1, dinb, n, ch, hw, 0);
+	snprintf(what, sizeof what, "%s blocked: input gradient", label);
+	CHECK_CLOSE(t1, din, tot, 1e-5, 1e-5, what);
+	snprintf(what, sizeof what, "%s blocked: mean, rstd, running stats, dgamma, dbeta", label);
+	CHECK_MSG(check_close_ratio(meanb, mean, ch, 1e-6, 1e-6, NULL) <= 1 &&
+		  check_close_ratio(rstdb, rstd, ch, 1e-6, 1e-6, NULL) <= 1 &&
+		  check_close_ratio(rmb, rm, ch, 1e-6, 1e-6, NULL) <= 1 &&
+		  check_close_ratio(rvb, rv, ch, 1e-6, 1e-6, NULL) <= 1 &&
+		  check_close_ratio(dgb, dg, ch, 1e-4, 1e-5, NULL) <= 1 &&
+		  check_close_ratio(dbb, db, ch, 1e-4, 1e-5, NULL) <= 1, "%s", what);
+	batchnorm_forward_eval(out, x, g, b, rm, rv, &s);
+	batchnorm_forward_eval(outb, xb, g, b, rm, rv, &sb);
+	blk_convert(t1, outb, n, ch, hw, 0);
+	snprintf(what, sizeof what, "%s blocked: eval", label);
+	CHECK_CLOSE(t1, out, tot, 1e-6, 1e-6, what);
+	gemm_set_threads(1);
+	batchnorm_forward_train(t1, meanb, rstdb, NULL, NULL, xb, g, b, &sb);
+	batchnorm_backward(t2, NULL, NULL, dyb, xb, meanb, rstdb, g, &sb);
+	batchnorm_forward_train(outb, meanb, rstdb, NULL, NULL, xb, g, b, &sb);
+	gemm_set_threads(2);
+	batchnorm_forward_train(out, meanb, rstdb, NULL, NULL, xb, g, b, &sb);
+	batchnorm_backward(din, NULL, NULL, dyb, xb, meanb, rstdb, g, &sb);
+	CHECK_MSG(!memcmp(out, t1, tot * sizeof *out) && !memcmp(din, t2, tot * sizeof *din),
+		  "%s blocked: one thread, the same bits", label);
+	gemm_set_threads(1);
+	free(f);
+}
+
 static void run(void)
 {
 	check_golden();
@@ -224,6 +308,10 @@ static void run(void)
 	check_blocks(64, 128, 49, "bn2d 128x49");
 	check_blocks(7, 600, 1, "bn1d 600");
 	check_blocks(64, 6272, 1, "bn1d 6272");
+	check_blocked(3, 16, 5, "bn2d 16x5");
+	check_blocked(64, 64, 196, "bn2d 64x196");
+	check_blocked(9, 128, 64, "bn2d 128x64");
+	check_blocked(2, 512, 16, "bn2d 512x16");
 }
 
 CHECK_MAIN("test_batchnorm")

@@ -264,6 +264,102 @@ static void check_case(DnnlLib *lib, Layer *L, const char *name, int bf16)
 	dnnlconv_free(p3);
 }
 
+/* dst = src between NCHW and nChw16c (to_blk: plain -> blocked) for n
+ * examples of c channels of hw positions. */
+static void blk_convert(float *dst, const float *src, int n, int c, int hw, int to_blk)
+{
+	for (int e = 0; e < n; e++)
+		for (int ch = 0; ch < c; ch++)
+			for (int q = 0; q < hw; q++) {
+				size_t pi = ((size_t)e * c + ch) * hw + q;
+				size_t bi = (((size_t)e * (c / 16) + ch / 16) * hw + q) * 16 + ch % 16;
+				if (to_blk)
+					dst[bi] = src[pi];
+				else
+					dst[pi] = src[bi];
+			}
+}
+
+/* dnnlconv_layout: the layer's input (ib) and output (ob) held in nChw16c,
+ * the passes against the OpenBLAS reference on the same values (converted
+ * to plain), at the planned batch and a smaller one, the same bits on 1
+ * and 3 threads; the passes that stay on conv2d.c (thin sides) convert.
+ * Sides whose channels are not a multiple of 16 are refused. */
+static void check_layouts(DnnlLib *lib, Layer *L, const char *name)
+{
+	const ConvShape *s = &L->s;
+	int cin16 = s->cin % 16 == 0, cout16 = s->cout % 16 == 0;
+	for (int m = 1; m < 4; m++) {
+		int ib = m & 1, ob = m >> 1;
+		DnnlConv *p = NULL;
+		Err e;
+		char label[160];
+		set_threads(3);
+		if (dnnlconv_plan(&p, lib, s, L->t, &e) || !p) {
+			CHECK_MSG(0, "%s: planned (%s)", name, e.msg);
+			return;
+		}
+		CHECK_MSG(!dnnlconv_blockable(p, 0) || cin16, "%s: input blockable only at 16k", name);
+		CHECK_MSG(!dnnlconv_blockable(p, 1) || cout16, "%s: output blockable only at 16k", name);
+		int rc = dnnlconv_layout(p, ib, ob, &e);
+		if ((ib && !cin16) || (ob && !cout16)) {
+			CHECK_MSG(rc != 0 && strstr(e.msg, "blocked layout"),
+				  "%s: layout in %d out %d refused (%s)", name, ib, ob, rc ? e.msg : "taken");
+			dnnlconv_free(p);
+			continue;
+		}
+		CHECK_MSG(rc == 0, "%s: layout in %d out %d (%s)", name, ib, ob, rc ? e.msg : "");
+		Outs ref, got[2];
+		outs_alloc(&ref, L);
+		outs_alloc(&got[0], L);
+		outs_alloc(&got[1], L);
+		float *xin = malloc(sizeof(float) * L->nin), *g = malloc(sizeof(float) * L->nout);
+		float *keep_in = L->in, *keep_dout = L->dout;
+		int batches[2] = { s->n, s->n > 3 ? s->n - 3 : 1 };
+		for (int bi = 0; bi < 2 && rc == 0; bi++) {
+			int n = batches[bi], hw = s->h * s->w, ohw = s->oh * s->ow;
+			size_t no = (size_t)n * s->cout * ohw, ni = (size_t)n * s->cin * hw;
+			snprintf(label, sizeof label, "%s layout in %d out %d batch %d", name, ib, ob, n);
+			set_threads(1);
+			run_blas(L, n, &ref);
+			if (ib)
+				blk_convert(xin, keep_in, n, s->cin, hw, 1);
+			if (ob)
+				blk_convert(g, keep_dout, n, s->cout, ohw, 1);
+			L->in = ib ? xin : keep_in;
+			L->dout = ob ? g : keep_dout;
+			int ok = 1;
+			for (int t = 0; t < 2; t++) {
+				set_threads(t ? 3 : 1);
+				ok &= run_dnnl(p, L, n, &got[t]) == 0;
+			}
+			L->in = keep_in;
+			L->dout = keep_dout;
+			CHECK_MSG(ok && !dnnl_lib_error(lib, &e), "%s: runs (%s)", label, ok ? "" : e.msg);
+			if (!ok)
+				break;
+			CHECK_MSG(same_bits(&got[0], &got[1], L, n), "%s: 1 and 3 threads, the same bits",
+				  label);
+			float *t = malloc(sizeof(float) * (no > ni ? no : ni));
+			if (ob)
+				blk_convert(t, got[0].out, n, s->cout, ohw, 0);
+			close_to(ob ? t : got[0].out, ref.out, no, 1e-5, label, "forward");
+			if (ib)
+				blk_convert(t, got[0].din, n, s->cin, hw, 0);
+			close_to(ib ? t : got[0].din, ref.din, ni, 1e-5, label, "d/din");
+			close_to(got[0].dw, ref.dw, L->nw, 1e-5, label, "d/dw");
+			close_to(got[0].db, ref.db, (size_t)s->cout, 1e-5, label, "d/db");
+			free(t);
+		}
+		free(xin);
+		free(g);
+		outs_free(&ref);
+		outs_free(&got[0]);
+		outs_free(&got[1]);
+		dnnlconv_free(p);
+	}
+}
+
 /* The dense cases are products already: no plan, no failure. */
 static void check_dense(DnnlLib *lib)
 {
@@ -310,6 +406,8 @@ static void check_all(DnnlLib *lib, TestRng *r, int bf16)
 			snprintf(name, sizeof name, "%s%s case %zu", bf16 ? "bf16 " : "",
 				 t ? "convt2d" : "conv2d", i);
 			check_case(lib, &L, name, bf16);
+			if (!bf16)
+				check_layouts(lib, &L, name);
 			layer_free(&L);
 		}
 }
