@@ -49,6 +49,7 @@ static void column_stats(const float *in, const BnShape *s, int c0, int cb,
 	double sum[CBLOCK1D] = { 0 }, sq[CBLOCK1D] = { 0 }, cnt = (double)s->n;
 	for (int i = 0; i < s->n; i++) {
 		const float *p = in + (size_t)i * s->c + c0;
+		PAR_SIMD
 		for (int j = 0; j < cb; j++)
 			sum[j] += p[j];
 	}
@@ -56,6 +57,7 @@ static void column_stats(const float *in, const BnShape *s, int c0, int cb,
 		mean[j] = sum[j] / cnt;
 	for (int i = 0; i < s->n; i++) {
 		const float *p = in + (size_t)i * s->c + c0;
+		PAR_SIMD
 		for (int j = 0; j < cb; j++) {
 			double d = p[j] - mean[j];
 			sq[j] += d * d;
@@ -400,8 +402,10 @@ static void columns_backward(float *din, float *dgamma, float *dbeta, const floa
 	double sg[CBLOCK1D] = { 0 }, sgx[CBLOCK1D] = { 0 }, k[CBLOCK1D], cnt = (double)s->n;
 	for (int i = 0; i < s->n; i++) {
 		size_t o = (size_t)i * s->c + c0;
+		PAR_SIMD
 		for (int j = 0; j < cb; j++)
 			sg[j] += dout[o + j];
+		PAR_SIMD
 		for (int j = 0; j < cb; j++)
 			sgx[j] += dout[o + j] * ((in[o + j] - (double)mean[c0 + j]) * rstd[c0 + j]);
 	}
