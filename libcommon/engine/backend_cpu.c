@@ -193,6 +193,7 @@ static int cpu_gather(void *ctx, float *dst, const void *src, DType dt, int64_t 
 		float *d = dst + (size_t)j * ex;
 		if (dt == DT_U8) {
 			const uint8_t *s = (const uint8_t *)src + (size_t)idx[j] * ex;
+			PAR_SIMD
 			for (size_t k = 0; k < ex; k++)
 				d[k] = (float)s[k] / 255.0f * 2.0f - 1.0f;
 		} else {
