@@ -3,22 +3,26 @@
 # turns on one workload, ROUNDS times, so that the machine's drift (seen on
 # this project's VMs: 10 % within half an hour) falls on both alike; prints
 # each round and the median of NEW's speed over OLD's with its range.
-#   sh bench/ab.sh [-r ROUNDS] [-w WORKLOAD] [-n STEPS] [-t THREADS] [-k KERNELS] OLD NEW
+#   sh bench/ab.sh [-r ROUNDS] [-w WORKLOAD] [-n STEPS] [-t THREADS] [-k KERNELS] [-m rate|cpu] OLD NEW
 # OLD, NEW: build folders (their bin/gan-step), bin folders or gan-step binaries; keep a
 # copy of the old one before rebuilding (cp build/bin/gan-step /tmp/old).
 # WORKLOAD: gaussian2d (the whole 20-epoch process, as make bench times it),
 # dcgan-mnist (batch 64) or dcgan64 (batch 64), the latter two on random
 # pixels, examples/s of the steps after the first 2 from gan-step's log;
 # default dcgan-mnist. STEPS per run (default 40; dcgan64 8); THREADS
-# (default 2); KERNELS blas, onednn or bf16 (default blas). Like make bench it
+# (default 2); KERNELS blas, onednn or bf16 (default blas). -m cpu compares the
+# CPU time (user + system) of each whole run instead, printed in seconds, the
+# ratio still NEW's speed over OLD's (old / new): on a VM whose host is busy
+# the wall clock of 2 threads moves 10-15 % between runs of one build, their
+# CPU time a few %; it counts start-up, the same for both. Like make bench it
 # exports OMP_WAIT_POLICY=PASSIVE unless BENCH_PASSIVE=0.
 # The data and the initial weights come from the gan-data and gan-init beside
 # NEW (else beside OLD).
-rounds=5 work=dcgan-mnist steps= threads=2 kernels=blas
-usage() { echo "usage: sh bench/ab.sh [-r ROUNDS] [-w gaussian2d|dcgan-mnist|dcgan64] [-n STEPS] [-t THREADS] [-k blas|onednn|bf16] OLD NEW" >&2; exit 2; }
+rounds=5 work=dcgan-mnist steps= threads=2 kernels=blas measure=rate
+usage() { echo "usage: sh bench/ab.sh [-r ROUNDS] [-w gaussian2d|dcgan-mnist|dcgan64] [-n STEPS] [-t THREADS] [-k blas|onednn|bf16] [-m rate|cpu] OLD NEW" >&2; exit 2; }
 die() { echo "ab.sh: $*" >&2; exit 1; }
 posint() { case $2 in '' | *[!0-9]* | 0*) die "$1 must be a positive integer, not '$2'" ;; esac; }
-while getopts r:w:n:t:k: o; do
+while getopts r:w:n:t:k:m: o; do
 	case $o in
 	r) posint -r "$OPTARG"; rounds=$OPTARG ;;
 	w) case $OPTARG in gaussian2d | dcgan-mnist | dcgan64) work=$OPTARG ;;
@@ -27,6 +31,8 @@ while getopts r:w:n:t:k: o; do
 	t) posint -t "$OPTARG"; threads=$OPTARG ;;
 	k) case $OPTARG in blas | onednn | bf16) kernels=$OPTARG ;;
 	   *) die "unknown kernels '$OPTARG' (blas, onednn or bf16)" ;; esac ;;
+	m) case $OPTARG in rate | cpu) measure=$OPTARG ;;
+	   *) die "unknown measure '$OPTARG' (rate or cpu)" ;; esac ;;
 	*) usage ;;
 	esac
 done
@@ -74,31 +80,39 @@ np.save(sys.argv[1], np.random.default_rng(1).integers(0, 256, (n, c, h, w), dty
 	[ -n "$steps" ] || { steps=40; [ "$work" = dcgan64 ] && steps=8; } ;;
 esac
 
-# rate BIN: one run's examples/s.
+# rate BIN: one run's examples/s, or with -m cpu its CPU seconds.
 rate() {
 	rm -f "$tmp/log.tsv"
 	if [ "$work" = gaussian2d ]; then
 		"$tmp/walltime" "$tmp/wt" "$1" "$tmp/init.st" --data "$tmp/data.npy" --epochs 20 \
 			--batch 8 --threads "$threads" --device cpu $kopt -o "$tmp/out.st" \
 			2>"$tmp/err" || return 1
-		awk '{ printf "%.1f\n", 20000 / $1 }' "$tmp/wt"
-		return
+	else
+		"$tmp/walltime" "$tmp/wt" "$1" "$tmp/init.st" --data "$tmp/data.npy" \
+			--steps "$steps" --batch "$batch" --threads "$threads" --device cpu $kopt \
+			--log "$tmp/log.tsv" --log-every 1 -o "$tmp/out.st" 2>"$tmp/err" || return 1
 	fi
-	"$1" "$tmp/init.st" --data "$tmp/data.npy" --steps "$steps" --batch "$batch" \
-		--threads "$threads" --device cpu $kopt --log "$tmp/log.tsv" --log-every 1 \
-		-o "$tmp/out.st" 2>"$tmp/err" || return 1
-	log_rate "$tmp/log.tsv" 2 "$batch"
+	if [ "$measure" = cpu ]; then
+		awk '{ printf "%.3f\n", $3 }' "$tmp/wt"
+	elif [ "$work" = gaussian2d ]; then
+		awk '{ printf "%.1f\n", 20000 / $1 }' "$tmp/wt"
+	else
+		log_rate "$tmp/log.tsv" 2 "$batch"
+	fi
 }
 
 what="$steps steps"
 [ "$work" = gaussian2d ] && what="20 epochs"
-echo "ab: $work, $kernels, $threads threads, $what a run, $rounds rounds; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+by="" ; [ "$measure" = cpu ] && by=", CPU seconds"
+echo "ab: $work, $kernels, $threads threads, $what a run, $rounds rounds$by; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "round	old	new	new/old"
 i=1
 while [ $i -le "$rounds" ]; do
 	a=$(rate "$old") || die "OLD failed: $(tail -n 1 "$tmp/err")"
 	b=$(rate "$new") || die "NEW failed: $(tail -n 1 "$tmp/err")"
-	echo "$i $a $b" | awk '{ printf "%d\t%s\t%s\t%.4f\n", $1, $2, $3, $3 / $2 }' | tee -a "$tmp/ratios"
+	# the speed ratio: rates new / old, CPU times old / new
+	echo "$i $a $b" | awk -v cpu="$([ "$measure" = cpu ] && echo 1)" \
+		'{ printf "%d\t%s\t%s\t%.4f\n", $1, $2, $3, cpu ? $2 / $3 : $3 / $2 }' | tee -a "$tmp/ratios"
 	i=$((i + 1))
 done
 cut -f 4 "$tmp/ratios" | sort -n | awk '{ r[NR] = $1 }

@@ -17,6 +17,16 @@ AB=$ROOT/bench/ab.sh
 	[[ "${lines[3]}" == "median new/old "*" over 1 rounds)" ]]
 }
 
+@test "ab: -m cpu compares whole runs' CPU seconds, the ratio still the speed (old / new)" {
+	run sh "$AB" -r 2 -n 3 -m cpu -w dcgan-mnist "$GAN_BIN" "$GAN_BIN"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "ab: dcgan-mnist, blas, 2 threads, 3 steps a run, 2 rounds, CPU seconds;"* ]]
+	# CPU seconds of a whole run, and old / new from them
+	echo "${lines[2]}" | awk -F '\t' '$2 > 0 && $3 > 0 && $2 < 600 {
+		r = $2 / $3; d = r - $4; exit !(d < 1e-4 && d > -1e-4) }'
+	[[ "${lines[4]}" =~ ^"median new/old "[0-9.]+" (range "[0-9.]+-[0-9.]+" over 2 rounds)"$ ]]
+}
+
 @test "ab: refusals, one line each" {
 	run sh "$AB" "$GAN_BIN"
 	[ "$status" -eq 2 ] && [[ "$output" == "usage: sh bench/ab.sh "* ]] && [ "${#lines[@]}" -eq 1 ]
@@ -26,6 +36,8 @@ AB=$ROOT/bench/ab.sh
 	[ "$status" -eq 1 ] && [ "$output" = "ab.sh: -r must be a positive integer, not '0'" ]
 	run sh "$AB" -k fast "$GAN_BIN" "$GAN_BIN"
 	[ "$status" -eq 1 ] && [ "$output" = "ab.sh: unknown kernels 'fast' (blas, onednn or bf16)" ]
+	run sh "$AB" -m wall "$GAN_BIN" "$GAN_BIN"
+	[ "$status" -eq 1 ] && [ "$output" = "ab.sh: unknown measure 'wall' (rate or cpu)" ]
 	run sh "$AB" "$BATS_TEST_TMPDIR/none" "$GAN_BIN"
 	[ "$status" -eq 1 ] && [ "$output" = "ab.sh: $BATS_TEST_TMPDIR/none is not an executable gan-step" ]
 }
