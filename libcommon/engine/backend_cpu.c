@@ -268,42 +268,50 @@ static int blockable(const LayerOp *op, int out)
 	       dnnlconv_blockable(op->plan, out);
 }
 
-/* Layers that hand on their input's layout: element-wise activations and
- * batch norm over channels. */
-static int passes_layout(const LayerOp *op)
+/* Whether the first layer at or after j that is not an activation takes a
+ * blocked input: a blockable convolution, or a batch norm over channels a
+ * multiple of 16 (which may hand on plain). */
+static int takes_blocked(const LayerOp *ops, int n, int j)
 {
-	return op->spec->kind == LAYER_ACT || op->spec->kind == LAYER_BN2D;
+	while (j < n && ops[j].spec->kind == LAYER_ACT)
+		j++;
+	if (j >= n)
+		return 0;
+	if (ops[j].spec->kind == LAYER_BN2D)
+		return ops[j].bs.c % 16 == 0;
+	return blockable(&ops[j], 0);
 }
 
-/* Whether the tensor after layer i is held blocked: it lies between a
- * blockable convolution at or before i and one after i, with only
- * passes_layout layers between them. */
-static int blocked_after(const LayerOp *ops, int n, int i)
-{
-	int a = i, b = i + 1;
-	while (a >= 0 && passes_layout(&ops[a]))
-		a--;
-	while (b < n && passes_layout(&ops[b]))
-		b++;
-	return a >= 0 && b < n && blockable(&ops[a], 1) && blockable(&ops[b], 0);
-}
-
-/* The activations between two oneDNN convolutions, through batch norms and
+/* The activations between oneDNN convolutions, through batch norms and
  * activations, stay in oneDNN's nChw16c layout: their reorders to and from
- * plain NCHW took 8-9 % of a dcgan-mnist step (see README). Everything
- * else (the network's input and output, linear layers, reshapes) is plain. */
+ * plain NCHW took 8-9 % of a dcgan-mnist step (see README). A convolution's
+ * output is blocked where the next layer past the activations takes it
+ * (blockable, a batch norm); a batch norm's where its input is and the
+ * next one takes it too, else it writes plain from blocked (before a
+ * flatten, a linear layer, a convolution on OpenBLAS); an activation's as its
+ * input. The network's input, linear layers and reshapes stay plain. */
 static int onednn_plan_net(void *ctx, LayerOp *ops, int n, int plain, Err *e)
 {
+	int prev = 0;             /* the layout of the tensor entering layer i */
 	for (int i = 0; i < n; i++) {
-		int k = ops[i].spec->kind;
-		int in = !plain && i > 0 && blocked_after(ops, n, i - 1);
-		int out = !plain && blocked_after(ops, n, i);
-		if (k == LAYER_BN2D)
-			ops[i].bs.blk = in;
-		if ((k == LAYER_CONV2D || k == LAYER_CONVT2D) && ops[i].plan &&
-		    dnnlconv_layout(ops[i].plan, in, out, e))
+		int k = ops[i].spec->kind, out = 0;
+		int conv = (k == LAYER_CONV2D || k == LAYER_CONVT2D) && ops[i].plan;
+		if (plain)
+			out = 0;
+		else if (conv)
+			out = blockable(&ops[i], 1) && takes_blocked(ops, n, i + 1);
+		else if (k == LAYER_BN2D)
+			out = prev && takes_blocked(ops, n, i + 1);
+		else if (k == LAYER_ACT)
+			out = prev;
+		if (k == LAYER_BN2D) {
+			ops[i].bs.blk = prev;
+			ops[i].bs.plain_y = prev && !out;
+		}
+		if (conv && dnnlconv_layout(ops[i].plan, prev, out, e))
 			return err_set(e, e->code, "network %c, layer %d: %s", ops[i].net,
 				       ops[i].index, e->msg);
+		prev = out;
 	}
 	return 0;
 }

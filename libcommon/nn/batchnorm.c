@@ -172,6 +172,38 @@ static size_t blk_at(const BnShape *s, int e, int cb)
 	return ((size_t)e * (size_t)(s->c / BLK) + (size_t)cb) * (size_t)s->hw * BLK;
 }
 
+/* The plane of channel ch of example e in the plain layout. */
+static size_t plane_at(const BnShape *s, int e, int ch)
+{
+	return ((size_t)e * (size_t)s->c + (size_t)ch) * (size_t)s->hw;
+}
+
+/* out = in a + b per channel of block cb: in in nChw16c, out in nChw16c
+ * or (s->plain_y) plain. */
+static void block_apply(float *out, const float *in, const BnShape *s, int cb,
+			const float *a, const float *b)
+{
+	size_t len = (size_t)s->hw * BLK;
+	for (int e = 0; e < s->n; e++) {
+		size_t o = blk_at(s, e, cb);
+		if (s->plain_y) {
+			for (int l = 0; l < BLK; l++) {
+				float *y = out + plane_at(s, e, cb * BLK + l);
+				const float *x = in + o + l;
+				float al = a[l], bl = b[l];
+				PAR_SIMD
+				for (int q = 0; q < s->hw; q++)
+					y[q] = x[(size_t)q * BLK] * al + bl;
+			}
+			continue;
+		}
+		for (size_t q = 0; q < len; q += BLK)
+			PAR_SIMD
+			for (int l = 0; l < BLK; l++)
+				out[o + q + l] = in[o + q + l] * a[l] + b[l];
+	}
+}
+
 /* BatchNorm2d forward of channel block cb (16 channels) in the nChw16c
  * layout: each channel's sums (in double, over examples in order, each
  * example's positions in order) side by side in 16 lanes, then as
@@ -204,27 +236,7 @@ static void block_forward(float *out, float *mean, float *rstd, float *run_mean,
 	for (int l = 0; l < BLK; l++)
 		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, cb * BLK + l, mu[l],
 			       sq[l] / cnt, &a[l], &b[l]);
-	for (int e = 0; e < s->n; e++) {
-		size_t o = blk_at(s, e, cb);
-		for (size_t q = 0; q < len; q += BLK)
-			PAR_SIMD
-			for (int l = 0; l < BLK; l++)
-				out[o + q + l] = in[o + q + l] * a[l] + b[l];
-	}
-}
-
-/* y = x a + b per channel of block cb in the nChw16c layout. */
-static void block_affine(float *out, const float *in, const BnShape *s, int cb,
-			 const float *a, const float *b)
-{
-	size_t len = (size_t)s->hw * BLK;
-	for (int e = 0; e < s->n; e++) {
-		size_t o = blk_at(s, e, cb);
-		for (size_t q = 0; q < len; q += BLK)
-			PAR_SIMD
-			for (int l = 0; l < BLK; l++)
-				out[o + q + l] = in[o + q + l] * a[l] + b[l];
-	}
+	block_apply(out, in, s, cb, a, b);
 }
 
 /* BatchNorm2d backward of channel block cb in the nChw16c layout (the sums
@@ -241,6 +253,18 @@ static void block_backward(float *din, float *dgamma, float *dbeta, const float 
 	for (int e = 0; e < s->n; e++) {
 		size_t o = blk_at(s, e, cb);
 		const float *g = dout + o, *x = in + o;
+		if (s->plain_y) {
+			/* dout plain: lane l's plane, each lane's sums in the same order */
+			const float *gp = dout + plane_at(s, e, cb * BLK);
+			for (int q = 0; q < s->hw; q++)
+				PAR_SIMD
+				for (int l = 0; l < BLK; l++) {
+					float gl = gp[(size_t)l * s->hw + q];
+					sg[l] += gl;
+					sgx[l] += gl * ((x[(size_t)q * BLK + l] - mu[l]) * r[l]);
+				}
+			continue;
+		}
 		for (size_t q = 0; q < len; q += BLK)
 			for (int l = 0; l < BLK; l++) {
 				sg[l] += g[q + l];
@@ -261,6 +285,17 @@ static void block_backward(float *din, float *dgamma, float *dbeta, const float 
 		size_t o = blk_at(s, e, cb);
 		const float *g = dout + o, *x = in + o;
 		float *d = din + o;
+		if (s->plain_y) {
+			const float *gp = dout + plane_at(s, e, cb * BLK);
+			for (int q = 0; q < s->hw; q++)
+				PAR_SIMD
+				for (int l = 0; l < BLK; l++) {
+					size_t i = (size_t)q * BLK + l;
+					double xh = (x[i] - mu[l]) * r[l];
+					d[i] = (float)(k[l] * (gp[(size_t)l * s->hw + q] - mg[l] - xh * mgx[l]));
+				}
+			continue;
+		}
 		for (size_t q = 0; q < len; q += BLK)
 			PAR_SIMD
 			for (int l = 0; l < BLK; l++) {
@@ -318,7 +353,7 @@ void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
 				a[l] = (float)(inv * g);
 				b[l] = (float)(be - run_mean[ch] * (double)a[l]);
 			}
-			block_affine(out, in, s, cb, a, b);
+			block_apply(out, in, s, cb, a, b);
 		}
 		return;
 	}

@@ -11,6 +11,8 @@ typedef struct {
 	int blk;          /* 1: the tensors in channel blocks of 16 (oneDNN's
 			   * nChw16c, c a multiple of 16): element (e, ch, q) at
 			   * ((e c/16 + ch/16) hw + q) 16 + ch % 16; 0: (n, c, hw) */
+	int plain_y;      /* with blk: the output (and its gradient) plain, the
+			   * input (and its gradient) blocked */
 } BnShape;
 
 /* Train mode: out = gamma (x - mean) rstd + beta with batch statistics;

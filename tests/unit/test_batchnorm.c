@@ -68,7 +68,7 @@ static void check_fd(int n, int ch, int hw, const char *label)
 
 static void check_golden(void)
 {
-	BnShape s = { 2, 3, 4, 1e-5f, 0.1f, 0 };
+	BnShape s = { 2, 3, 4, 1e-5f, 0.1f, 0, 0 };
 	float out[24], mean[3], rstd[3], din[24], dg[3] = {0}, db[3] = {0};
 	float rm[3], rv[3], ev[24];
 	memcpy(rm, bn_rm0, sizeof rm);
@@ -97,7 +97,7 @@ static void check_golden(void)
 /* 1d running statistics by hand: x = 1, 2, 3, 6 in one channel. */
 static void check_running_1d(void)
 {
-	BnShape s = { 4, 1, 1, 1e-5f, 0.1f, 0 };
+	BnShape s = { 4, 1, 1, 1e-5f, 0.1f, 0, 0 };
 	float x[4] = {1, 2, 3, 6}, out[4], mean, rstd, rm = 0.5f, rv = 2.0f;
 	batchnorm_forward_train(out, &mean, &rstd, &rm, &rv, x, NULL, NULL, &s);
 	CHECK(fabsf(mean - 3.0f) < 1e-6f);
@@ -111,7 +111,7 @@ static void check_running_1d(void)
 	}
 	CHECK(fabs(s0) < 1e-5 && fabs(s2 / 4 - 3.5 / (3.5 + 1e-5)) < 1e-5);
 	/* One value per channel: the running variance is left alone. */
-	BnShape one = { 1, 1, 1, 1e-5f, 0.1f, 0 };
+	BnShape one = { 1, 1, 1, 1e-5f, 0.1f, 0, 0 };
 	rv = 2.0f;
 	batchnorm_forward_train(out, &mean, &rstd, &rm, &rv, x, NULL, NULL, &one);
 	CHECK(rv == 2.0f && out[0] == 0.0f);
@@ -120,7 +120,7 @@ static void check_running_1d(void)
 /* Eval mode by hand: (x - rm) / sqrt(rv + eps) * g + b. */
 static void check_eval(void)
 {
-	BnShape s = { 2, 2, 3, 1e-5f, 0.1f, 0 };
+	BnShape s = { 2, 2, 3, 1e-5f, 0.1f, 0, 0 };
 	float x[12], out[12], exp_[12];
 	float g[2] = {1.5f, -0.5f}, b[2] = {0.25f, 1.0f}, rm[2] = {0.3f, -1.0f}, rv[2] = {0.7f, 4.0f};
 	uint64_t seed = 7;
@@ -163,7 +163,7 @@ static void check_blocks(int n, int ch, int hw, const char *label)
 		dg[c] = db[c] = 0;
 		rm[c] = 0.25f, rv[c] = 2.0f;
 	}
-	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0 };
+	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0, 0 };
 	gemm_set_threads(2);
 	batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, &s);
 	batchnorm_backward(din, dg, db, dy, x, mean, rstd, g, &s);
@@ -256,7 +256,7 @@ static void check_blocked(int n, int ch, int hw, const char *label)
 	}
 	blk_convert(xb, x, n, ch, hw, 1);
 	blk_convert(dyb, dy, n, ch, hw, 1);
-	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0 }, sb = s;
+	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0, 0 }, sb = s;
 	sb.blk = 1;
 	gemm_set_threads(2);
 	batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, &s);
@@ -282,6 +282,29 @@ static void check_blocked(int n, int ch, int hw, const char *label)
 	blk_convert(t1, outb, n, ch, hw, 0);
 	snprintf(what, sizeof what, "%s blocked: eval", label);
 	CHECK_CLOSE(t1, out, tot, 1e-6, 1e-6, what);
+	/* blocked input, plain output (before a flatten or an OpenBLAS layer):
+	 * out and the output gradient plain, the input's gradient blocked */
+	BnShape sp = sb;
+	sp.plain_y = 1;
+	for (int c = 0; c < ch; c++)
+		dgb[c] = dbb[c] = 0.5f, rmb[c] = 0.25f, rvb[c] = 2.0f;
+	batchnorm_forward_train(outb, meanb, rstdb, rmb, rvb, xb, g, b, &sp);
+	batchnorm_backward(dinb, dgb, dbb, dy, xb, meanb, rstdb, g, &sp);
+	batchnorm_forward_train(out, mean, rstd, NULL, NULL, x, g, b, &s);
+	snprintf(what, sizeof what, "%s blocked in, plain out: forward", label);
+	CHECK_CLOSE(outb, out, tot, 1e-5, 1e-5, what);
+	blk_convert(t1, dinb, n, ch, hw, 0);
+	snprintf(what, sizeof what, "%s blocked in, plain out: input gradient", label);
+	CHECK_CLOSE(t1, din, tot, 1e-5, 1e-5, what);
+	snprintf(what, sizeof what, "%s blocked in, plain out: running stats, dgamma, dbeta", label);
+	CHECK_MSG(check_close_ratio(rmb, rm, ch, 1e-6, 1e-6, NULL) <= 1 &&
+		  check_close_ratio(rvb, rv, ch, 1e-6, 1e-6, NULL) <= 1 &&
+		  check_close_ratio(dgb, dg, ch, 1e-4, 1e-5, NULL) <= 1 &&
+		  check_close_ratio(dbb, db, ch, 1e-4, 1e-5, NULL) <= 1, "%s", what);
+	batchnorm_forward_eval(out, x, g, b, rm, rv, &s);
+	batchnorm_forward_eval(outb, xb, g, b, rm, rv, &sp);
+	snprintf(what, sizeof what, "%s blocked in, plain out: eval", label);
+	CHECK_CLOSE(outb, out, tot, 1e-6, 1e-6, what);
 	gemm_set_threads(1);
 	batchnorm_forward_train(t1, meanb, rstdb, NULL, NULL, xb, g, b, &sb);
 	batchnorm_backward(t2, NULL, NULL, dyb, xb, meanb, rstdb, g, &sb);
