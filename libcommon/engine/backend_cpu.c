@@ -260,48 +260,50 @@ static int onednn_layer_init(void *ctx, LayerOp *op, Err *e)
 }
 
 /* A convolution that runs on oneDNN (a plan), whose input (out 0) or
- * output (1) may be held blocked. */
+ * output (1) may be held blocked: its block width (16 or 8), else 0. */
 static int blockable(const LayerOp *op, int out)
 {
 	int k = op->spec->kind;
-	return (k == LAYER_CONV2D || k == LAYER_CONVT2D) && op->plan &&
-	       dnnlconv_blockable(op->plan, out);
+	return (k == LAYER_CONV2D || k == LAYER_CONVT2D) && op->plan ?
+		       dnnlconv_blockable(op->plan, out) : 0;
 }
 
-/* Whether the first layer at or after j that is not an activation takes a
- * blocked input: a blockable convolution, or a batch norm over channels a
- * multiple of 16 (which may hand on plain). */
-static int takes_blocked(const LayerOp *ops, int n, int j)
+/* Whether the first layer at or after j that is not an activation takes an
+ * input in blocks of blk channels: a convolution blockable with that width,
+ * or a batch norm over channels a multiple of it (which may hand on plain). */
+static int takes_blocked(const LayerOp *ops, int n, int j, int blk)
 {
 	while (j < n && ops[j].spec->kind == LAYER_ACT)
 		j++;
-	if (j >= n)
+	if (j >= n || !blk)
 		return 0;
 	if (ops[j].spec->kind == LAYER_BN2D)
-		return ops[j].bs.c % 16 == 0;
-	return blockable(&ops[j], 0);
+		return ops[j].bs.c % blk == 0;
+	return blockable(&ops[j], 0) == blk;
 }
 
 /* The activations between oneDNN convolutions, through batch norms and
- * activations, stay in oneDNN's nChw16c layout: their reorders to and from
- * plain NCHW took 8-9 % of a dcgan-mnist step (see README). A convolution's
- * output is blocked where the next layer past the activations takes it
- * (blockable, a batch norm); a batch norm's where its input is and the
- * next one takes it too, else it writes plain from blocked (before a
- * flatten, a linear layer, a convolution on OpenBLAS); an activation's as its
- * input. The network's input, linear layers and reshapes stay plain. */
+ * activations, stay in the blocked layout oneDNN's kernels want (nChw16c
+ * with AVX-512, nChw8c with AVX2): their reorders to and from plain NCHW
+ * took 8-9 % of a dcgan-mnist step (see README). A convolution's output is
+ * blocked where the next layer past the activations takes it with the same
+ * width (blockable, a batch norm); a batch norm's where its input is and
+ * the next one takes it too, else it writes plain from blocked (before a
+ * flatten, a linear layer, a convolution on OpenBLAS); an activation's as
+ * its input. The network's input, linear layers and reshapes stay plain. */
 static int onednn_plan_net(void *ctx, LayerOp *ops, int n, int plain, Err *e)
 {
-	int prev = 0;             /* the layout of the tensor entering layer i */
+	int prev = 0;             /* the block width of the tensor entering layer i (0: plain) */
 	for (int i = 0; i < n; i++) {
 		int k = ops[i].spec->kind, out = 0;
 		int conv = (k == LAYER_CONV2D || k == LAYER_CONVT2D) && ops[i].plan;
 		if (plain)
 			out = 0;
 		else if (conv)
-			out = blockable(&ops[i], 1) && takes_blocked(ops, n, i + 1);
+			out = takes_blocked(ops, n, i + 1, blockable(&ops[i], 1)) ?
+				      blockable(&ops[i], 1) : 0;
 		else if (k == LAYER_BN2D)
-			out = prev && takes_blocked(ops, n, i + 1);
+			out = takes_blocked(ops, n, i + 1, prev) ? prev : 0;
 		else if (k == LAYER_ACT)
 			out = prev;
 		if (k == LAYER_BN2D) {

@@ -163,13 +163,16 @@ static void planes_forward(float *out, float *mean, float *rstd, float *run_mean
 		}
 }
 
-/* Channels of a block of the nChw16c layout (BnShape.blk). */
-#define BLK 16
+/* The widest block of channels (nChw16c; BnShape.blk is 8 or 16). The
+ * block functions take the width B as a constant of the caller (always
+ * inlined, so each width's loops are compiled for it). */
+#define BLK_MAX 16
+#define BLOCK_FN static inline __attribute__((always_inline))
 
-/* The floats of block cb of example e in the nChw16c layout. */
-static size_t blk_at(const BnShape *s, int e, int cb)
+/* The floats of block cb of example e in the nChw<B>c layout. */
+BLOCK_FN size_t blk_at(const BnShape *s, int e, int cb, int B)
 {
-	return ((size_t)e * (size_t)(s->c / BLK) + (size_t)cb) * (size_t)s->hw * BLK;
+	return ((size_t)e * (size_t)(s->c / B) + (size_t)cb) * (size_t)s->hw * (size_t)B;
 }
 
 /* The plane of channel ch of example e in the plain layout. */
@@ -178,101 +181,101 @@ static size_t plane_at(const BnShape *s, int e, int ch)
 	return ((size_t)e * (size_t)s->c + (size_t)ch) * (size_t)s->hw;
 }
 
-/* out = in a + b per channel of block cb: in in nChw16c, out in nChw16c
+/* out = in a + b per channel of block cb: in in nChw<B>c, out in nChw<B>c
  * or (s->plain_y) plain. */
-static void block_apply(float *out, const float *in, const BnShape *s, int cb,
-			const float *a, const float *b)
+BLOCK_FN void block_apply(float *out, const float *in, const BnShape *s, int cb,
+			  const float *a, const float *b, int B)
 {
-	size_t len = (size_t)s->hw * BLK;
+	size_t len = (size_t)s->hw * B;
 	for (int e = 0; e < s->n; e++) {
-		size_t o = blk_at(s, e, cb);
+		size_t o = blk_at(s, e, cb, B);
 		if (s->plain_y) {
-			for (int l = 0; l < BLK; l++) {
-				float *y = out + plane_at(s, e, cb * BLK + l);
+			for (int l = 0; l < B; l++) {
+				float *y = out + plane_at(s, e, cb * B + l);
 				const float *x = in + o + l;
 				float al = a[l], bl = b[l];
 				PAR_SIMD
 				for (int q = 0; q < s->hw; q++)
-					y[q] = x[(size_t)q * BLK] * al + bl;
+					y[q] = x[(size_t)q * B] * al + bl;
 			}
 			continue;
 		}
-		for (size_t q = 0; q < len; q += BLK)
+		for (size_t q = 0; q < len; q += B)
 			PAR_SIMD
-			for (int l = 0; l < BLK; l++)
+			for (int l = 0; l < B; l++)
 				out[o + q + l] = in[o + q + l] * a[l] + b[l];
 	}
 }
 
-/* BatchNorm2d forward of channel block cb (16 channels) in the nChw16c
+/* BatchNorm2d forward of channel block cb (B channels) in the nChw<B>c
  * layout: each channel's sums (in double, over examples in order, each
- * example's positions in order) side by side in 16 lanes, then as
+ * example's positions in order) side by side in B lanes, then as
  * planes_forward. Not the plain layout's bits (its sums add 8-lane partial
  * sums of each plane). */
-static void block_forward(float *out, float *mean, float *rstd, float *run_mean,
-			  float *run_var, const float *in, const float *gamma,
-			  const float *beta, const BnShape *s, int cb)
+BLOCK_FN void block_forward(float *out, float *mean, float *rstd, float *run_mean,
+			    float *run_var, const float *in, const float *gamma,
+			    const float *beta, const BnShape *s, int cb, int B)
 {
-	double sum[BLK] = { 0 }, sq[BLK] = { 0 }, mu[BLK];
+	double sum[BLK_MAX] = { 0 }, sq[BLK_MAX] = { 0 }, mu[BLK_MAX];
 	double cnt = (double)s->n * (double)s->hw;
-	float a[BLK], b[BLK];
-	size_t len = (size_t)s->hw * BLK;
+	float a[BLK_MAX], b[BLK_MAX];
+	size_t len = (size_t)s->hw * B;
 	for (int e = 0; e < s->n; e++) {
-		const float *p = in + blk_at(s, e, cb);
-		for (size_t q = 0; q < len; q += BLK)
-			for (int l = 0; l < BLK; l++)
+		const float *p = in + blk_at(s, e, cb, B);
+		for (size_t q = 0; q < len; q += B)
+			for (int l = 0; l < B; l++)
 				sum[l] += p[q + l];
 	}
-	for (int l = 0; l < BLK; l++)
+	for (int l = 0; l < B; l++)
 		mu[l] = sum[l] / cnt;
 	for (int e = 0; e < s->n; e++) {
-		const float *p = in + blk_at(s, e, cb);
-		for (size_t q = 0; q < len; q += BLK)
-			for (int l = 0; l < BLK; l++) {
+		const float *p = in + blk_at(s, e, cb, B);
+		for (size_t q = 0; q < len; q += B)
+			for (int l = 0; l < B; l++) {
 				double d = p[q + l] - mu[l];
 				sq[l] += d * d;
 			}
 	}
-	for (int l = 0; l < BLK; l++)
-		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, cb * BLK + l, mu[l],
+	for (int l = 0; l < B; l++)
+		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, cb * B + l, mu[l],
 			       sq[l] / cnt, &a[l], &b[l]);
-	block_apply(out, in, s, cb, a, b);
+	block_apply(out, in, s, cb, a, b, B);
 }
 
-/* BatchNorm2d backward of channel block cb in the nChw16c layout (the sums
+/* BatchNorm2d backward of channel block cb in the nChw<B>c layout (the sums
  * as block_forward's, the rest as planes_backward). */
-static void block_backward(float *din, float *dgamma, float *dbeta, const float *dout,
-			   const float *in, const float *mean, const float *rstd,
-			   const float *gamma, const BnShape *s, int cb)
+BLOCK_FN void block_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			     const float *in, const float *mean, const float *rstd,
+			     const float *gamma, const BnShape *s, int cb, int B)
 {
 	double cnt = (double)s->n * (double)s->hw;
-	double sg[BLK] = { 0 }, sgx[BLK] = { 0 }, mu[BLK], r[BLK], k[BLK], mg[BLK], mgx[BLK];
-	size_t len = (size_t)s->hw * BLK;
-	for (int l = 0; l < BLK; l++)
-		mu[l] = mean[cb * BLK + l], r[l] = rstd[cb * BLK + l];
+	double sg[BLK_MAX] = { 0 }, sgx[BLK_MAX] = { 0 }, mu[BLK_MAX], r[BLK_MAX], k[BLK_MAX], mg[BLK_MAX], mgx[BLK_MAX];
+	size_t len = (size_t)s->hw * B;
+	for (int l = 0; l < B; l++)
+		mu[l] = mean[cb * B + l], r[l] = rstd[cb * B + l];
 	for (int e = 0; e < s->n; e++) {
-		size_t o = blk_at(s, e, cb);
+		size_t o = blk_at(s, e, cb, B);
 		const float *g = dout + o, *x = in + o;
 		if (s->plain_y) {
 			/* dout plain: lane l's plane, each lane's sums in the same order */
-			const float *gp = dout + plane_at(s, e, cb * BLK);
+			const float *gp = dout + plane_at(s, e, cb * B);
 			for (int q = 0; q < s->hw; q++)
 				PAR_SIMD
-				for (int l = 0; l < BLK; l++) {
+				for (int l = 0; l < B; l++) {
 					float gl = gp[(size_t)l * s->hw + q];
 					sg[l] += gl;
-					sgx[l] += gl * ((x[(size_t)q * BLK + l] - mu[l]) * r[l]);
+					sgx[l] += gl * ((x[(size_t)q * B + l] - mu[l]) * r[l]);
 				}
 			continue;
 		}
-		for (size_t q = 0; q < len; q += BLK)
-			for (int l = 0; l < BLK; l++) {
+		for (size_t q = 0; q < len; q += B)
+			for (int l = 0; l < B; l++) {
 				sg[l] += g[q + l];
 				sgx[l] += g[q + l] * ((x[q + l] - mu[l]) * r[l]);
 			}
 	}
-	for (int l = 0; l < BLK; l++) {
-		int ch = cb * BLK + l;
+	for (int l = 0; l < B; l++) {
+		int ch = cb * B + l;
 		if (dbeta)
 			dbeta[ch] += (float)sg[l];
 		if (dgamma)
@@ -282,23 +285,23 @@ static void block_backward(float *din, float *dgamma, float *dbeta, const float 
 		mgx[l] = sgx[l] / cnt;
 	}
 	for (int e = 0; e < s->n; e++) {
-		size_t o = blk_at(s, e, cb);
+		size_t o = blk_at(s, e, cb, B);
 		const float *g = dout + o, *x = in + o;
 		float *d = din + o;
 		if (s->plain_y) {
-			const float *gp = dout + plane_at(s, e, cb * BLK);
+			const float *gp = dout + plane_at(s, e, cb * B);
 			for (int q = 0; q < s->hw; q++)
 				PAR_SIMD
-				for (int l = 0; l < BLK; l++) {
-					size_t i = (size_t)q * BLK + l;
+				for (int l = 0; l < B; l++) {
+					size_t i = (size_t)q * B + l;
 					double xh = (x[i] - mu[l]) * r[l];
 					d[i] = (float)(k[l] * (gp[(size_t)l * s->hw + q] - mg[l] - xh * mgx[l]));
 				}
 			continue;
 		}
-		for (size_t q = 0; q < len; q += BLK)
+		for (size_t q = 0; q < len; q += B)
 			PAR_SIMD
-			for (int l = 0; l < BLK; l++) {
+			for (int l = 0; l < B; l++) {
 				double xh = (x[q + l] - mu[l]) * r[l];
 				d[q + l] = (float)(k[l] * (g[q + l] - mg[l] - xh * mgx[l]));
 			}
@@ -314,9 +317,18 @@ void batchnorm_forward_train(float *out, float *mean, float *rstd,
 {
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
 	if (s->blk) {
-		PAR_FOR(big && s->c > BLK)
-		for (int cb = 0; cb < s->c / BLK; cb++)
-			block_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s, cb);
+		int nb = s->c / s->blk;
+		if (s->blk == BLK_MAX) {
+			PAR_FOR(big && nb > 1)
+			for (int cb = 0; cb < nb; cb++)
+				block_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s,
+					      cb, BLK_MAX);
+		} else {
+			PAR_FOR(big && nb > 1)
+			for (int cb = 0; cb < nb; cb++)
+				block_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s,
+					      cb, BLK_MAX / 2);
+		}
 		return;
 	}
 	if (s->hw == 1) {
@@ -343,17 +355,21 @@ void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
 			    const float *run_var, const BnShape *s)
 {
 	if (s->blk) {
-		PAR_FOR((size_t)s->n * s->c * s->hw >= PAR_GRAIN && s->c > BLK)
-		for (int cb = 0; cb < s->c / BLK; cb++) {
-			float a[BLK], b[BLK];
-			for (int l = 0; l < BLK; l++) {
-				int ch = cb * BLK + l;
+		int nb = s->c / s->blk, B = s->blk;
+		PAR_FOR((size_t)s->n * s->c * s->hw >= PAR_GRAIN && nb > 1)
+		for (int cb = 0; cb < nb; cb++) {
+			float a[BLK_MAX], b[BLK_MAX];
+			for (int l = 0; l < B; l++) {
+				int ch = cb * B + l;
 				double inv = 1.0 / sqrt((double)run_var[ch] + (double)s->eps);
 				double g = gamma ? gamma[ch] : 1.0, be = beta ? beta[ch] : 0.0;
 				a[l] = (float)(inv * g);
 				b[l] = (float)(be - run_mean[ch] * (double)a[l]);
 			}
-			block_apply(out, in, s, cb, a, b);
+			if (B == BLK_MAX)
+				block_apply(out, in, s, cb, a, b, BLK_MAX);
+			else
+				block_apply(out, in, s, cb, a, b, BLK_MAX / 2);
 		}
 		return;
 	}
@@ -473,9 +489,18 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 {
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
 	if (s->blk) {
-		PAR_FOR(big && s->c > BLK)
-		for (int cb = 0; cb < s->c / BLK; cb++)
-			block_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, cb);
+		int nb = s->c / s->blk;
+		if (s->blk == BLK_MAX) {
+			PAR_FOR(big && nb > 1)
+			for (int cb = 0; cb < nb; cb++)
+				block_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, cb,
+					       BLK_MAX);
+		} else {
+			PAR_FOR(big && nb > 1)
+			for (int cb = 0; cb < nb; cb++)
+				block_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, cb,
+					       BLK_MAX / 2);
+		}
 		return;
 	}
 	if (s->hw == 1) {

@@ -8,9 +8,10 @@ typedef struct {
 	int n, c, hw;
 	float eps;        /* 1e-5 */
 	float momentum;   /* 0.1: run = (1 - m) run + m batch */
-	int blk;          /* 1: the tensors in channel blocks of 16 (oneDNN's
-			   * nChw16c, c a multiple of 16): element (e, ch, q) at
-			   * ((e c/16 + ch/16) hw + q) 16 + ch % 16; 0: (n, c, hw) */
+	int blk;          /* 16 or 8: the tensors in channel blocks of blk
+			   * (oneDNN's nChw16c or nChw8c, c a multiple of blk):
+			   * element (e, ch, q) at ((e c/blk + ch/blk) hw + q) blk
+			   * + ch % blk; 0: (n, c, hw) */
 	int plain_y;      /* with blk: the output (and its gradient) plain, the
 			   * input (and its gradient) blocked */
 } BnShape;

@@ -149,7 +149,7 @@ typedef struct {
 	int c;                    /* examples; 0: not made */
 	int slots;                /* memory objects per use */
 	Pass pass[P_COUNT];
-	View cv[2];               /* A, B: plain <-> nChw16c, where held blocked */
+	View cv[2];               /* A, B: plain <-> blocked, where held blocked */
 } Entry;
 
 struct DnnlConv {
@@ -157,7 +157,8 @@ struct DnnlConv {
 	ConvShape s;              /* the layer's, s.n its largest batch */
 	int transposed;
 	int ia, ha, wa, ob, hb, wb;
-	int blk_a, blk_b;         /* A, B held in nChw16c (dnnlconv_layout) */
+	int blk_a, blk_b;         /* A, B held in nChw16c or nChw8c (16, 8) or
+				   * plain (0): dnnlconv_layout */
 	int use[P_COUNT];         /* passes run here (BW always) */
 	Entry e[DNNL_CHUNK + 1];  /* by chunk size */
 	int bwk;                  /* chunks per weight-gradient call */
@@ -418,12 +419,14 @@ static int md_plain(DnnlLib *l, dnnl_memory_desc_t *md, int a, int b, int c, int
 	return 0;
 }
 
-/* An activation as the network holds it: plain NCHW, or nChw16c when blk. */
+/* An activation as the network holds it: plain NCHW (blk 0), or nChw16c
+ * or nChw8c (blk 16 or 8). */
 static int md_user(DnnlLib *l, dnnl_memory_desc_t *md, int a, int b, int c, int d, int blk,
 		   Err *e)
 {
 	dnnl_dims_t dims = { a, b, c, d };
-	CK(l, dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, blk ? dnnl_nChw16c : dnnl_nchw),
+	CK(l, dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32,
+					   blk == 16 ? dnnl_nChw16c : blk == 8 ? dnnl_nChw8c : dnnl_nchw),
 	   e);
 	return 0;
 }
@@ -568,12 +571,12 @@ static int entry_make(DnnlConv *p, int c, Err *e)
 		dnnl_memory_desc_t md;
 		if (blk)
 			rc = md_user(p->lib, &en->cv[side].plain, c, ch, h, w, 0, e) ||
-			     md_user(p->lib, &md, c, ch, h, w, 1, e) ||
+			     md_user(p->lib, &md, c, ch, h, w, blk, e) ||
 			     view_make(p->lib, &en->cv[side], &md, 1, 1, e);
 		/* side_convert gives them no scratchpad: oneDNN's plain <->
-		 * nChw16c reorders need none */
+		 * nChw16c and nChw8c reorders need none */
 		if (blk && !rc && (en->cv[side].to.sp_n || en->cv[side].from.sp_n))
-			rc = err_set(e, EXIT_SYS, "oneDNN's nChw16c reorder wants a scratchpad");
+			rc = err_set(e, EXIT_SYS, "oneDNN's nChw%dc reorder wants a scratchpad", blk);
 	}
 	if (rc)
 		entry_free(p->lib, en);
@@ -720,42 +723,52 @@ int dnnlconv_plan(DnnlConv **out, DnnlLib *l, const ConvShape *s, int transposed
 	return 0;
 }
 
-/* Whether the primitive's layout of a view is nChw16c (for c examples of
- * ch channels of h x w). */
-static int wants_blk(DnnlLib *l, const View *v, int c, int ch, int h, int w)
+/* Whether the primitive's layout of a view is nChw<blk>c (for c examples
+ * of ch channels of h x w). */
+static int wants_blk(DnnlLib *l, const View *v, int c, int ch, int h, int w, int blk)
 {
 	dnnl_memory_desc_t md;
 	Err e;
-	return md_user(l, &md, c, ch, h, w, 1, &e) == 0 && l->f.dnnl_memory_desc_equal(&md, &v->blk);
+	return md_user(l, &md, c, ch, h, w, blk, &e) == 0 &&
+	       l->f.dnnl_memory_desc_equal(&md, &v->blk);
+}
+
+/* Whether all of a side's passes on oneDNN want it in nChw<blk>c. */
+static int side_wants(const DnnlConv *p, const Entry *en, int a_side, int c, int blk)
+{
+	DnnlLib *l = p->lib;
+	const Pass *f = &en->pass[P_F], *bd = &en->pass[P_BD], *bw = &en->pass[P_BW];
+	if ((a_side ? p->ia : p->ob) % blk)
+		return 0;
+	if (a_side)
+		return (!p->use[P_F] || wants_blk(l, &f->in[0], c, p->ia, p->ha, p->wa, blk)) &&
+		       (!p->use[P_BD] || wants_blk(l, &bd->out, c, p->ia, p->ha, p->wa, blk)) &&
+		       wants_blk(l, &bw->in[0], c, p->ia, p->ha, p->wa, blk);
+	return (!p->use[P_F] || wants_blk(l, &f->out, c, p->ob, p->hb, p->wb, blk)) &&
+	       (!p->use[P_BD] || wants_blk(l, &bd->in[0], c, p->ob, p->hb, p->wb, blk)) &&
+	       wants_blk(l, &bw->in[1], c, p->ob, p->hb, p->wb, blk);
 }
 
 int dnnlconv_blockable(const DnnlConv *p, int out_side)
 {
-	DnnlLib *l = p->lib;
 	int a_side = p->transposed ? out_side : !out_side;
 	int c = p->s.n < DNNL_CHUNK ? p->s.n : DNNL_CHUNK;
 	const Entry *en = &p->e[c];
-	if ((a_side ? p->ia : p->ob) % 16 || lib_bf16(l) || !en->c)
+	if (lib_bf16(p->lib) || !en->c)
 		return 0;
-	/* only where oneDNN's kernels want that layout too (AVX-512: 16
-	 * channels a block; AVX2's want 8, and would reorder it) */
-	const Pass *f = &en->pass[P_F], *bd = &en->pass[P_BD], *bw = &en->pass[P_BW];
-	if (a_side)
-		return (!p->use[P_F] || wants_blk(l, &f->in[0], c, p->ia, p->ha, p->wa)) &&
-		       (!p->use[P_BD] || wants_blk(l, &bd->out, c, p->ia, p->ha, p->wa)) &&
-		       wants_blk(l, &bw->in[0], c, p->ia, p->ha, p->wa);
-	return (!p->use[P_F] || wants_blk(l, &f->out, c, p->ob, p->hb, p->wb)) &&
-	       (!p->use[P_BD] || wants_blk(l, &bd->in[0], c, p->ob, p->hb, p->wb)) &&
-	       wants_blk(l, &bw->in[1], c, p->ob, p->hb, p->wb);
+	/* only the layout oneDNN's kernels want too (AVX-512's: 16 channels a
+	 * block; AVX2's: 8), which they then read and write without reorders */
+	return side_wants(p, en, a_side, c, 16) ? 16 : side_wants(p, en, a_side, c, 8) ? 8 : 0;
 }
 
 int dnnlconv_layout(DnnlConv *p, int in_blk, int out_blk, Err *e)
 {
 	DnnlLib *l = p->lib;
 	int a = p->transposed ? out_blk : in_blk, b = p->transposed ? in_blk : out_blk;
-	if ((a && (p->ia % 16 || lib_bf16(l))) || (b && (p->ob % 16 || lib_bf16(l))))
-		return err_set(e, EXIT_BAD, "a blocked layout for a side of %d or %d channels",
-			       p->ia, p->ob);
+	if ((a && ((a != 8 && a != 16) || p->ia % a || lib_bf16(l))) ||
+	    (b && ((b != 8 && b != 16) || p->ob % b || lib_bf16(l))))
+		return err_set(e, EXIT_BAD, "a layout of %d or %d channel blocks for sides of %d "
+			       "and %d channels", a, b, p->ia, p->ob);
 	if (a == p->blk_a && b == p->blk_b)
 		return 0;
 	/* the primitives' views are made for the layouts: make them again */
@@ -867,10 +880,12 @@ static float *past(float *buf, const View *v)
 	return buf + (v->same ? 0 : (v->n + 15) & ~(size_t)15);
 }
 
-/* Channels of a block of nChw16c. */
-#define BLK 16
+/* The widest block of channels (nChw16c); the blocked loops below take the
+ * width B (16 or 8) as a constant of their caller. */
+#define BLK_MAX 16
+#define BLOCK_FN static inline __attribute__((always_inline))
 
-/* dst = src between plain NCHW and nChw16c (to_blk: plain -> blocked) for
+/* dst = src between plain NCHW and its blocked layout (to_blk: plain -> blocked) for
  * n examples of side 1 (B) or 0 (A), a chunk at a time on the threads,
  * through oneDNN's reorders (the entries' cv); 0 or -1 (the failure kept). */
 static int side_convert(DnnlConv *p, int side, int n, const float *src, float *dst, int to_blk)
@@ -891,17 +906,17 @@ static int side_convert(DnnlConv *p, int side, int n, const float *src, float *d
 	return rc;
 }
 
-/* y (c examples of och channels of ohw floats in nChw16c) += bias[channel]. */
-static void add_bias_blk(float *y, const float *bias, int c, int och, int ohw)
+/* y (c examples of och channels of ohw floats in nChw<B>c) += bias[channel]. */
+BLOCK_FN void add_bias_blk(float *y, const float *bias, int c, int och, int ohw, int B)
 {
-	size_t len = (size_t)ohw * BLK;
+	size_t len = (size_t)ohw * B;
 	for (int e = 0; e < c; e++)
-		for (int cb = 0; cb < och / BLK; cb++) {
-			float *o = y + ((size_t)e * (och / BLK) + cb) * len;
-			const float *bb = bias + cb * BLK;
-			for (size_t q = 0; q < len; q += BLK)
+		for (int cb = 0; cb < och / B; cb++) {
+			float *o = y + ((size_t)e * (och / B) + cb) * len;
+			const float *bb = bias + cb * B;
+			for (size_t q = 0; q < len; q += B)
 				PAR_SIMD
-				for (int l = 0; l < BLK; l++)
+				for (int l = 0; l < B; l++)
 					o[q + l] += bb[l];
 		}
 }
@@ -953,8 +968,11 @@ static int run_pass(DnnlConv *p, int k, float *out, const float *in, const float
 			r = run(l, slot, &ps->p, 3, a, sp);
 		if (!r && !ps->out.same)
 			r = reorder(l, slot, &ps->out, 1, bo, y, sp);
-		if (!r && bias && (k == P_F ? p->blk_b : p->blk_a))
-			add_bias_blk(y, bias, c, och, ohw);
+		int ob = k == P_F ? p->blk_b : p->blk_a;
+		if (!r && bias && ob == BLK_MAX)
+			add_bias_blk(y, bias, c, och, ohw, BLK_MAX);
+		else if (!r && bias && ob)
+			add_bias_blk(y, bias, c, och, ohw, BLK_MAX / 2);
 		else if (!r && bias)
 			add_bias(y, bias, c, och, ohw);
 		rc |= r;
@@ -1197,28 +1215,28 @@ static void bias_sums(float *db, const float *dout, int n, int c, int hw)
 	}
 }
 
-/* db (c) += sums of dout (n examples of c channels of hw in nChw16c), as
+/* db (c) += sums of dout (n examples of c channels of hw in nChw<B>c), as
  * bias_sums: each channel's sum over examples in order, an example's part
- * summed in 16 lanes side by side. */
-static void bias_sums_blk(float *db, const float *dout, int n, int c, int hw)
+ * summed in B lanes side by side. */
+BLOCK_FN void bias_sums_blk(float *db, const float *dout, int n, int c, int hw, int B)
 {
-	int cbs = c / BLK;
-	size_t len = (size_t)hw * BLK;
+	int cbs = c / B;
+	size_t len = (size_t)hw * B;
 	PAR_FOR((size_t)n * c * hw >= PAR_GRAIN && cbs > 1)
 	for (int cb = 0; cb < cbs; cb++) {
-		float acc[BLK] = { 0 };
+		float acc[BLK_MAX] = { 0 };
 		for (int e = 0; e < n; e++) {
 			const float *q = dout + ((size_t)e * cbs + cb) * len;
-			float part[BLK] = { 0 };
-			for (size_t i = 0; i < len; i += BLK)
+			float part[BLK_MAX] = { 0 };
+			for (size_t i = 0; i < len; i += B)
 				PAR_SIMD
-				for (int l = 0; l < BLK; l++)
+				for (int l = 0; l < B; l++)
 					part[l] += q[i + l];
-			for (int l = 0; l < BLK; l++)
+			for (int l = 0; l < B; l++)
 				acc[l] += part[l];
 		}
-		for (int l = 0; l < BLK; l++)
-			db[cb * BLK + l] += acc[l];
+		for (int l = 0; l < B; l++)
+			db[cb * B + l] += acc[l];
 	}
 }
 
@@ -1264,8 +1282,10 @@ int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float
 	ConvShape s = p->s;
 	s.n = n;
 	float *blas_din = p->use[k] ? NULL : din;
-	if (db && out_blk(p))
-		bias_sums_blk(db, dout, n, s.cout, s.oh * s.ow);
+	if (db && out_blk(p) == BLK_MAX)
+		bias_sums_blk(db, dout, n, s.cout, s.oh * s.ow, BLK_MAX);
+	else if (db && out_blk(p))
+		bias_sums_blk(db, dout, n, s.cout, s.oh * s.ow, BLK_MAX / 2);
 	else if (db)
 		bias_sums(db, dout, n, s.cout, s.oh * s.ow);
 	/* an input gradient that stays on conv2d.c, which reads and writes

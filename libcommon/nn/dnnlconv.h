@@ -57,15 +57,17 @@ int dnnlconv_plan(DnnlConv **out, DnnlLib *lib, const ConvShape *s, int transpos
  * gan-step asks it before dnnlconv_plan; the plan itself serves any shape. */
 int dnnlconv_wanted(const DnnlLib *lib, const ConvShape *s, int transposed);
 void dnnlconv_free(DnnlConv *p);
-/* 1 if the layer's output (out_side 1) or input (0) may be held in
- * oneDNN's nChw16c layout (batchnorm.h's BnShape.blk): its channels a
- * multiple of 16 and the products f32. */
+/* 16 or 8 if the layer's output (out_side 1) or input (0) may be held in
+ * oneDNN's nChw16c or nChw8c layout (batchnorm.h's BnShape.blk), the one
+ * its oneDNN passes want (AVX-512's kernels: 16, AVX2's: 8): its channels a
+ * multiple of that and the products f32; else 0. */
 int dnnlconv_blockable(const DnnlConv *p, int out_side);
 /* The layouts the layer's input and output are held in from now on: plain
- * NCHW (0) or nChw16c (1, where dnnlconv_blockable). The passes then read
- * and write them so, without their reorders where oneDNN's kernels want
- * that layout too; the passes that stay on conv2d.c convert to and from
- * plain copies. The primitives are made again. 0 or -1 with e. */
+ * NCHW (0), nChw16c (16) or nChw8c (8; where dnnlconv_blockable). The
+ * passes then read and write them so, without their reorders where
+ * oneDNN's kernels want that layout too; the passes that stay on conv2d.c
+ * convert to and from plain copies. The primitives are made again. 0 or
+ * -1 with e. */
 int dnnlconv_layout(DnnlConv *p, int in_blk, int out_blk, Err *e);
 
 /* As conv2d_forward / convt2d_forward and conv2d_backward /

@@ -211,14 +211,14 @@ static void check_blocks(int n, int ch, int hw, const char *label)
 	free(ref);
 }
 
-/* dst = src between (n, c, hw) and nChw16c (to_blk: plain -> blocked). */
-static void blk_convert(float *dst, const float *src, int n, int c, int hw, int to_blk)
+/* dst = src between (n, c, hw) and nChw<B>c (to_blk: plain -> blocked). */
+static void blk_convert(float *dst, const float *src, int n, int c, int hw, int B, int to_blk)
 {
 	for (int e = 0; e < n; e++)
 		for (int ch = 0; ch < c; ch++)
 			for (int q = 0; q < hw; q++) {
 				size_t pi = ((size_t)e * c + ch) * hw + q;
-				size_t bi = (((size_t)e * (c / 16) + ch / 16) * hw + q) * 16 + ch % 16;
+				size_t bi = (((size_t)e * (c / B) + ch / B) * hw + q) * B + ch % B;
 				if (to_blk)
 					dst[bi] = src[pi];
 				else
@@ -226,13 +226,15 @@ static void blk_convert(float *dst, const float *src, int n, int c, int hw, int 
 			}
 }
 
-/* BatchNorm2d on tensors held in nChw16c (BnShape.blk, the oneDNN path's
- * layout between convolutions): train forward, running statistics,
- * backward and eval against the plain layout's on the same values, to
- * float rounding (the sums are taken in another order); the same bits on
- * one and two threads. */
-static void check_blocked(int n, int ch, int hw, const char *label)
+/* BatchNorm2d on tensors held in nChw16c or nChw8c (BnShape.blk = B, the
+ * oneDNN path's layout between convolutions with AVX-512 or AVX2): train
+ * forward, running statistics, backward and eval against the plain
+ * layout's on the same values, to float rounding (the sums are taken in
+ * another order); the same bits on one and two threads. */
+static void check_blocked(int n, int ch, int hw, int B, const char *name)
 {
+	char label[96];
+	snprintf(label, sizeof label, "%s nChw%dc", name, B);
 	size_t tot = (size_t)n * ch * hw;
 	float *f = malloc((10 * tot + 16 * (size_t)ch) * sizeof *f);
 	CHECK(f != NULL);
@@ -254,20 +256,20 @@ static void check_blocked(int n, int ch, int hw, const char *label)
 		dg[c] = db[c] = dgb[c] = dbb[c] = 0.5f;
 		rm[c] = rmb[c] = 0.25f, rv[c] = rvb[c] = 2.0f;
 	}
-	blk_convert(xb, x, n, ch, hw, 1);
-	blk_convert(dyb, dy, n, ch, hw, 1);
+	blk_convert(xb, x, n, ch, hw, B, 1);
+	blk_convert(dyb, dy, n, ch, hw, B, 1);
 	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0, 0 }, sb = s;
-	sb.blk = 1;
+	sb.blk = B;
 	gemm_set_threads(2);
 	batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, &s);
 	batchnorm_backward(din, dg, db, dy, x, mean, rstd, g, &s);
 	batchnorm_forward_train(outb, meanb, rstdb, rmb, rvb, xb, g, b, &sb);
 	batchnorm_backward(dinb, dgb, dbb, dyb, xb, meanb, rstdb, g, &sb);
 	char what[160];
-	blk_convert(t1, outb, n, ch, hw, 0);
+	blk_convert(t1, outb, n, ch, hw, B, 0);
 	snprintf(what, sizeof what, "%s blocked: forward", label);
 	CHECK_CLOSE(t1, out, tot, 1e-5, 1e-5, what);
-	blk_convert(t1, dinb, n, ch, hw, 0);
+	blk_convert(t1, dinb, n, ch, hw, B, 0);
 	snprintf(what, sizeof what, "%s blocked: input gradient", label);
 	CHECK_CLOSE(t1, din, tot, 1e-5, 1e-5, what);
 	snprintf(what, sizeof what, "%s blocked: mean, rstd, running stats, dgamma, dbeta", label);
@@ -279,7 +281,7 @@ static void check_blocked(int n, int ch, int hw, const char *label)
 		  check_close_ratio(dbb, db, ch, 1e-4, 1e-5, NULL) <= 1, "%s", what);
 	batchnorm_forward_eval(out, x, g, b, rm, rv, &s);
 	batchnorm_forward_eval(outb, xb, g, b, rm, rv, &sb);
-	blk_convert(t1, outb, n, ch, hw, 0);
+	blk_convert(t1, outb, n, ch, hw, B, 0);
 	snprintf(what, sizeof what, "%s blocked: eval", label);
 	CHECK_CLOSE(t1, out, tot, 1e-6, 1e-6, what);
 	/* blocked input, plain output (before a flatten or an OpenBLAS layer):
@@ -293,7 +295,7 @@ static void check_blocked(int n, int ch, int hw, const char *label)
 	batchnorm_forward_train(out, mean, rstd, NULL, NULL, x, g, b, &s);
 	snprintf(what, sizeof what, "%s blocked in, plain out: forward", label);
 	CHECK_CLOSE(outb, out, tot, 1e-5, 1e-5, what);
-	blk_convert(t1, dinb, n, ch, hw, 0);
+	blk_convert(t1, dinb, n, ch, hw, B, 0);
 	snprintf(what, sizeof what, "%s blocked in, plain out: input gradient", label);
 	CHECK_CLOSE(t1, din, tot, 1e-5, 1e-5, what);
 	snprintf(what, sizeof what, "%s blocked in, plain out: running stats, dgamma, dbeta", label);
@@ -331,10 +333,13 @@ static void run(void)
 	check_blocks(64, 128, 49, "bn2d 128x49");
 	check_blocks(7, 600, 1, "bn1d 600");
 	check_blocks(64, 6272, 1, "bn1d 6272");
-	check_blocked(3, 16, 5, "bn2d 16x5");
-	check_blocked(64, 64, 196, "bn2d 64x196");
-	check_blocked(9, 128, 64, "bn2d 128x64");
-	check_blocked(2, 512, 16, "bn2d 512x16");
+	for (int B = 16; B >= 8; B /= 2) {
+		check_blocked(3, 16, 5, B, "bn2d 16x5");
+		check_blocked(64, 64, 196, B, "bn2d 64x196");
+		check_blocked(9, 128, 64, B, "bn2d 128x64");
+		check_blocked(2, 512, 16, B, "bn2d 512x16");
+	}
+	check_blocked(4, 24, 9, 8, "bn2d 24x9");
 }
 
 CHECK_MAIN("test_batchnorm")

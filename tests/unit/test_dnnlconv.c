@@ -264,15 +264,15 @@ static void check_case(DnnlLib *lib, Layer *L, const char *name, int bf16)
 	dnnlconv_free(p3);
 }
 
-/* dst = src between NCHW and nChw16c (to_blk: plain -> blocked) for n
+/* dst = src between NCHW and nChw<B>c (to_blk: plain -> blocked) for n
  * examples of c channels of hw positions. */
-static void blk_convert(float *dst, const float *src, int n, int c, int hw, int to_blk)
+static void blk_convert(float *dst, const float *src, int n, int c, int hw, int B, int to_blk)
 {
 	for (int e = 0; e < n; e++)
 		for (int ch = 0; ch < c; ch++)
 			for (int q = 0; q < hw; q++) {
 				size_t pi = ((size_t)e * c + ch) * hw + q;
-				size_t bi = (((size_t)e * (c / 16) + ch / 16) * hw + q) * 16 + ch % 16;
+				size_t bi = (((size_t)e * (c / B) + ch / B) * hw + q) * B + ch % B;
 				if (to_blk)
 					dst[bi] = src[pi];
 				else
@@ -280,17 +280,20 @@ static void blk_convert(float *dst, const float *src, int n, int c, int hw, int 
 			}
 }
 
-/* dnnlconv_layout: the layer's input (ib) and output (ob) held in nChw16c,
- * the passes against the OpenBLAS reference on the same values (converted
- * to plain), at the planned batch and a smaller one, the same bits on 1
- * and 3 threads; the passes that stay on conv2d.c (thin sides) convert.
- * Sides whose channels are not a multiple of 16 are refused. */
+/* dnnlconv_layout: the layer's input and output held in nChw16c or
+ * nChw8c (B; ib, ob: which side), the passes against the OpenBLAS
+ * reference on the same values (converted to plain), at the planned batch
+ * and a smaller one, the same bits on 1 and 3 threads; the passes that
+ * stay on conv2d.c (thin sides) convert, and so do the passes whose
+ * kernels want the other width. Sides whose channels are not a multiple
+ * of B, and other widths, are refused; dnnlconv_blockable names a width
+ * the side's channels allow. */
 static void check_layouts(DnnlLib *lib, Layer *L, const char *name)
 {
 	const ConvShape *s = &L->s;
-	int cin16 = s->cin % 16 == 0, cout16 = s->cout % 16 == 0;
-	for (int m = 1; m < 4; m++) {
-		int ib = m & 1, ob = m >> 1;
+	for (int mb = 0; mb < 6; mb++) {
+		int B = mb < 3 ? 16 : 8, m = mb % 3 + 1, ib = m & 1 ? B : 0, ob = m >> 1 ? B : 0;
+		int cin_ok = s->cin % B == 0, cout_ok = s->cout % B == 0;
 		DnnlConv *p = NULL;
 		Err e;
 		char label[160];
@@ -299,11 +302,19 @@ static void check_layouts(DnnlLib *lib, Layer *L, const char *name)
 			CHECK_MSG(0, "%s: planned (%s)", name, e.msg);
 			return;
 		}
-		CHECK_MSG(!dnnlconv_blockable(p, 0) || cin16, "%s: input blockable only at 16k", name);
-		CHECK_MSG(!dnnlconv_blockable(p, 1) || cout16, "%s: output blockable only at 16k", name);
+		int bi0 = dnnlconv_blockable(p, 0), bo0 = dnnlconv_blockable(p, 1);
+		CHECK_MSG((bi0 == 0 || bi0 == 8 || bi0 == 16) && (bo0 == 0 || bo0 == 8 || bo0 == 16) &&
+			  (!bi0 || s->cin % bi0 == 0) && (!bo0 || s->cout % bo0 == 0),
+			  "%s: blockable in %d out %d, of %d and %d channels", name, bi0, bo0, s->cin,
+			  s->cout);
+		if (mb == 0) {
+			Err e2;
+			CHECK_MSG(dnnlconv_layout(p, 4, 0, &e2) != 0 && dnnlconv_layout(p, 0, 32, &e2) != 0,
+				  "%s: blocks of 4 and 32 channels refused", name);
+		}
 		int rc = dnnlconv_layout(p, ib, ob, &e);
-		if ((ib && !cin16) || (ob && !cout16)) {
-			CHECK_MSG(rc != 0 && strstr(e.msg, "blocked layout"),
+		if ((ib && !cin_ok) || (ob && !cout_ok)) {
+			CHECK_MSG(rc != 0 && strstr(e.msg, "channel blocks"),
 				  "%s: layout in %d out %d refused (%s)", name, ib, ob, rc ? e.msg : "taken");
 			dnnlconv_free(p);
 			continue;
@@ -323,9 +334,9 @@ static void check_layouts(DnnlLib *lib, Layer *L, const char *name)
 			set_threads(1);
 			run_blas(L, n, &ref);
 			if (ib)
-				blk_convert(xin, keep_in, n, s->cin, hw, 1);
+				blk_convert(xin, keep_in, n, s->cin, hw, B, 1);
 			if (ob)
-				blk_convert(g, keep_dout, n, s->cout, ohw, 1);
+				blk_convert(g, keep_dout, n, s->cout, ohw, B, 1);
 			L->in = ib ? xin : keep_in;
 			L->dout = ob ? g : keep_dout;
 			int ok = 1;
@@ -342,10 +353,10 @@ static void check_layouts(DnnlLib *lib, Layer *L, const char *name)
 				  label);
 			float *t = malloc(sizeof(float) * (no > ni ? no : ni));
 			if (ob)
-				blk_convert(t, got[0].out, n, s->cout, ohw, 0);
+				blk_convert(t, got[0].out, n, s->cout, ohw, B, 0);
 			close_to(ob ? t : got[0].out, ref.out, no, 1e-5, label, "forward");
 			if (ib)
-				blk_convert(t, got[0].din, n, s->cin, hw, 0);
+				blk_convert(t, got[0].din, n, s->cin, hw, B, 0);
 			close_to(ib ? t : got[0].din, ref.din, ni, 1e-5, label, "d/din");
 			close_to(got[0].dw, ref.dw, L->nw, 1e-5, label, "d/dw");
 			close_to(got[0].db, ref.db, (size_t)s->cout, 1e-5, label, "d/db");
