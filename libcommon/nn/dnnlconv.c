@@ -40,6 +40,7 @@ const char *dnnl_lib_isa(const DnnlLib *lib) { return ""; }
 int dnnl_lib_error(const DnnlLib *lib, Err *e) { return 0; }
 int dnnl_lib_bf16(DnnlLib *lib, Err *e) { return err_set(e, EXIT_BAD, "oneDNN support not built"); }
 static int lib_bf16(const DnnlLib *lib) { return 0; }
+static int lib_avx512(const DnnlLib *lib) { return 0; }
 int dnnlconv_plan(DnnlConv **out, DnnlLib *lib, const ConvShape *s, int transposed, Err *e)
 {
 	*out = NULL;
@@ -246,6 +247,14 @@ const char *dnnl_lib_isa(const DnnlLib *l)
 static int lib_bf16(const DnnlLib *l)
 {
 	return l && l->dt_in == dnnl_bf16;
+}
+
+/* 1 if l's kernels are AVX-512 ones. */
+static int lib_avx512(const DnnlLib *l)
+{
+	dnnl_cpu_isa_t isa = l ? l->f.dnnl_get_effective_cpu_isa() : dnnl_cpu_isa_all;
+	return isa != dnnl_cpu_isa_all &&
+	       (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
 }
 
 int dnnl_lib_bf16(DnnlLib *l, Err *e)
@@ -1313,27 +1322,36 @@ int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float
 
 #endif
 
-/* Where OpenBLAS runs AVX-512 kernels, layers whose small side (a conv2d's
- * output, a convt2d's input) has at most MIN_POSITIONS positions, and at
- * most MAX_ROWS of them in a batch, run on conv2d.c: dcgan64's 4x4 layers
- * up to batch 128, whose products there are GEMMs of batch x 16 rows by
- * 4096 while oneDNN's direct kernels block over a row of 4 outputs.
- * Measured on an AMD EPYC Zen 5 (bench/layers, 2 threads, forward +
- * backward, OpenBLAS's SkylakeX kernels against oneDNN): D's 256->512 conv
- * 36.2 against 42.2 ms at batch 64, 71.6 against 79.3 at 128, 175 against
- * 155 at 256; G's 512->256 convt 35.7 against 44.0, 68.0 against 80.5, 160
- * against 157. A whole dcgan64 step at batch 64 ran 4.7 % and 6.3 % faster
- * (bench/ab.sh, both orders), 7.6 % under OpenBLAS's own choice
- * (Cooperlake). With its AVX2 (Haswell) kernels OpenBLAS is the slower one
- * (the step 15 % slower), and on an Intel Xeon the two were within noise.
- * Under --precision bf16 every layer stays on oneDNN (its bf16 kernels run
- * at twice its f32 rate). */
+/* Layers whose small side (a conv2d's output, a convt2d's input) has at
+ * most MIN_POSITIONS positions (dcgan64's 4x4 layers, whose products on
+ * conv2d.c are GEMMs of batch x 16 rows by 4096 while oneDNN's direct
+ * kernels block over a row of 4 outputs) run on conv2d.c:
+ * - where oneDNN's kernels are AVX2 or older, at any batch. Measured on an
+ *   AMD EPYC Zen 3 (session 9, bench/layers, 2 threads, OpenBLAS's Zen
+ *   kernels against oneDNN's avx2, forward + backward): D's 256->512 conv
+ *   127.5 against 190.6 ms at batch 64 and 525 against 994 at 256; G's
+ *   512->256 convt 138.0 against 217.3 and 551 against 1037.
+ * - where OpenBLAS runs AVX-512 kernels, up to MAX_ROWS rows a batch (batch
+ *   128). Measured on an AMD EPYC Zen 5 (SkylakeX kernels against
+ *   oneDNN's avx512): D's 256->512 conv 36.2 against 42.2 ms at batch 64,
+ *   71.6 against 79.3 at 128, 175 against 155 at 256; G's 512->256 convt
+ *   35.7 against 44.0, 68.0 against 80.5, 160 against 157. A whole dcgan64
+ *   step at batch 64 ran 4.7 % and 6.3 % faster (bench/ab.sh, both
+ *   orders), 7.6 % under OpenBLAS's own choice (Cooperlake); on an Intel
+ *   Xeon the two were within noise.
+ * Where OpenBLAS runs AVX2 kernels on an AVX-512 CPU (OPENBLAS_CORETYPE=
+ * Haswell), oneDNN's AVX-512 ones are the faster (the step 15 % slower on
+ * conv2d.c), and under --precision bf16 every layer stays on oneDNN (its
+ * bf16 kernels run at twice its f32 rate). */
 #define MIN_POSITIONS 16
 #define MAX_ROWS 2048
 
 int dnnlconv_wanted(const DnnlLib *l, const ConvShape *s, int transposed)
 {
 	int small = transposed ? s->h * s->w : s->oh * s->ow;
-	return small > MIN_POSITIONS || (long)s->n * small > MAX_ROWS || lib_bf16(l) ||
-	       !gemm_avx512();
+	if (small > MIN_POSITIONS || lib_bf16(l))
+		return 1;
+	if (!lib_avx512(l))
+		return 0;
+	return (long)s->n * small > MAX_ROWS || !gemm_avx512();
 }

@@ -51,9 +51,10 @@ int dnnl_lib_error(const DnnlLib *lib, Err *e);
 int dnnlconv_plan(DnnlConv **out, DnnlLib *lib, const ConvShape *s, int transposed, Err *e);
 /* 1 if a layer of shape s (s->n its largest batch) should run on oneDNN at
  * all: 0 for those whose small side (a conv2d's output, a convt2d's input)
- * has at most 16 positions, 2048 a batch, where OpenBLAS runs AVX-512
- * kernels and lib runs f32, which conv2d.c runs faster there (dnnlconv.c
- * says where measured).
+ * has at most 16 positions where lib runs f32 and either its kernels are
+ * AVX2 or older, or OpenBLAS runs AVX-512 kernels and the batch has at most
+ * 2048 such positions; conv2d.c runs those faster (dnnlconv.c says where
+ * measured).
  * gan-step asks it before dnnlconv_plan; the plan itself serves any shape. */
 int dnnlconv_wanted(const DnnlLib *lib, const ConvShape *s, int transposed);
 void dnnlconv_free(DnnlConv *p);
