@@ -299,10 +299,10 @@ static int onednn_plan_net(void *ctx, LayerOp *ops, int n, int plain, Err *e)
 		int conv = (k == LAYER_CONV2D || k == LAYER_CONVT2D) && ops[i].plan;
 		if (plain)
 			out = 0;
-		else if (conv)
-			out = takes_blocked(ops, n, i + 1, blockable(&ops[i], 1)) ?
-				      blockable(&ops[i], 1) : 0;
-		else if (k == LAYER_BN2D)
+		else if (conv) {
+			out = blockable(&ops[i], 1);
+			out = takes_blocked(ops, n, i + 1, out) ? out : 0;
+		} else if (k == LAYER_BN2D)
 			out = takes_blocked(ops, n, i + 1, prev) ? prev : 0;
 		else if (k == LAYER_ACT)
 			out = prev;

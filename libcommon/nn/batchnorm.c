@@ -318,17 +318,14 @@ void batchnorm_forward_train(float *out, float *mean, float *rstd,
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
 	if (s->blk) {
 		int nb = s->c / s->blk;
-		if (s->blk == BLK_MAX) {
-			PAR_FOR(big && nb > 1)
-			for (int cb = 0; cb < nb; cb++)
+		PAR_FOR(big && nb > 1)
+		for (int cb = 0; cb < nb; cb++)
+			if (s->blk == BLK_MAX)
 				block_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s,
 					      cb, BLK_MAX);
-		} else {
-			PAR_FOR(big && nb > 1)
-			for (int cb = 0; cb < nb; cb++)
+			else
 				block_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s,
 					      cb, BLK_MAX / 2);
-		}
 		return;
 	}
 	if (s->hw == 1) {
@@ -490,17 +487,14 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
 	if (s->blk) {
 		int nb = s->c / s->blk;
-		if (s->blk == BLK_MAX) {
-			PAR_FOR(big && nb > 1)
-			for (int cb = 0; cb < nb; cb++)
+		PAR_FOR(big && nb > 1)
+		for (int cb = 0; cb < nb; cb++)
+			if (s->blk == BLK_MAX)
 				block_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, cb,
 					       BLK_MAX);
-		} else {
-			PAR_FOR(big && nb > 1)
-			for (int cb = 0; cb < nb; cb++)
+			else
 				block_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, cb,
 					       BLK_MAX / 2);
-		}
 		return;
 	}
 	if (s->hw == 1) {
