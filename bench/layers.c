@@ -206,7 +206,7 @@ static void run_bwd(const Spec *sp, Bufs *b, int n)
 		linear_backward(din, b->dw, b->dw + b->w_n, b->dout, b->in, b->w, n, sp->cin, sp->cout);
 		break;
 	case K_BN:
-		batchnorm_backward(b->din, b->dw, b->dw + b->w_n, b->dout, b->in, b->save,
+		batchnorm_backward(b->din, b->dw, b->dw + b->w_n, b->dout, NULL, b->in, b->save,
 				   b->save + b->w_n, b->w, &b->bs);
 		break;
 	case K_ACT: act_backward(sp->act, 0.2f, b->din, b->dout, b->in, b->out, n * b->in_n); break;

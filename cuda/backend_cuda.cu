@@ -367,6 +367,7 @@ static const BackendOps cuda_ops = {
 	.error = cuda_error,
 	.close = cuda_close,
 	.plan_net = NULL,
+	.fuses_bn_act = 0,
 };
 
 static const CudaLib lib = {

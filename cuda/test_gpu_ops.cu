@@ -311,7 +311,7 @@ static void test_bn(T *t, const Case *k)
 {
 	int n = k->d[0], c = k->d[1], hw = k->d[2], affine = k->d[3];
 	char lb[96];
-	BnShape s;
+	BnShape s = {};   /* every field zero: plain layout, no fused activation */
 	s.n = n, s.c = c, s.hw = hw, s.eps = 1e-5f, s.momentum = 0.1f;
 	size_t nx = (size_t)n * c * hw;
 	float *x = hrand(t, nx, -1.5f, 2.5f), *dy = hrand(t, nx, -1, 1);
@@ -328,7 +328,7 @@ static void test_bn(T *t, const Case *k)
 	float *grstd = (float *)dalloc(t, (size_t)c * 4);
 	batchnorm_forward_train(y, mean, rstd, rm, rv, x, ga, be, &s);
 	batchnorm_forward_eval(ye, x, ga, be, rm, rv, &s);
-	batchnorm_backward(dx, affine ? dg : NULL, affine ? dbt : NULL, dy, x, mean, rstd, ga, &s);
+	batchnorm_backward(dx, affine ? dg : NULL, affine ? dbt : NULL, dy, NULL, x, mean, rstd, ga, &s);
 	GpuBnPlan p;
 	RUN(t, gpu_bn_plan_init(&p, &t->g, &s, &t->e));
 	RUN(t, gpu_bn_forward_train(&t->g, &p, gy, gmean, grstd, grm, grv, gx, gga, gbe, n, &t->e));
@@ -352,7 +352,7 @@ static void test_bn(T *t, const Case *k)
 /* Training on one value per channel is refused, as on the CPU. */
 static void test_bn_one(T *t, const Case *c)
 {
-	BnShape s;
+	BnShape s = {};   /* every field zero: plain layout, no fused activation */
 	s.n = 1, s.c = 4, s.hw = 1, s.eps = 1e-5f, s.momentum = 0.1f;
 	GpuBnPlan p;
 	Err e;

@@ -107,6 +107,10 @@ typedef struct BackendOps {
 	 * (plain: the layers' plain layouts only, for batch norm across
 	 * processes or minibatch discrimination). 0 or -1 with e. */
 	int (*plan_net)(void *ctx, LayerOp *ops, int n, int plain, Err *e);
+	/* 1: a batch norm applies the ReLU or LeakyReLU in place after it when
+	 * the walk sets its bs.act (batchnorm.h), and the walk skips that
+	 * activation's passes (net.c); 0: every layer runs its own. */
+	int fuses_bn_act;
 } BackendOps;
 
 /* A backend instance: its table and its state. A value: copy it freely;

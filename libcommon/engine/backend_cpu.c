@@ -124,7 +124,7 @@ static int cpu_backward(void *ctx, const LayerOp *op)
 			bnsync_backward(op->dx, op->dw, op->db, op->dy, op->x, op->save,
 					op->save + s->a, op->w, &op->bs, op->sync);
 		else
-			batchnorm_backward(op->dx, op->dw, op->db, op->dy, op->x, op->save,
+			batchnorm_backward(op->dx, op->dw, op->db, op->dy, op->out, op->x, op->save,
 					   op->save + s->a, op->w, &op->bs);
 		break;
 	case LAYER_ACT:
@@ -233,6 +233,7 @@ static const BackendOps cpu_ops = {
 	.gather = cpu_gather,
 	.error = cpu_error,
 	.close = cpu_close,
+	.fuses_bn_act = 1,
 };
 
 Backend backend_cpu(void)
@@ -375,6 +376,7 @@ static const BackendOps onednn_ops = {
 	.error = onednn_error,
 	.close = onednn_close,
 	.plan_net = onednn_plan_net,
+	.fuses_bn_act = 1,
 };
 
 int backend_onednn(Backend *be, int bf16, Err *e)

@@ -22,6 +22,30 @@ static int is_bn(const Layer *L)
 	return L->spec.kind == LAYER_BN1D || L->spec.kind == LAYER_BN2D;
 }
 
+/* The activation (BN_ACT_*) that the batch norm at layer i applies itself
+ * on n's backend, or BN_ACT_NONE: a ReLU or LeakyReLU right after it that
+ * runs in place (its output is the batch norm's: netsize.c), where the
+ * backend fuses them and no --sync-bn reduces the statistics (bnsync.c
+ * knows no activation). The same bits as the two layers' own passes. */
+static int fused_act(const Net *n, int i)
+{
+	if (!n->be.ops->fuses_bn_act || n->bn_sync || !is_bn(&n->l[i]) || i + 1 >= n->nl ||
+	    !n->size->l[i + 1].inplace || n->l[i + 1].spec.kind != LAYER_ACT)
+		return BN_ACT_NONE;
+	const LayerSpec *a = &n->l[i + 1].spec;
+	if (a->act == ACT_RELU)
+		return BN_ACT_RELU;
+	return a->act == ACT_LEAKY_RELU && a->alpha >= 0 ? BN_ACT_LEAKY : BN_ACT_NONE;
+}
+
+/* Whether layer i is an activation that the batch norm before it applied
+ * in the last forward (fused_act then, kept in that layer's bs.act). */
+static int act_done(const Net *n, int i)
+{
+	return i > 0 && n->l[i].spec.kind == LAYER_ACT && is_bn(&n->l[i - 1]) &&
+	       n->op[i - 1].bs.act != BN_ACT_NONE;
+}
+
 /* Adds a tensor to the name table. */
 static void add_tensor(Net *n, int layer, const char *what, int ndim, const int64_t *shape,
 		       int64_t off, int is_buf, int is_nbt)
@@ -324,8 +348,17 @@ const float *net_forward(Net *n, const float *in, int batch, int train)
 	for (int i = 0; i < n->nl; i++) {
 		Layer *L = &n->l[i];
 		LayerOp *op = &n->op[i];
+		if (act_done(n, i)) {
+			/* in place: its output is the batch norm's, already act(y) */
+			L->y = x;
+			continue;
+		}
 		if (!is_reshape(L)) {
 			op->batch = op->cs.n = op->bs.n = batch;
+			if (is_bn(L)) {
+				op->bs.act = fused_act(n, i);
+				op->bs.alpha = op->bs.act == BN_ACT_LEAKY ? n->l[i + 1].spec.alpha : 0;
+			}
 			op->train = train;
 			op->sync = is_bn(L) ? n->bn_sync : NULL;
 			op->mbd = L->spec.kind == LAYER_MBDISC ? n->mbd_sync : NULL;
@@ -356,8 +389,8 @@ int net_backward(Net *n, const float *dout, float *din, int param_grads)
 	for (int i = n->nl - 1; i >= 0 && n->first >= 0; i--) {
 		Layer *L = &n->l[i];
 		LayerOp *op = &n->op[i];
-		if (is_reshape(L))
-			continue;
+		if (is_reshape(L) || act_done(n, i))
+			continue;   /* a fused activation: the batch norm takes its dout */
 		float *target = g == s0 ? s1 : s0;
 		if (i == n->first)
 			target = din ? din : may_skip_din(L) ? NULL : target;

@@ -2,7 +2,9 @@
  * (n, c, hw) tensors, PyTorch semantics. Per-channel sums are taken in double
  * with two passes (mean, then squared deviations) for accuracy; blocks of
  * channels are split over the threads (par.h), sums run in 8 independent
- * lanes. */
+ * lanes. A ReLU or LeakyReLU after the batch norm may be fused (BnShape.act):
+ * applied as the output is written, and its mask as dout is read, which
+ * saves that layer's read and write of the tensor each way. */
 #include <math.h>
 #include <stddef.h>
 
@@ -15,6 +17,51 @@
 #define LANES 8
 #define CBLOCK 64
 #define CBLOCK1D 256
+
+/* The functions that take the fused activation act (BnShape.act) as a
+ * constant of their caller: always inlined, so each kind's loops are
+ * compiled for it (gcc -O2 does not unswitch loops), and none reads the
+ * output for BN_ACT_NONE. The widest block of channels (nChw16c;
+ * BnShape.blk is 8 or 16) likewise takes its width B as a constant. */
+#define BN_INLINE static inline __attribute__((always_inline))
+#define BLK_MAX 16
+
+/* The fused activation of v, as activation.c's forward computes it. */
+BN_INLINE float act_y(int act, float alpha, float v)
+{
+	if (act == BN_ACT_RELU)
+		return v > 0 ? v : 0.0f;
+	if (act == BN_ACT_LEAKY) {
+		float y = v * alpha;
+		return v > 0 ? v : y;
+	}
+	return v;
+}
+
+/* The gradient g of the activation's output y taken back through it, as
+ * activation.c's backward computes it in place (the output's sign is its
+ * input's for ReLU and LeakyReLU with alpha >= 0). */
+BN_INLINE float act_g(int act, float alpha, float y, float g)
+{
+	if (act == BN_ACT_RELU)
+		return y > 0 ? g : 0.0f;
+	if (act == BN_ACT_LEAKY) {
+		float ga = g * alpha;
+		return y > 0 ? g : ga;
+	}
+	return g;
+}
+
+/* Calls F(args..., act) with s->act as a constant. */
+#define WITH_ACT(s, F, ...)                                                      \
+	do {                                                                     \
+		if ((s)->act == BN_ACT_RELU)                                     \
+			F(__VA_ARGS__, BN_ACT_RELU);                             \
+		else if ((s)->act == BN_ACT_LEAKY)                               \
+			F(__VA_ARGS__, BN_ACT_LEAKY);                            \
+		else                                                             \
+			F(__VA_ARGS__, BN_ACT_NONE);                             \
+	} while (0)
 
 /* Sum of p[j] (a == 0) or of (p[j] - a)^2 (sq) over j < len, in double. */
 static double sum_seg(const float *p, size_t len, double a, int sq)
@@ -67,16 +114,17 @@ static void column_stats(const float *in, const BnShape *s, int c0, int cb,
 		var[j] = sq[j] / cnt;
 }
 
-/* out[:, ch, :] = in[:, ch, :] * a + b for one channel of (n, c, hw). */
-static void channel_affine(float *out, const float *in, const BnShape *s, int ch,
-			   float a, float b)
+/* out[:, ch, :] = act(in[:, ch, :] * a + b) for one channel of (n, c, hw). */
+BN_INLINE void channel_affine(float *out, const float *in, const BnShape *s, int ch,
+			      float a, float b, int act)
 {
 	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw;
+	float al = s->alpha;
 	for (int i = 0; i < s->n; i++) {
 		size_t o = (size_t)i * cs + (size_t)ch * hw;
 		PAR_SIMD
 		for (size_t j = 0; j < hw; j++)
-			out[o + j] = in[o + j] * a + b;
+			out[o + j] = act_y(act, al, in[o + j] * a + b);
 	}
 }
 
@@ -99,10 +147,11 @@ static void channel_finish(float *mean, float *rstd, float *run_mean, float *run
 }
 
 /* BatchNorm1d forward of channels [c0, c0 + cb) (see below). */
-static void columns_forward(float *out, float *mean, float *rstd, float *run_mean,
-			    float *run_var, const float *in, const float *gamma,
-			    const float *beta, const BnShape *s, int c0, int cb)
+BN_INLINE void columns_forward(float *out, float *mean, float *rstd, float *run_mean,
+			       float *run_var, const float *in, const float *gamma,
+			       const float *beta, const BnShape *s, int c0, int cb, int act)
 {
+	float al = s->alpha;
 	double mu[CBLOCK1D], var[CBLOCK1D];
 	float a[CBLOCK1D], b[CBLOCK1D];
 	column_stats(in, s, c0, cb, mu, var);
@@ -113,7 +162,7 @@ static void columns_forward(float *out, float *mean, float *rstd, float *run_mea
 		size_t o = (size_t)i * s->c + c0;
 		PAR_SIMD
 		for (int j = 0; j < cb; j++)
-			out[o + j] = in[o + j] * a[j] + b[j];
+			out[o + j] = act_y(act, al, in[o + j] * a[j] + b[j]);
 	}
 }
 
@@ -130,10 +179,11 @@ static int plane_block(int c)
  * they lie side by side in memory (one channel at a time, a pass would
  * jump a whole example's planes every hw floats). Each channel's sums add
  * its segments in example order, as one channel at a time would. */
-static void planes_forward(float *out, float *mean, float *rstd, float *run_mean,
-			   float *run_var, const float *in, const float *gamma,
-			   const float *beta, const BnShape *s, int c0, int cb)
+BN_INLINE void planes_forward(float *out, float *mean, float *rstd, float *run_mean,
+			      float *run_var, const float *in, const float *gamma,
+			      const float *beta, const BnShape *s, int c0, int cb, int act)
 {
+	float al = s->alpha;
 	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw, base = (size_t)c0 * hw;
 	double sum[CBLOCK] = { 0 }, sq[CBLOCK] = { 0 }, mu[CBLOCK];
 	double cnt = (double)s->n * (double)s->hw;
@@ -159,18 +209,13 @@ static void planes_forward(float *out, float *mean, float *rstd, float *run_mean
 			float aj = a[j], bj = b[j];
 			PAR_SIMD
 			for (size_t q = 0; q < hw; q++)
-				out[o + q] = in[o + q] * aj + bj;
+				out[o + q] = act_y(act, al, in[o + q] * aj + bj);
 		}
 }
 
-/* The widest block of channels (nChw16c; BnShape.blk is 8 or 16). The
- * block functions take the width B as a constant of the caller (always
- * inlined, so each width's loops are compiled for it). */
-#define BLK_MAX 16
-#define BLOCK_FN static inline __attribute__((always_inline))
 
 /* The floats of block cb of example e in the nChw<B>c layout. */
-BLOCK_FN size_t blk_at(const BnShape *s, int e, int cb, int B)
+BN_INLINE size_t blk_at(const BnShape *s, int e, int cb, int B)
 {
 	return ((size_t)e * (size_t)(s->c / B) + (size_t)cb) * (size_t)s->hw * (size_t)B;
 }
@@ -181,12 +226,13 @@ static size_t plane_at(const BnShape *s, int e, int ch)
 	return ((size_t)e * (size_t)s->c + (size_t)ch) * (size_t)s->hw;
 }
 
-/* out = in a + b per channel of block cb: in in nChw<B>c, out in nChw<B>c
- * or (s->plain_y) plain. */
-BLOCK_FN void block_apply(float *out, const float *in, const BnShape *s, int cb,
-			  const float *a, const float *b, int B)
+/* out = act(in a + b) per channel of block cb: in in nChw<B>c, out in
+ * nChw<B>c or (s->plain_y) plain. */
+BN_INLINE void block_apply(float *out, const float *in, const BnShape *s, int cb,
+			   const float *a, const float *b, int B, int act)
 {
 	size_t len = (size_t)s->hw * B;
+	float alpha = s->alpha;
 	for (int e = 0; e < s->n; e++) {
 		size_t o = blk_at(s, e, cb, B);
 		if (s->plain_y) {
@@ -196,14 +242,14 @@ BLOCK_FN void block_apply(float *out, const float *in, const BnShape *s, int cb,
 				float al = a[l], bl = b[l];
 				PAR_SIMD
 				for (int q = 0; q < s->hw; q++)
-					y[q] = x[(size_t)q * B] * al + bl;
+					y[q] = act_y(act, alpha, x[(size_t)q * B] * al + bl);
 			}
 			continue;
 		}
 		for (size_t q = 0; q < len; q += B)
 			PAR_SIMD
 			for (int l = 0; l < B; l++)
-				out[o + q + l] = in[o + q + l] * a[l] + b[l];
+				out[o + q + l] = act_y(act, alpha, in[o + q + l] * a[l] + b[l]);
 	}
 }
 
@@ -212,9 +258,9 @@ BLOCK_FN void block_apply(float *out, const float *in, const BnShape *s, int cb,
  * example's positions in order) side by side in B lanes, then as
  * planes_forward. Not the plain layout's bits (its sums add 8-lane partial
  * sums of each plane). */
-BLOCK_FN void block_forward(float *out, float *mean, float *rstd, float *run_mean,
-			    float *run_var, const float *in, const float *gamma,
-			    const float *beta, const BnShape *s, int cb, int B)
+BN_INLINE void block_forward(float *out, float *mean, float *rstd, float *run_mean,
+			     float *run_var, const float *in, const float *gamma,
+			     const float *beta, const BnShape *s, int cb, int B, int act)
 {
 	double sum[BLK_MAX] = { 0 }, sq[BLK_MAX] = { 0 }, mu[BLK_MAX];
 	double cnt = (double)s->n * (double)s->hw;
@@ -239,15 +285,17 @@ BLOCK_FN void block_forward(float *out, float *mean, float *rstd, float *run_mea
 	for (int l = 0; l < B; l++)
 		channel_finish(mean, rstd, run_mean, run_var, gamma, beta, s, cb * B + l, mu[l],
 			       sq[l] / cnt, &a[l], &b[l]);
-	block_apply(out, in, s, cb, a, b, B);
+	block_apply(out, in, s, cb, a, b, B, act);
 }
 
 /* BatchNorm2d backward of channel block cb in the nChw<B>c layout (the sums
  * as block_forward's, the rest as planes_backward). */
-BLOCK_FN void block_backward(float *din, float *dgamma, float *dbeta, const float *dout,
-			     const float *in, const float *mean, const float *rstd,
-			     const float *gamma, const BnShape *s, int cb, int B)
+BN_INLINE void block_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			      const float *out, const float *in, const float *mean,
+			      const float *rstd, const float *gamma, const BnShape *s, int cb,
+			      int B, int act)
 {
+	float al = s->alpha;
 	double cnt = (double)s->n * (double)s->hw;
 	double sg[BLK_MAX] = { 0 }, sgx[BLK_MAX] = { 0 }, mu[BLK_MAX], r[BLK_MAX], k[BLK_MAX], mg[BLK_MAX], mgx[BLK_MAX];
 	size_t len = (size_t)s->hw * B;
@@ -255,14 +303,16 @@ BLOCK_FN void block_backward(float *din, float *dgamma, float *dbeta, const floa
 		mu[l] = mean[cb * B + l], r[l] = rstd[cb * B + l];
 	for (int e = 0; e < s->n; e++) {
 		size_t o = blk_at(s, e, cb, B);
-		const float *g = dout + o, *x = in + o;
+		const float *g = dout + o, *x = in + o, *y = out + o;
 		if (s->plain_y) {
 			/* dout plain: lane l's plane, each lane's sums in the same order */
 			const float *gp = dout + plane_at(s, e, cb * B);
+			const float *yp = out + plane_at(s, e, cb * B);
 			for (int q = 0; q < s->hw; q++)
 				PAR_SIMD
 				for (int l = 0; l < B; l++) {
-					float gl = gp[(size_t)l * s->hw + q];
+					size_t j = (size_t)l * s->hw + q;
+					float gl = act_g(act, al, yp[j], gp[j]);
 					sg[l] += gl;
 					sgx[l] += gl * ((x[(size_t)q * B + l] - mu[l]) * r[l]);
 				}
@@ -270,8 +320,9 @@ BLOCK_FN void block_backward(float *din, float *dgamma, float *dbeta, const floa
 		}
 		for (size_t q = 0; q < len; q += B)
 			for (int l = 0; l < B; l++) {
-				sg[l] += g[q + l];
-				sgx[l] += g[q + l] * ((x[q + l] - mu[l]) * r[l]);
+				float gl = act_g(act, al, y[q + l], g[q + l]);
+				sg[l] += gl;
+				sgx[l] += gl * ((x[q + l] - mu[l]) * r[l]);
 			}
 	}
 	for (int l = 0; l < B; l++) {
@@ -286,16 +337,18 @@ BLOCK_FN void block_backward(float *din, float *dgamma, float *dbeta, const floa
 	}
 	for (int e = 0; e < s->n; e++) {
 		size_t o = blk_at(s, e, cb, B);
-		const float *g = dout + o, *x = in + o;
+		const float *g = dout + o, *x = in + o, *y = out + o;
 		float *d = din + o;
 		if (s->plain_y) {
 			const float *gp = dout + plane_at(s, e, cb * B);
+			const float *yp = out + plane_at(s, e, cb * B);
 			for (int q = 0; q < s->hw; q++)
 				PAR_SIMD
 				for (int l = 0; l < B; l++) {
-					size_t i = (size_t)q * B + l;
+					size_t i = (size_t)q * B + l, j = (size_t)l * s->hw + q;
 					double xh = (x[i] - mu[l]) * r[l];
-					d[i] = (float)(k[l] * (gp[(size_t)l * s->hw + q] - mg[l] - xh * mgx[l]));
+					float gl = act_g(act, al, yp[j], gp[j]);
+					d[i] = (float)(k[l] * (gl - mg[l] - xh * mgx[l]));
 				}
 			continue;
 		}
@@ -303,7 +356,8 @@ BLOCK_FN void block_backward(float *din, float *dgamma, float *dbeta, const floa
 			PAR_SIMD
 			for (int l = 0; l < B; l++) {
 				double xh = (x[q + l] - mu[l]) * r[l];
-				d[q + l] = (float)(k[l] * (g[q + l] - mg[l] - xh * mgx[l]));
+				float gl = act_g(act, al, y[q + l], g[q + l]);
+				d[q + l] = (float)(k[l] * (gl - mg[l] - xh * mgx[l]));
 			}
 	}
 }
@@ -321,11 +375,11 @@ void batchnorm_forward_train(float *out, float *mean, float *rstd,
 		PAR_FOR(big && nb > 1)
 		for (int cb = 0; cb < nb; cb++)
 			if (s->blk == BLK_MAX)
-				block_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s,
-					      cb, BLK_MAX);
+				WITH_ACT(s, block_forward, out, mean, rstd, run_mean, run_var, in,
+					 gamma, beta, s, cb, BLK_MAX);
 			else
-				block_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s,
-					      cb, BLK_MAX / 2);
+				WITH_ACT(s, block_forward, out, mean, rstd, run_mean, run_var, in,
+					 gamma, beta, s, cb, BLK_MAX / 2);
 		return;
 	}
 	if (s->hw == 1) {
@@ -333,8 +387,8 @@ void batchnorm_forward_train(float *out, float *mean, float *rstd,
 		PAR_FOR(big && blocks > 1)
 		for (int bl = 0; bl < blocks; bl++) {
 			int c0 = bl * CBLOCK1D, cb = s->c - c0 < CBLOCK1D ? s->c - c0 : CBLOCK1D;
-			columns_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta,
-					s, c0, cb);
+			WITH_ACT(s, columns_forward, out, mean, rstd, run_mean, run_var, in, gamma,
+				 beta, s, c0, cb);
 		}
 		return;
 	}
@@ -342,7 +396,8 @@ void batchnorm_forward_train(float *out, float *mean, float *rstd,
 	PAR_FOR(big && blocks > 1)
 	for (int bl = 0; bl < blocks; bl++) {
 		int c0 = bl * per, cb = s->c - c0 < per ? s->c - c0 : per;
-		planes_forward(out, mean, rstd, run_mean, run_var, in, gamma, beta, s, c0, cb);
+		WITH_ACT(s, planes_forward, out, mean, rstd, run_mean, run_var, in, gamma, beta, s,
+			 c0, cb);
 	}
 }
 
@@ -364,9 +419,9 @@ void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
 				b[l] = (float)(be - run_mean[ch] * (double)a[l]);
 			}
 			if (B == BLK_MAX)
-				block_apply(out, in, s, cb, a, b, BLK_MAX);
+				WITH_ACT(s, block_apply, out, in, s, cb, a, b, BLK_MAX);
 			else
-				block_apply(out, in, s, cb, a, b, BLK_MAX / 2);
+				WITH_ACT(s, block_apply, out, in, s, cb, a, b, BLK_MAX / 2);
 		}
 		return;
 	}
@@ -375,24 +430,27 @@ void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
 		double inv = 1.0 / sqrt((double)run_var[ch] + (double)s->eps);
 		double g = gamma ? gamma[ch] : 1.0, b = beta ? beta[ch] : 0.0;
 		float a = (float)(inv * g);
-		channel_affine(out, in, s, ch, a, (float)(b - run_mean[ch] * (double)a));
+		WITH_ACT(s, channel_affine, out, in, s, ch, a, (float)(b - run_mean[ch] * (double)a));
 	}
 }
 
-/* Sums of g[j] and g[j] * (x[j] - mu) r over j < len, in double. */
-static void grad_sums(const float *g, const float *x, size_t len, double mu, double r,
-		      double *sg, double *sgx)
+/* Sums of g[j] and g[j] * (x[j] - mu) r over j < len, in double, g taken
+ * back through the fused activation of output y. */
+BN_INLINE void grad_sums(const float *g, const float *y, const float *x, size_t len,
+			 double mu, double r, double *sg, double *sgx, float al, int act)
 {
 	double a[LANES] = { 0 }, b[LANES] = { 0 };
 	size_t j = 0;
 	for (; j + LANES <= len; j += LANES)
 		for (int l = 0; l < LANES; l++) {
-			a[l] += g[j + l];
-			b[l] += g[j + l] * ((x[j + l] - mu) * r);
+			float gj = act_g(act, al, y[j + l], g[j + l]);
+			a[l] += gj;
+			b[l] += gj * ((x[j + l] - mu) * r);
 		}
 	for (; j < len; j++) {
-		a[0] += g[j];
-		b[0] += g[j] * ((x[j] - mu) * r);
+		float gj = act_g(act, al, y[j], g[j]);
+		a[0] += gj;
+		b[0] += gj * ((x[j] - mu) * r);
 	}
 	for (int l = 0; l < LANES; l++) {
 		*sg += a[l];
@@ -400,23 +458,26 @@ static void grad_sums(const float *g, const float *x, size_t len, double mu, dou
 	}
 }
 
-/* din[j] = k (dout[j] - mg - (x[j] - mu) r mgx) for j < len. */
-static void grad_apply(float *din, const float *dout, const float *x, size_t len,
-		       double mu, double r, double k, double mg, double mgx)
+/* din[j] = k (dout[j] - mg - (x[j] - mu) r mgx) for j < len (dout as
+ * grad_sums takes it). */
+BN_INLINE void grad_apply(float *din, const float *dout, const float *y, const float *x,
+			  size_t len, double mu, double r, double k, double mg, double mgx,
+			  float al, int act)
 {
 	PAR_SIMD
 	for (size_t j = 0; j < len; j++) {
 		double xh = (x[j] - mu) * r;
-		din[j] = (float)(k * (dout[j] - mg - xh * mgx));
+		din[j] = (float)(k * (act_g(act, al, y[j], dout[j]) - mg - xh * mgx));
 	}
 }
 
 /* BatchNorm2d backward of channels [c0, c0 + cb), cb <= CBLOCK, in the
  * memory order of planes_forward; each channel's sums add its segments in
  * example order, as one channel at a time would. */
-static void planes_backward(float *din, float *dgamma, float *dbeta, const float *dout,
-			    const float *in, const float *mean, const float *rstd,
-			    const float *gamma, const BnShape *s, int c0, int cb)
+BN_INLINE void planes_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			       const float *out, const float *in, const float *mean,
+			       const float *rstd, const float *gamma, const BnShape *s, int c0,
+			       int cb, int act)
 {
 	size_t hw = (size_t)s->hw, cs = (size_t)s->c * hw, base = (size_t)c0 * hw;
 	double cnt = (double)s->n * (double)s->hw;
@@ -424,7 +485,8 @@ static void planes_backward(float *din, float *dgamma, float *dbeta, const float
 	for (int i = 0; i < s->n; i++)
 		for (int j = 0; j < cb; j++) {
 			size_t o = (size_t)i * cs + base + (size_t)j * hw;
-			grad_sums(dout + o, in + o, hw, mean[c0 + j], rstd[c0 + j], &sg[j], &sgx[j]);
+			grad_sums(dout + o, out + o, in + o, hw, mean[c0 + j], rstd[c0 + j], &sg[j],
+				  &sgx[j], s->alpha, act);
 		}
 	for (int j = 0; j < cb; j++) {
 		int ch = c0 + j;
@@ -437,25 +499,28 @@ static void planes_backward(float *din, float *dgamma, float *dbeta, const float
 	for (int i = 0; i < s->n; i++)
 		for (int j = 0; j < cb; j++) {
 			size_t o = (size_t)i * cs + base + (size_t)j * hw;
-			grad_apply(din + o, dout + o, in + o, hw, mean[c0 + j], rstd[c0 + j], k[j],
-				   sg[j] / cnt, sgx[j] / cnt);
+			grad_apply(din + o, dout + o, out + o, in + o, hw, mean[c0 + j], rstd[c0 + j],
+				   k[j], sg[j] / cnt, sgx[j] / cnt, s->alpha, act);
 		}
 }
 
 /* BatchNorm1d backward of channels [c0, c0 + cb), summed over n in order. */
-static void columns_backward(float *din, float *dgamma, float *dbeta, const float *dout,
-			     const float *in, const float *mean, const float *rstd,
-			     const float *gamma, const BnShape *s, int c0, int cb)
+BN_INLINE void columns_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+				const float *out, const float *in, const float *mean,
+				const float *rstd, const float *gamma, const BnShape *s, int c0,
+				int cb, int act)
 {
 	double sg[CBLOCK1D] = { 0 }, sgx[CBLOCK1D] = { 0 }, k[CBLOCK1D], cnt = (double)s->n;
+	float al = s->alpha;
 	for (int i = 0; i < s->n; i++) {
 		size_t o = (size_t)i * s->c + c0;
 		PAR_SIMD
 		for (int j = 0; j < cb; j++)
-			sg[j] += dout[o + j];
+			sg[j] += act_g(act, al, out[o + j], dout[o + j]);
 		PAR_SIMD
 		for (int j = 0; j < cb; j++)
-			sgx[j] += dout[o + j] * ((in[o + j] - (double)mean[c0 + j]) * rstd[c0 + j]);
+			sgx[j] += act_g(act, al, out[o + j], dout[o + j]) *
+				  ((in[o + j] - (double)mean[c0 + j]) * rstd[c0 + j]);
 	}
 	for (int j = 0; j < cb; j++) {
 		if (dbeta)
@@ -471,7 +536,8 @@ static void columns_backward(float *din, float *dgamma, float *dbeta, const floa
 		PAR_SIMD
 		for (int j = 0; j < cb; j++) {
 			double xh = (in[o + j] - (double)mean[c0 + j]) * rstd[c0 + j];
-			din[o + j] = (float)(k[j] * (dout[o + j] - sg[j] - xh * sgx[j]));
+			float g = act_g(act, al, out[o + j], dout[o + j]);
+			din[o + j] = (float)(k[j] * (g - sg[j] - xh * sgx[j]));
 		}
 	}
 }
@@ -479,10 +545,11 @@ static void columns_backward(float *din, float *dgamma, float *dbeta, const floa
 /* din, dout, in (n, c, hw); dgamma, dbeta, mean, rstd, gamma (c).
  * With xh = (x - mean) rstd and N = n*hw per channel:
  * dbeta += sum dout; dgamma += sum dout xh;
- * din = gamma rstd (dout - sum(dout)/N - xh sum(dout xh)/N). */
+ * din = gamma rstd (dout - sum(dout)/N - xh sum(dout xh)/N); with s->act,
+ * dout there is the given dout taken back through the activation of out. */
 void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout,
-			const float *in, const float *mean, const float *rstd,
-			const float *gamma, const BnShape *s)
+			const float *out, const float *in, const float *mean,
+			const float *rstd, const float *gamma, const BnShape *s)
 {
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
 	if (s->blk) {
@@ -490,11 +557,11 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 		PAR_FOR(big && nb > 1)
 		for (int cb = 0; cb < nb; cb++)
 			if (s->blk == BLK_MAX)
-				block_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, cb,
-					       BLK_MAX);
+				WITH_ACT(s, block_backward, din, dgamma, dbeta, dout, out, in, mean,
+					 rstd, gamma, s, cb, BLK_MAX);
 			else
-				block_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, cb,
-					       BLK_MAX / 2);
+				WITH_ACT(s, block_backward, din, dgamma, dbeta, dout, out, in, mean,
+					 rstd, gamma, s, cb, BLK_MAX / 2);
 		return;
 	}
 	if (s->hw == 1) {
@@ -502,8 +569,8 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 		PAR_FOR(big && blocks > 1)
 		for (int bl = 0; bl < blocks; bl++) {
 			int c0 = bl * CBLOCK1D, cb = s->c - c0 < CBLOCK1D ? s->c - c0 : CBLOCK1D;
-			columns_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s,
-					 c0, cb);
+			WITH_ACT(s, columns_backward, din, dgamma, dbeta, dout, out, in, mean, rstd,
+				 gamma, s, c0, cb);
 		}
 		return;
 	}
@@ -511,6 +578,7 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 	PAR_FOR(big && blocks > 1)
 	for (int bl = 0; bl < blocks; bl++) {
 		int c0 = bl * per, cb = s->c - c0 < per ? s->c - c0 : per;
-		planes_backward(din, dgamma, dbeta, dout, in, mean, rstd, gamma, s, c0, cb);
+		WITH_ACT(s, planes_backward, din, dgamma, dbeta, dout, out, in, mean, rstd, gamma, s,
+			 c0, cb);
 	}
 }

@@ -14,9 +14,19 @@ typedef struct {
 			   * + ch % blk; 0: (n, c, hw) */
 	int plain_y;      /* with blk: the output (and its gradient) plain, the
 			   * input (and its gradient) blocked */
+	int act;          /* BN_ACT_*: the activation of the layer after, fused
+			   * (net.c): the output is act(y), and the backward's
+			   * dout the activation's (masked here by the output's
+			   * sign), so that layer's passes are skipped */
+	float alpha;      /* LeakyReLU's slope (>= 0) with BN_ACT_LEAKY */
 } BnShape;
 
-/* Train mode: out = gamma (x - mean) rstd + beta with batch statistics;
+/* BnShape.act: none, ReLU, LeakyReLU(alpha); the same bits as the
+ * activation's own passes (activation.c) after or before the batch norm's. */
+enum { BN_ACT_NONE, BN_ACT_RELU, BN_ACT_LEAKY };
+
+/* Train mode: out = act(gamma (x - mean) rstd + beta) with batch statistics
+ * (act as s->act: none, ReLU or LeakyReLU);
  * saves mean, rstd (c) for backward; updates run_mean, run_var (c) unless NULL.
  * gamma, beta (c) NULL mean 1, 0 (affine=False), here and below.
  * Needs n*hw > 1 (PyTorch refuses one value per channel; the running variance
@@ -24,14 +34,16 @@ typedef struct {
 void batchnorm_forward_train(float *out, float *mean, float *rstd,
 			     float *run_mean, float *run_var, const float *in,
 			     const float *gamma, const float *beta, const BnShape *s);
-/* Eval mode: running statistics. */
+/* Eval mode: running statistics (and s->act). */
 void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
 			    const float *beta, const float *run_mean,
 			    const float *run_var, const BnShape *s);
 /* Accumulates dgamma, dbeta (NULL to skip); overwrites din (may not alias
- * dout); mean, rstd as saved by batchnorm_forward_train. */
+ * dout); mean, rstd as saved by batchnorm_forward_train. With s->act, dout
+ * is the fused activation's output gradient and out the forward's output
+ * (act(y)), else out is not read (may be NULL). */
 void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout,
-			const float *in, const float *mean, const float *rstd,
-			const float *gamma, const BnShape *s);
+			const float *out, const float *in, const float *mean,
+			const float *rstd, const float *gamma, const BnShape *s);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "activation.h"
 #include "batchnorm.h"
 #include "gemm.h"
 #define FIX_BATCHNORM
@@ -53,7 +54,7 @@ static void check_fd(int n, int ch, int hw, const char *label)
 	}
 	float out[MAXN], mean[8], rstd[8], din[MAXN], dg[8] = {0}, db[8] = {0};
 	batchnorm_forward_train(out, mean, rstd, NULL, NULL, c.x, c.gamma, c.beta, &c.s);
-	batchnorm_backward(din, dg, db, c.r, c.x, mean, rstd, c.gamma, &c.s);
+	batchnorm_backward(din, dg, db, c.r, NULL, c.x, mean, rstd, c.gamma, &c.s);
 	char buf[64];
 	/* Bounds (check.h): dx goes through the batch mean and variance, whose
 	 * curvature gives a truncation error ~h^2 = 1e-4 (measured 2.5e-5); the
@@ -68,7 +69,7 @@ static void check_fd(int n, int ch, int hw, const char *label)
 
 static void check_golden(void)
 {
-	BnShape s = { 2, 3, 4, 1e-5f, 0.1f, 0, 0 };
+	BnShape s = { 2, 3, 4, 1e-5f, 0.1f, 0, 0, BN_ACT_NONE, 0 };
 	float out[24], mean[3], rstd[3], din[24], dg[3] = {0}, db[3] = {0};
 	float rm[3], rv[3], ev[24];
 	memcpy(rm, bn_rm0, sizeof rm);
@@ -77,14 +78,14 @@ static void check_golden(void)
 	CHECK_CLOSE(out, bn_y, 24, 1e-6, 1e-6, "bn2d train forward vs torch");
 	CHECK_CLOSE(rm, bn_rm1, 3, 1e-6, 1e-6, "bn2d running_mean vs torch");
 	CHECK_CLOSE(rv, bn_rv1, 3, 1e-6, 1e-6, "bn2d running_var vs torch");
-	batchnorm_backward(din, dg, db, bn_dy, bn_x, mean, rstd, bn_gamma, &s);
+	batchnorm_backward(din, dg, db, bn_dy, NULL, bn_x, mean, rstd, bn_gamma, &s);
 	CHECK_CLOSE(din, bn_dx, 24, 1e-6, 1e-5, "bn2d dx vs torch");
 	CHECK_CLOSE(dg, bn_dgamma, 3, 1e-6, 1e-5, "bn2d dgamma vs torch");
 	CHECK_CLOSE(db, bn_dbeta, 3, 1e-6, 1e-5, "bn2d dbeta vs torch");
 	batchnorm_forward_eval(ev, bn_x, bn_gamma, bn_beta, rm, rv, &s);
 	CHECK_CLOSE(ev, bn_y_eval, 24, 1e-6, 1e-6, "bn2d eval forward vs torch");
 	/* Backward accumulates into dgamma / dbeta. */
-	batchnorm_backward(din, dg, db, bn_dy, bn_x, mean, rstd, bn_gamma, &s);
+	batchnorm_backward(din, dg, db, bn_dy, NULL, bn_x, mean, rstd, bn_gamma, &s);
 	float dg2[3], db2[3];
 	for (int i = 0; i < 3; i++) {
 		dg2[i] = 2 * bn_dgamma[i];
@@ -97,7 +98,7 @@ static void check_golden(void)
 /* 1d running statistics by hand: x = 1, 2, 3, 6 in one channel. */
 static void check_running_1d(void)
 {
-	BnShape s = { 4, 1, 1, 1e-5f, 0.1f, 0, 0 };
+	BnShape s = { 4, 1, 1, 1e-5f, 0.1f, 0, 0, BN_ACT_NONE, 0 };
 	float x[4] = {1, 2, 3, 6}, out[4], mean, rstd, rm = 0.5f, rv = 2.0f;
 	batchnorm_forward_train(out, &mean, &rstd, &rm, &rv, x, NULL, NULL, &s);
 	CHECK(fabsf(mean - 3.0f) < 1e-6f);
@@ -111,7 +112,7 @@ static void check_running_1d(void)
 	}
 	CHECK(fabs(s0) < 1e-5 && fabs(s2 / 4 - 3.5 / (3.5 + 1e-5)) < 1e-5);
 	/* One value per channel: the running variance is left alone. */
-	BnShape one = { 1, 1, 1, 1e-5f, 0.1f, 0, 0 };
+	BnShape one = { 1, 1, 1, 1e-5f, 0.1f, 0, 0, BN_ACT_NONE, 0 };
 	rv = 2.0f;
 	batchnorm_forward_train(out, &mean, &rstd, &rm, &rv, x, NULL, NULL, &one);
 	CHECK(rv == 2.0f && out[0] == 0.0f);
@@ -120,7 +121,7 @@ static void check_running_1d(void)
 /* Eval mode by hand: (x - rm) / sqrt(rv + eps) * g + b. */
 static void check_eval(void)
 {
-	BnShape s = { 2, 2, 3, 1e-5f, 0.1f, 0, 0 };
+	BnShape s = { 2, 2, 3, 1e-5f, 0.1f, 0, 0, BN_ACT_NONE, 0 };
 	float x[12], out[12], exp_[12];
 	float g[2] = {1.5f, -0.5f}, b[2] = {0.25f, 1.0f}, rm[2] = {0.3f, -1.0f}, rv[2] = {0.7f, 4.0f};
 	uint64_t seed = 7;
@@ -163,10 +164,10 @@ static void check_blocks(int n, int ch, int hw, const char *label)
 		dg[c] = db[c] = 0;
 		rm[c] = 0.25f, rv[c] = 2.0f;
 	}
-	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0, 0 };
+	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0, 0, BN_ACT_NONE, 0 };
 	gemm_set_threads(2);
 	batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, &s);
-	batchnorm_backward(din, dg, db, dy, x, mean, rstd, g, &s);
+	batchnorm_backward(din, dg, db, dy, NULL, x, mean, rstd, g, &s);
 	int bad = 0;
 	for (int c = 0; c < ch && !bad; c++) {
 		double mu = 0, var = 0, sg = 0, sgx = 0;
@@ -203,7 +204,7 @@ static void check_blocks(int n, int ch, int hw, const char *label)
 	CHECK_MSG(!bad, "%s: blocks against the formulas", label);
 	gemm_set_threads(1);
 	batchnorm_forward_train(out1, mean, rstd, NULL, NULL, x, g, b, &s);
-	batchnorm_backward(din1, NULL, NULL, dy, x, mean, rstd, g, &s);
+	batchnorm_backward(din1, NULL, NULL, dy, NULL, x, mean, rstd, g, &s);
 	gemm_set_threads(2);
 	CHECK_MSG(!memcmp(out, out1, tot * sizeof *out) && !memcmp(din, din1, tot * sizeof *din),
 		  "%s: one thread, the same bits", label);
@@ -258,13 +259,13 @@ static void check_blocked(int n, int ch, int hw, int B, const char *name)
 	}
 	blk_convert(xb, x, n, ch, hw, B, 1);
 	blk_convert(dyb, dy, n, ch, hw, B, 1);
-	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0, 0 }, sb = s;
+	BnShape s = { n, ch, hw, 1e-5f, 0.1f, 0, 0, BN_ACT_NONE, 0 }, sb = s;
 	sb.blk = B;
 	gemm_set_threads(2);
 	batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, &s);
-	batchnorm_backward(din, dg, db, dy, x, mean, rstd, g, &s);
+	batchnorm_backward(din, dg, db, dy, NULL, x, mean, rstd, g, &s);
 	batchnorm_forward_train(outb, meanb, rstdb, rmb, rvb, xb, g, b, &sb);
-	batchnorm_backward(dinb, dgb, dbb, dyb, xb, meanb, rstdb, g, &sb);
+	batchnorm_backward(dinb, dgb, dbb, dyb, NULL, xb, meanb, rstdb, g, &sb);
 	char what[160];
 	blk_convert(t1, outb, n, ch, hw, B, 0);
 	snprintf(what, sizeof what, "%s blocked: forward", label);
@@ -291,7 +292,7 @@ static void check_blocked(int n, int ch, int hw, int B, const char *name)
 	for (int c = 0; c < ch; c++)
 		dgb[c] = dbb[c] = 0.5f, rmb[c] = 0.25f, rvb[c] = 2.0f;
 	batchnorm_forward_train(outb, meanb, rstdb, rmb, rvb, xb, g, b, &sp);
-	batchnorm_backward(dinb, dgb, dbb, dy, xb, meanb, rstdb, g, &sp);
+	batchnorm_backward(dinb, dgb, dbb, dy, NULL, xb, meanb, rstdb, g, &sp);
 	batchnorm_forward_train(out, mean, rstd, NULL, NULL, x, g, b, &s);
 	snprintf(what, sizeof what, "%s blocked in, plain out: forward", label);
 	CHECK_CLOSE(outb, out, tot, 1e-5, 1e-5, what);
@@ -309,14 +310,79 @@ static void check_blocked(int n, int ch, int hw, int B, const char *name)
 	CHECK_CLOSE(outb, out, tot, 1e-6, 1e-6, what);
 	gemm_set_threads(1);
 	batchnorm_forward_train(t1, meanb, rstdb, NULL, NULL, xb, g, b, &sb);
-	batchnorm_backward(t2, NULL, NULL, dyb, xb, meanb, rstdb, g, &sb);
+	batchnorm_backward(t2, NULL, NULL, dyb, NULL, xb, meanb, rstdb, g, &sb);
 	batchnorm_forward_train(outb, meanb, rstdb, NULL, NULL, xb, g, b, &sb);
 	gemm_set_threads(2);
 	batchnorm_forward_train(out, meanb, rstdb, NULL, NULL, xb, g, b, &sb);
-	batchnorm_backward(din, NULL, NULL, dyb, xb, meanb, rstdb, g, &sb);
+	batchnorm_backward(din, NULL, NULL, dyb, NULL, xb, meanb, rstdb, g, &sb);
 	CHECK_MSG(!memcmp(out, t1, tot * sizeof *out) && !memcmp(din, t2, tot * sizeof *din),
 		  "%s blocked: one thread, the same bits", label);
 	gemm_set_threads(1);
+	free(f);
+}
+
+/* A ReLU or LeakyReLU fused into the batch norm before it (BnShape.act, as
+ * net.c runs them): forward (train and eval) and backward give the same
+ * bits as the batch norm and then the activation in place, and the
+ * activation's backward in place before the batch norm's, in the layout
+ * of s (plain, nChw<B>c, blocked in and plain out), on two threads and
+ * one. Some outputs are exactly zero and some gradients are -0. */
+static void check_fused(BnShape s, int act, const char *name)
+{
+	char label[160];
+	snprintf(label, sizeof label, "%s%s%s, fused %s", name, s.blk ? " blocked" : "",
+		 s.plain_y ? " in, plain out" : "", act == BN_ACT_RELU ? "ReLU" : "LeakyReLU");
+	ActKind k = act == BN_ACT_RELU ? ACT_RELU : ACT_LEAKY_RELU;
+	float alpha = act == BN_ACT_RELU ? 0.0f : 0.2f;
+	int ch = s.c;
+	size_t tot = (size_t)s.n * ch * s.hw;
+	float *f = malloc((8 * tot + 12 * (size_t)ch) * sizeof *f);
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	float *x = f, *dy = x + tot, *y1 = dy + tot, *y2 = y1 + tot, *d1 = y2 + tot;
+	float *d2 = d1 + tot, *dt = d2 + tot, *y3 = dt + tot, *g = y3 + tot, *b = g + ch;
+	float *m1 = b + ch, *r1 = m1 + ch, *m2 = r1 + ch, *r2 = m2 + ch, *dg1 = r2 + ch;
+	float *db1 = dg1 + ch, *dg2 = db1 + ch, *db2 = dg2 + ch, *rm = db2 + ch, *rv = rm + ch;
+	uint64_t seed = 77;
+	for (size_t i = 0; i < tot; i++) {
+		x[i] = 2.0f * frand(&seed);
+		dy[i] = i % 17 == 3 ? -0.0f : i % 13 == 5 ? 0.0f : frand(&seed);
+	}
+	for (int c = 0; c < ch; c++) {
+		g[c] = 1.0f + 0.5f * frand(&seed);
+		b[c] = 0.5f * frand(&seed);
+		rm[c] = 0.1f * (float)(c % 5), rv[c] = 0.5f + 0.25f * (float)(c % 3);
+	}
+	/* channel 0: gamma and beta 0, so that its outputs are exactly 0 */
+	g[0] = 0.0f, b[0] = 0.0f;
+	BnShape sf = s;
+	sf.act = act, sf.alpha = alpha;
+	int same = 1;
+	for (int threads = 2; threads >= 1; threads--) {
+		gemm_set_threads(threads);
+		for (int c = 0; c < ch; c++)
+			dg1[c] = db1[c] = dg2[c] = db2[c] = 0.5f;
+		batchnorm_forward_train(y1, m1, r1, NULL, NULL, x, g, b, &s);
+		act_forward(k, alpha, y1, y1, tot);
+		act_backward(k, alpha, dt, dy, y1, y1, tot);
+		batchnorm_backward(d1, dg1, db1, dt, NULL, x, m1, r1, g, &s);
+		batchnorm_forward_train(y2, m2, r2, NULL, NULL, x, g, b, &sf);
+		batchnorm_backward(d2, dg2, db2, dy, y2, x, m2, r2, g, &sf);
+		batchnorm_forward_eval(y3, x, g, b, rm, rv, &s);
+		act_forward(k, alpha, y3, y3, tot);
+		batchnorm_forward_eval(dt, x, g, b, rm, rv, &sf);
+		same &= !memcmp(y1, y2, tot * sizeof *y1) && !memcmp(d1, d2, tot * sizeof *d1) &&
+			!memcmp(dg1, dg2, ch * sizeof *dg1) && !memcmp(db1, db2, ch * sizeof *db1) &&
+			!memcmp(m1, m2, ch * sizeof *m1) && !memcmp(r1, r2, ch * sizeof *r1) &&
+			!memcmp(y3, dt, tot * sizeof *y3);
+	}
+	CHECK_MSG(same, "%s: the same bits as the two layers apart, on 2 and 1 threads", label);
+	/* the check can fail: a fused forward that skipped the activation would not match */
+	size_t zeros = 0;
+	for (size_t i = 0; i < tot; i++)
+		zeros += y2[i] == 0.0f || (act == BN_ACT_LEAKY && y2[i] < 0);
+	CHECK_MSG(zeros > tot / 4, "%s: the activation took effect (%zu of %zu)", label, zeros, tot);
 	free(f);
 }
 
@@ -340,6 +406,25 @@ static void run(void)
 		check_blocked(2, 512, 16, B, "bn2d 512x16");
 	}
 	check_blocked(4, 24, 9, 8, "bn2d 24x9");
+	for (int act = BN_ACT_RELU; act <= BN_ACT_LEAKY; act++) {
+		check_fused((BnShape){ .n = 5, .c = 37, .hw = 13, .eps = 1e-5f, .momentum = 0.1f },
+			    act, "bn2d 37x13");
+		check_fused((BnShape){ .n = 64, .c = 128, .hw = 49, .eps = 1e-5f, .momentum = 0.1f },
+			    act, "bn2d 128x49");
+		check_fused((BnShape){ .n = 7, .c = 600, .hw = 1, .eps = 1e-5f, .momentum = 0.1f },
+			    act, "bn1d 600");
+		check_fused((BnShape){ .n = 64, .c = 6272, .hw = 1, .eps = 1e-5f, .momentum = 0.1f },
+			    act, "bn1d 6272");
+		for (int B = 16; B >= 8; B /= 2)
+			for (int plain_y = 0; plain_y <= 1; plain_y++) {
+				check_fused((BnShape){ .n = 9, .c = 128, .hw = 64, .eps = 1e-5f,
+						       .momentum = 0.1f, .blk = B, .plain_y = plain_y },
+					    act, B == 16 ? "bn2d 128x64 nChw16c" : "bn2d 128x64 nChw8c");
+				check_fused((BnShape){ .n = 3, .c = 16, .hw = 5, .eps = 1e-5f,
+						       .momentum = 0.1f, .blk = B, .plain_y = plain_y },
+					    act, B == 16 ? "bn2d 16x5 nChw16c" : "bn2d 16x5 nChw8c");
+			}
+	}
 }
 
 CHECK_MAIN("test_batchnorm")

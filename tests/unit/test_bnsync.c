@@ -72,9 +72,9 @@ static void split_case(int n, int c, int hw, int n1, const char *label)
 	float mean[8], rstd[8], rm[8], rv[8], dg[8] = { 0 }, db[8] = { 0 };
 	for (int i = 0; i < c; i++)
 		x[i] += 2.0f, rm[i] = 0.1f * i, rv[i] = 1.0f + 0.2f * i;
-	BnShape s = { n, c, hw, 1e-5f, 0.1f, 0, 0 };
+	BnShape s = { n, c, hw, 1e-5f, 0.1f, 0, 0, BN_ACT_NONE, 0 };
 	batchnorm_forward_train(out1, mean, rstd, rm, rv, x, g, b, &s);
-	batchnorm_backward(din1, dg, db, dy, x, mean, rstd, g, &s);
+	batchnorm_backward(din1, dg, db, dy, NULL, x, mean, rstd, g, &s);
 	Meet m;
 	pthread_barrier_init(&m.bar, NULL, 2);
 	Slice sl[2];
@@ -116,7 +116,7 @@ static void failed_reduction(void)
 	TestRng r = { 5 };
 	float *x = test_rnd_vec(&r, 24), out[24], din[24], mean[3], rstd[3];
 	double work[7];
-	BnShape s = { 2, 3, 4, 1e-5f, 0.1f, 0, 0 };
+	BnShape s = { 2, 3, 4, 1e-5f, 0.1f, 0, 0, BN_ACT_NONE, 0 };
 	BnSync y = { fail_sum, NULL, work, 7, 0 };
 	bnsync_forward_train(out, mean, rstd, NULL, NULL, x, NULL, NULL, &s, &y);
 	bnsync_backward(din, NULL, NULL, x, x, mean, rstd, NULL, &s, &y);
