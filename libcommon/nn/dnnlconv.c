@@ -14,6 +14,10 @@
  * reordered into the layouts oneDNN picks ("any") per chunk, in and out. */
 #include "dnnlconv.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1331,14 +1335,23 @@ int dnnlconv_backward(DnnlConv *p, float *din, float *dw, float *db, const float
  *   kernels against oneDNN's avx2, forward + backward): D's 256->512 conv
  *   127.5 against 190.6 ms at batch 64 and 525 against 994 at 256; G's
  *   512->256 convt 138.0 against 217.3 and 551 against 1037.
- * - where OpenBLAS runs AVX-512 kernels, up to MAX_ROWS rows a batch (batch
- *   128). Measured on an AMD EPYC Zen 5 (SkylakeX kernels against
+ * - where OpenBLAS runs AVX-512 kernels on a Zen 5 or later
+ *   (dnnlconv_blas_small), up to MAX_ROWS rows a batch (batch 128).
+ *   Measured on an AMD EPYC Zen 5 (session 7, SkylakeX kernels against
  *   oneDNN's avx512): D's 256->512 conv 36.2 against 42.2 ms at batch 64,
  *   71.6 against 79.3 at 128, 175 against 155 at 256; G's 512->256 convt
  *   35.7 against 44.0, 68.0 against 80.5, 160 against 157. A whole dcgan64
  *   step at batch 64 ran 4.7 % and 6.3 % faster (bench/ab.sh, both
  *   orders), 7.6 % under OpenBLAS's own choice (Cooperlake); on an Intel
- *   Xeon the two were within noise.
+ *   Xeon the two were within noise. On an AMD EPYC Zen 4 (family 0x19,
+ *   session 10, after session 8's blocked layouts) the other way round:
+ *   bench/layers 64 2 dcgan64 onednn, D's conv 18.7-18.9 against 23.4-24.8
+ *   ms forward and 42-45 against 48-51 backward, G's convt 18-23 against
+ *   24 forward (backward within noise); a whole dcgan64 onednn step at
+ *   batch 64 5.8 % faster on 2 threads (bench/ab.sh, 6 rounds, 1.7-7.8 %;
+ *   CPU time 5.9 %) and 9.1 % on one (4 rounds, 8.4-12.0 %). Zen 5 was
+ *   measured before the blocked layouts, which favour oneDNN: measure it
+ *   again there.
  * Where OpenBLAS runs AVX2 kernels on an AVX-512 CPU (OPENBLAS_CORETYPE=
  * Haswell), oneDNN's AVX-512 ones are the faster (the step 15 % slower on
  * conv2d.c), and under --precision bf16 every layer stays on oneDNN (its
@@ -1353,5 +1366,22 @@ int dnnlconv_wanted(const DnnlLib *l, const ConvShape *s, int transposed)
 		return 1;
 	if (!lib_avx512(l))
 		return 0;
-	return (long)s->n * small > MAX_ROWS || !gemm_avx512();
+	return (long)s->n * small > MAX_ROWS || !gemm_avx512() || !dnnlconv_blas_small();
+}
+
+int dnnlconv_blas_small(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d;
+	if (!__get_cpuid(0, &a, &b, &c, &d) || b != 0x68747541u)   /* "Auth"enticAMD */
+		return 0;
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	unsigned family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	return family >= 0x1a;
+#else
+	return 0;
+#endif
 }

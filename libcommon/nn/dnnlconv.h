@@ -52,11 +52,16 @@ int dnnlconv_plan(DnnlConv **out, DnnlLib *lib, const ConvShape *s, int transpos
 /* 1 if a layer of shape s (s->n its largest batch) should run on oneDNN at
  * all: 0 for those whose small side (a conv2d's output, a convt2d's input)
  * has at most 16 positions where lib runs f32 and either its kernels are
- * AVX2 or older, or OpenBLAS runs AVX-512 kernels and the batch has at most
- * 2048 such positions; conv2d.c runs those faster (dnnlconv.c says where
- * measured).
+ * AVX2 or older, or OpenBLAS runs AVX-512 kernels on a CPU of
+ * dnnlconv_blas_small and the batch has at most 2048 such positions;
+ * conv2d.c runs those faster (dnnlconv.c says where measured).
  * gan-step asks it before dnnlconv_plan; the plan itself serves any shape. */
 int dnnlconv_wanted(const DnnlLib *lib, const ConvShape *s, int transposed);
+/* 1 on the CPUs where OpenBLAS's AVX-512 kernels ran dcgan64's 4x4 layers
+ * faster than oneDNN's at batch 64: AMD's of family 0x1A (Zen 5) and later
+ * (cpuid); 0 elsewhere (a Zen 4 ran them 6-9 % slower, an Intel Xeon
+ * alike within noise). */
+int dnnlconv_blas_small(void);
 void dnnlconv_free(DnnlConv *p);
 /* 16 or 8 if the layer's output (out_side 1) or input (0) may be held in
  * oneDNN's nChw16c or nChw8c layout (batchnorm.h's BnShape.blk), the one

@@ -387,6 +387,29 @@ static void check_dense(DnnlLib *lib)
  * side has more than 16 positions; the others only where lib runs bf16, or
  * where oneDNN's kernels are AVX-512 ones and either OpenBLAS runs AVX2 or
  * older kernels or the batch has more than 2048 such positions. */
+/* dnnlconv_blas_small against /proc/cpuinfo's vendor and family (Linux),
+ * read here independently of cpuid. */
+static void check_blas_small(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[256];
+	int amd = 0, family = -1;
+	while (fgets(line, sizeof line, f) && family < 0) {
+		if (strncmp(line, "vendor_id", 9) == 0)
+			amd = strstr(line, "AuthenticAMD") != NULL;
+		else if (strncmp(line, "cpu family", 10) == 0 && strchr(line, ':'))
+			family = atoi(strchr(line, ':') + 1);
+	}
+	fclose(f);
+	if (family < 0)
+		return;
+	CHECK_MSG(dnnlconv_blas_small() == (amd && family >= 26),
+		  "4x4 layers on OpenBLAS only on AMD family >= 26: amd %d family %d, got %d", amd,
+		  family, dnnlconv_blas_small());
+}
+
 static void check_wanted(DnnlLib *lib, int bf16)
 {
 	ConvShape c4 = { .n = 4, .cin = 32, .h = 8, .w = 8, .cout = 64, .k = 4, .stride = 2, .pad = 1 };
@@ -394,7 +417,7 @@ static void check_wanted(DnnlLib *lib, int bf16)
 	ConvShape t4 = { .n = 4, .cin = 64, .h = 4, .w = 4, .cout = 32, .k = 4, .stride = 2, .pad = 1 };
 	CHECK(conv2d_shape(&c4) == 0 && conv2d_shape(&c7) == 0 && convt2d_shape(&t4) == 0);
 	int onednn512 = strncmp(dnnl_lib_isa(lib), "avx512", 6) == 0;
-	int small = bf16 || (onednn512 && !gemm_avx512());
+	int small = bf16 || (onednn512 && (!gemm_avx512() || !dnnlconv_blas_small()));
 	CHECK_MSG(dnnlconv_wanted(lib, &c4, 0) == small, "4x4 conv2d output, kernels %s, bf16 %d",
 		  gemm_core(), bf16);
 	CHECK_MSG(dnnlconv_wanted(lib, &t4, 1) == small, "4x4 convt2d input, kernels %s, bf16 %d",
@@ -440,6 +463,7 @@ static void run(void)
 	check_all(lib, &r, 0);
 	check_dense(lib);
 	check_wanted(lib, 0);
+	check_blas_small();
 	CHECK(dnnl_lib_error(lib, &e) == 0);
 	dnnl_lib_close(lib);
 	/* bf16 products, where the CPU has them; refused with a reason elsewhere */
