@@ -552,6 +552,11 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 			const float *rstd, const float *gamma, const BnShape *s)
 {
 	int big = (size_t)s->n * s->c * s->hw >= PAR_GRAIN;
+	/* Without an activation out's values are never used, but unoptimised
+	 * builds still form its addresses and load through them (act_g's
+	 * argument): a tensor of the same layout stands in for NULL. */
+	if (!out)
+		out = dout;
 	if (s->blk) {
 		int nb = s->c / s->blk;
 		PAR_FOR(big && nb > 1)

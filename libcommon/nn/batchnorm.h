@@ -41,7 +41,7 @@ void batchnorm_forward_eval(float *out, const float *in, const float *gamma,
 /* Accumulates dgamma, dbeta (NULL to skip); overwrites din (may not alias
  * dout); mean, rstd as saved by batchnorm_forward_train. With s->act, dout
  * is the fused activation's output gradient and out the forward's output
- * (act(y)), else out is not read (may be NULL). */
+ * (act(y)), else its values are not used (it may be NULL). */
 void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 			const float *out, const float *in, const float *mean,
 			const float *rstd, const float *gamma, const BnShape *s);
