@@ -109,6 +109,7 @@ struct DnnlLib {
 	dnnl_engine_t eng;
 	dnnl_stream_t stream[MAX_SLOTS];
 	int slots;                /* threads the plans were made for */
+	int threads;              /* the caller's threads while passes_make runs */
 	float *arena;
 	size_t arena_n;           /* floats */
 	dnnl_data_type_t dt_in;   /* of the passes' inputs and weights: f32, or bf16 */
@@ -464,7 +465,14 @@ static int pass_make(DnnlLib *l, Pass *ps, dnnl_primitive_desc_t pd, int nin,
 			goto fail;
 	if (!wout && view_make(l, &ps->out, qmd(l, pd, qout), 0, 1, e))
 		goto fail;
-	if (view_make(l, &ps->w, qmd(l, pd, qw), !wout, wout, e))
+	/* the weights' reorder in runs outside the chunks' threads: made for
+	 * all of them (a copy: the same bits on any count) */
+	int one = omp_get_max_threads();
+	if (!wout)
+		omp_set_num_threads(l->threads);
+	int rw = view_make(l, &ps->w, qmd(l, pd, qw), !wout, wout, e);
+	omp_set_num_threads(one);
+	if (rw)
 		goto fail;
 	return prim_make(l, &ps->p, pd, e);
 fail:
@@ -554,6 +562,7 @@ static int passes_make(DnnlConv *p, int c, Pass *ps[P_COUNT], Err *e)
 	if (descs_make(p, c, &d, e))
 		return -1;
 	int threads = omp_get_max_threads();
+	l->threads = threads;
 	omp_set_num_threads(1);
 	dnnl_primitive_desc_t fpd = NULL;
 	dnnl_primitive_attr_t at = user_attr(l);
@@ -639,6 +648,9 @@ static size_t pass_unit(const Pass *ps)
 		sp = v[i]->to.sp_n > sp ? v[i]->to.sp_n : sp;
 		sp = v[i]->from.sp_n > sp ? v[i]->from.sp_n : sp;
 	}
+	/* the weights' reorders run with slot 0's buffers as scratchpad too */
+	sp = ps->w.to.sp_n > sp ? ps->w.to.sp_n : sp;
+	sp = ps->w.from.sp_n > sp ? ps->w.from.sp_n : sp;
 	return n + ((sp + 15) & ~(size_t)15);
 }
 
