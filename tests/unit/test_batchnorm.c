@@ -11,6 +11,7 @@
 #define FIX_BATCHNORM
 #include "../fixtures/layers_misc.h"
 #include "check.h"
+#include "blocked.h"
 
 #define MAXN 64
 
@@ -210,21 +211,6 @@ static void check_blocks(int n, int ch, int hw, const char *label)
 		  "%s: one thread, the same bits", label);
 	free(f);
 	free(ref);
-}
-
-/* dst = src between (n, c, hw) and nChw<B>c (to_blk: plain -> blocked). */
-static void blk_convert(float *dst, const float *src, int n, int c, int hw, int B, int to_blk)
-{
-	for (int e = 0; e < n; e++)
-		for (int ch = 0; ch < c; ch++)
-			for (int q = 0; q < hw; q++) {
-				size_t pi = ((size_t)e * c + ch) * hw + q;
-				size_t bi = (((size_t)e * (c / B) + ch / B) * hw + q) * B + ch % B;
-				if (to_blk)
-					dst[bi] = src[pi];
-				else
-					dst[pi] = src[bi];
-			}
 }
 
 /* BatchNorm2d on tensors held in nChw16c or nChw8c (BnShape.blk = B, the

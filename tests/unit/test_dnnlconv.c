@@ -19,6 +19,7 @@
 #include "gemm.h"
 #include "err.h"
 #include "check.h"
+#include "blocked.h"
 
 static void set_threads(int n)
 {
@@ -262,22 +263,6 @@ static void check_case(DnnlLib *lib, Layer *L, const char *name, int bf16)
 		outs_free(&got[i]);
 	dnnlconv_free(p1);
 	dnnlconv_free(p3);
-}
-
-/* dst = src between NCHW and nChw<B>c (to_blk: plain -> blocked) for n
- * examples of c channels of hw positions. */
-static void blk_convert(float *dst, const float *src, int n, int c, int hw, int B, int to_blk)
-{
-	for (int e = 0; e < n; e++)
-		for (int ch = 0; ch < c; ch++)
-			for (int q = 0; q < hw; q++) {
-				size_t pi = ((size_t)e * c + ch) * hw + q;
-				size_t bi = (((size_t)e * (c / B) + ch / B) * hw + q) * B + ch % B;
-				if (to_blk)
-					dst[bi] = src[pi];
-				else
-					dst[pi] = src[bi];
-			}
 }
 
 /* dnnlconv_layout: the layer's input and output held in nChw16c or
