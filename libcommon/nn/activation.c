@@ -20,14 +20,12 @@ static void fwd_chunk(ActKind k, float alpha, float *out, const float *in, size_
 	case ACT_RELU:
 		PAR_SIMD
 		for (size_t i = 0; i < n; i++)
-			out[i] = in[i] > 0 ? in[i] : 0.0f;
+			out[i] = act_relu(in[i]);
 		break;
 	case ACT_LEAKY_RELU:
 		PAR_SIMD
-		for (size_t i = 0; i < n; i++) {
-			float x = in[i], y = x * alpha;
-			out[i] = x > 0 ? x : y;
-		}
+		for (size_t i = 0; i < n; i++)
+			out[i] = act_leaky(in[i], alpha);
 		break;
 	case ACT_TANH:
 		PAR_SIMD
@@ -55,14 +53,12 @@ static void bwd_chunk(ActKind k, float alpha, float *din, const float *dout,
 	case ACT_RELU:
 		PAR_SIMD
 		for (size_t i = 0; i < n; i++)
-			din[i] = in[i] > 0 ? dout[i] : 0.0f;
+			din[i] = act_relu_grad(in[i], dout[i]);
 		break;
 	case ACT_LEAKY_RELU:
 		PAR_SIMD
-		for (size_t i = 0; i < n; i++) {
-			float g = dout[i], ga = g * alpha;
-			din[i] = in[i] > 0 ? g : ga;
-		}
+		for (size_t i = 0; i < n; i++)
+			din[i] = act_leaky_grad(in[i], dout[i], alpha);
 		break;
 	case ACT_TANH:
 		PAR_SIMD

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "activation.h"
 #include "batchnorm.h"
 #include "par.h"
 
@@ -26,30 +27,21 @@
 #define BN_INLINE static inline __attribute__((always_inline))
 #define BLK_MAX 16
 
-/* The fused activation of v, as activation.c's forward computes it. */
+/* The fused activation of v (activation.h's element functions). */
 BN_INLINE float act_y(int act, float alpha, float v)
 {
 	if (act == BN_ACT_RELU)
-		return v > 0 ? v : 0.0f;
-	if (act == BN_ACT_LEAKY) {
-		float y = v * alpha;
-		return v > 0 ? v : y;
-	}
-	return v;
+		return act_relu(v);
+	return act == BN_ACT_LEAKY ? act_leaky(v, alpha) : v;
 }
 
 /* The gradient g of the activation's output y taken back through it, as
- * activation.c's backward computes it in place (the output's sign is its
- * input's for ReLU and LeakyReLU with alpha >= 0). */
+ * activation.c's backward does in place (from the output's sign). */
 BN_INLINE float act_g(int act, float alpha, float y, float g)
 {
 	if (act == BN_ACT_RELU)
-		return y > 0 ? g : 0.0f;
-	if (act == BN_ACT_LEAKY) {
-		float ga = g * alpha;
-		return y > 0 ? g : ga;
-	}
-	return g;
+		return act_relu_grad(y, g);
+	return act == BN_ACT_LEAKY ? act_leaky_grad(y, g, alpha) : g;
 }
 
 /* Calls F(args..., act) with s->act as a constant. */
@@ -212,7 +204,6 @@ BN_INLINE void planes_forward(float *out, float *mean, float *rstd, float *run_m
 				out[o + q] = act_y(act, al, in[o + q] * aj + bj);
 		}
 }
-
 
 /* The floats of block cb of example e in the nChw<B>c layout. */
 BN_INLINE size_t blk_at(const BnShape *s, int e, int cb, int B)

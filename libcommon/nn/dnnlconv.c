@@ -109,7 +109,6 @@ struct DnnlLib {
 	dnnl_engine_t eng;
 	dnnl_stream_t stream[MAX_SLOTS];
 	int slots;                /* threads the plans were made for */
-	int threads;              /* the caller's threads while passes_make runs */
 	float *arena;
 	size_t arena_n;           /* floats */
 	dnnl_data_type_t dt_in;   /* of the passes' inputs and weights: f32, or bf16 */
@@ -454,9 +453,10 @@ static const dnnl_memory_desc_t *qmd(DnnlLib *l, dnnl_primitive_desc_t pd, dnnl_
 /* Pass ps from pd (destroyed): the views of its nin inputs (queries qin,
  * reordered in) and of its output (qout, reordered out; dnnl_query_undef:
  * none, as for BW), and the weights' view (qw: reordered in, or out for
- * BW's gradient). */
+ * BW's gradient); threads: the caller's count (passes_make). */
 static int pass_make(DnnlLib *l, Pass *ps, dnnl_primitive_desc_t pd, int nin,
-		     const dnnl_query_t *qin, dnnl_query_t qout, dnnl_query_t qw, Err *e)
+		     const dnnl_query_t *qin, dnnl_query_t qout, dnnl_query_t qw, int threads,
+		     Err *e)
 {
 	int wout = qout == dnnl_query_undef;
 	ps->nin = nin;
@@ -469,7 +469,7 @@ static int pass_make(DnnlLib *l, Pass *ps, dnnl_primitive_desc_t pd, int nin,
 	 * all of them (a copy: the same bits on any count) */
 	int one = omp_get_max_threads();
 	if (!wout)
-		omp_set_num_threads(l->threads);
+		omp_set_num_threads(threads);
 	int rw = view_make(l, &ps->w, qmd(l, pd, qw), !wout, wout, e);
 	omp_set_num_threads(one);
 	if (rw)
@@ -510,9 +510,9 @@ static int descs_make(const DnnlConv *p, int c, Descs *d, Err *e)
 /* Pass k of shape s into ps: F (src A in, dst B out, weights reordered
  * in), BD (diff_dst B in, diff_src A out) or BW (src A and diff_dst B in,
  * diff_weights reordered out). F comes first: its descriptor, kept in
- * *fpd, is the hint of the other two. */
+ * *fpd, is the hint of the other two; threads as pass_make's. */
 static int pass_create(DnnlLib *l, const ConvShape *s, int k, Pass *ps, const Descs *d,
-		       dnnl_primitive_attr_t at, dnnl_primitive_desc_t *fpd, Err *e)
+		       dnnl_primitive_attr_t at, dnnl_primitive_desc_t *fpd, int threads, Err *e)
 {
 	static const char *what[P_COUNT] = { "convolution forward", "convolution backward data",
 					     "convolution backward weights" };
@@ -541,14 +541,17 @@ static int pass_create(DnnlLib *l, const ConvShape *s, int k, Pass *ps, const De
 	ps->w.plain = d->w;
 	if (k == P_F) {
 		ps->in[0].plain = d->a, ps->out.plain = d->b;
-		return pass_make(l, ps, pd, 1, q_src, dnnl_query_dst_md, dnnl_query_weights_md, e);
+		return pass_make(l, ps, pd, 1, q_src, dnnl_query_dst_md, dnnl_query_weights_md, threads,
+				 e);
 	}
 	if (k == P_BD) {
 		ps->in[0].plain = d->b, ps->out.plain = d->a;
-		return pass_make(l, ps, pd, 1, q_ddst, dnnl_query_diff_src_md, dnnl_query_weights_md, e);
+		return pass_make(l, ps, pd, 1, q_ddst, dnnl_query_diff_src_md, dnnl_query_weights_md,
+				 threads, e);
 	}
 	ps->in[0].plain = d->a, ps->in[1].plain = d->b;
-	return pass_make(l, ps, pd, 2, q_both, dnnl_query_undef, dnnl_query_diff_weights_md, e);
+	return pass_make(l, ps, pd, 2, q_both, dnnl_query_undef, dnnl_query_diff_weights_md,
+			 threads, e);
 }
 
 /* Passes of c examples, made on one thread (their work split is fixed
@@ -562,14 +565,13 @@ static int passes_make(DnnlConv *p, int c, Pass *ps[P_COUNT], Err *e)
 	if (descs_make(p, c, &d, e))
 		return -1;
 	int threads = omp_get_max_threads();
-	l->threads = threads;
 	omp_set_num_threads(1);
 	dnnl_primitive_desc_t fpd = NULL;
 	dnnl_primitive_attr_t at = user_attr(l);
 	int rc = at ? 0 : fail(l, dnnl_out_of_memory, "dnnl_primitive_attr_create", e);
 	for (int k = 0; k < P_COUNT && !rc; k++)
 		if (ps[k])
-			rc = pass_create(l, &p->s, k, ps[k], &d, at, &fpd, e);
+			rc = pass_create(l, &p->s, k, ps[k], &d, at, &fpd, threads, e);
 	if (fpd)
 		l->f.dnnl_primitive_desc_destroy(fpd);
 	if (at)
